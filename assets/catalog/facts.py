@@ -1,0 +1,27 @@
+"""Parsed repository files: catalog components, service specs, template answers, CI calls."""
+
+import dagster as dg
+
+from pipelines.resources import PathlensResource
+from pipelines.transform import FACT_TABLES, write_facts
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["staging", name], deps=[["raw", "repo_files"]], kinds={"python", "duckdb"}, group_name="catalog")
+        for name in FACT_TABLES
+    ],
+    name="repo_facts",
+)
+def repo_facts(context: dg.AssetExecutionContext, pathlens: PathlensResource):
+    """Every file in raw.repo_files parsed; a file that cannot be parsed is a row of
+    `staging.file_errors` (repo, path, what was wrong), never a failed run.
+
+    Rebuilt whole from raw each refresh, so a re-run gives the same tables.
+    """
+    with pathlens.build_connection() as con:
+        frames = write_facts(con, pathlens.settings())
+    for row in frames["file_errors"].head(20).iter_rows(named=True):
+        context.log.warning(f"{row['repo']}:{row['path']}: {row['error']}")
+    for name in FACT_TABLES:
+        yield dg.MaterializeResult(asset_key=["staging", name], metadata={"rows": frames[name].height})

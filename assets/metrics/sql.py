@@ -1,0 +1,49 @@
+"""Every `sql/staging/*.sql` and `sql/marts/*.sql` as an asset; every `sql/tests/*.sql` as a
+blocking check on its table (a check that returns rows stops the publish)."""
+
+import dagster as dg
+
+from pipelines.resources import PathlensResource
+from pipelines.sql_models import SqlModel, SqlTest, load_models, load_tests
+from pipelines.transform import build_model, failing_rows
+
+
+def _model_asset(model: SqlModel) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=[model.schema, model.name],
+        deps=[list(dep) for dep in model.deps],
+        kinds={"sql", "duckdb"},
+        group_name=model.schema,
+        description=model.description or f"{model.qualified}, built from {model.path.name}",
+        name=f"{model.schema}__{model.name}",
+    )
+    def _build(context: dg.AssetExecutionContext, pathlens: PathlensResource) -> dg.MaterializeResult:
+        with pathlens.build_connection() as con:
+            rows = build_model(con, model)
+        return dg.MaterializeResult(metadata={"rows": rows})
+
+    return _build
+
+
+def _test_check(test: SqlTest) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=list(test.table),
+        name=test.name,
+        blocking=True,
+        description=test.description or f"rows returned by {test.path.name} are violations",
+    )
+    def _check(pathlens: PathlensResource) -> dg.AssetCheckResult:
+        with pathlens.build_connection() as con:
+            failures = failing_rows(con, test)
+            sample = con.sql(f"SELECT * FROM ({test.sql.strip().rstrip(';')}) LIMIT 5").pl() if failures else None
+        return dg.AssetCheckResult(
+            passed=failures == 0,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"failing_rows": failures, **({"sample": str(sample)} if sample is not None else {})},
+        )
+
+    return _check
+
+
+sql_model_assets = [_model_asset(m) for m in load_models()]
+sql_test_checks = [_test_check(t) for t in load_tests()]

@@ -1,0 +1,258 @@
+"""The `pathlens` command: demo, refresh, dashboard, report, sql, check-config."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from pipelines.config import DEFAULT_CONFIG_FILE, ConfigError, Settings, load_settings
+
+app = typer.Typer(
+    help="pathlens: are your golden paths actually used?",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DASHBOARD_APP = PROJECT_ROOT / "dashboards" / "app.py"
+
+ConfigOption = Annotated[
+    Path, typer.Option("--config", "-c", help="pathlens.yaml to read (default: ./pathlens.yaml).")
+]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print a one-line reason on stderr and return the exit to raise."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _load(config: Path) -> Settings:
+    try:
+        return load_settings(config)
+    except ConfigError as exc:
+        for line in exc.errors:
+            err.print(f"{exc.path}: {line}", highlight=False, markup=False)
+        raise fail(f"{exc.path} has {len(exc.errors)} error(s)") from None
+
+
+def _warehouse_for(config: Path, warehouse: Path | None) -> Path:
+    """The warehouse a reader command opens: --warehouse, else the config's, else the default."""
+    if warehouse is not None:
+        return warehouse
+    if config.exists():
+        return Path(_load(config).warehouse)
+    return Path("data/pathlens.duckdb")
+
+
+def _materialise(resource, selection: str | None) -> None:
+    """Run a refresh with a progress bar; exit non-zero with a one-line reason on failure."""
+    from pipelines.runner import run_refresh
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("refresh: starting", total=None)
+        steps_done = 0
+
+        def on_event(kind: str, step: str) -> None:
+            nonlocal steps_done
+            if kind == "STEP_START":
+                progress.update(task, description=f"refresh: {step}")
+            elif kind in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"):
+                steps_done += 1
+                progress.update(task, completed=steps_done)
+
+        outcome = run_refresh(resource, selection=selection, on_event=on_event)
+        progress.update(task, description="refresh: done", total=steps_done)
+
+    _print_summary(resource, outcome)
+    if outcome.failed_checks:
+        raise fail(f"data checks failed ({', '.join(outcome.failed_checks)}); the published warehouse was left unchanged")
+    if outcome.failed_steps:
+        raise fail(f"steps failed: {', '.join(outcome.failed_steps)}")
+
+
+def _print_summary(resource, outcome) -> None:
+    table = Table(title="refresh summary", show_header=True, header_style="bold")
+    table.add_column("asset")
+    table.add_column("rows / detail", justify="right")
+    for key, meta in sorted(outcome.metadata.items()):
+        if "rows" in meta:
+            table.add_row(key, f"{meta['rows']:,}")
+    console.print(table)
+    summary = _source_summary(resource, outcome.run_id)
+    if summary is not None:
+        console.print(summary)
+    if outcome.published:
+        console.print(f"published [bold]{resource.paths().published}[/]")
+
+
+def _source_summary(resource, run_id: str):
+    """The GitHub source's one-screen accounting (requests, 304s, failures), when it ran."""
+    try:
+        from pipelines.sources.github import render_summary
+        from pipelines.warehouse import writer
+    except ImportError:
+        return None
+    with writer(resource.paths().build) as con:
+        return render_summary(con, run_id)
+
+
+@app.command()
+def demo(
+    scale: Annotated[str, typer.Option(help="tiny | small | default | large")] = "default",
+    seed: Annotated[int, typer.Option(help="Seed of the demo organisation.")] = 7,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="The demo's 'now' (ISO date); default today.")] = None,
+    warehouse: Annotated[Path, typer.Option(help="Warehouse file to build.")] = Path("data/pathlens.duckdb"),
+    dashboard: Annotated[bool, typer.Option("--dashboard/--no-dashboard", help="Start the dashboard afterwards.")] = True,
+    port: Annotated[int, typer.Option(help="Dashboard port.")] = 8501,
+) -> None:
+    """Build the demo organisation, materialise every asset, and start the dashboard."""
+    from pipelines.resources import PathlensResource
+
+    if scale not in ("tiny", "small", "default", "large"):
+        raise fail(f"--scale must be tiny, small, default or large, not {scale!r}")
+    resource = PathlensResource(demo_scale=scale, demo_seed=seed, demo_as_of=as_of or "", warehouse=str(warehouse))
+    console.print(f"pathlens demo: organisation [bold]acme[/] at scale [bold]{scale}[/] (seed {seed}) → {warehouse}")
+    _materialise(resource, selection=None)
+    if dashboard:
+        _serve_dashboard(warehouse, port)
+
+
+@app.command()
+def refresh(
+    config: ConfigOption = Path(DEFAULT_CONFIG_FILE),
+    select: Annotated[str | None, typer.Option("--select", help="Dagster asset selection, e.g. 'key:raw/*'.")] = None,
+) -> None:
+    """Materialise the assets against the configured sources."""
+    from pipelines.resources import PathlensResource
+
+    if not config.exists():
+        raise fail(f"{config}: file not found (run `pathlens demo` for the demo organisation)")
+    _load(config)  # validate before anything is fetched
+    _materialise(PathlensResource(config_path=str(config)), selection=select)
+
+
+def _serve_dashboard(warehouse: Path, port: int) -> None:
+    env = {**os.environ, "PATHLENS_WAREHOUSE": str(warehouse.resolve())}
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
+        "--server.address", "127.0.0.1", "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]
+    console.print(f"dashboard on [bold]http://127.0.0.1:{port}[/] (Ctrl+C to stop)")
+    try:
+        subprocess.run(command, env=env, check=False)
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def dashboard(
+    config: ConfigOption = Path(DEFAULT_CONFIG_FILE),
+    warehouse: Annotated[Path | None, typer.Option(help="Published warehouse to read.")] = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8501,
+) -> None:
+    """Serve the Streamlit dashboard on 127.0.0.1."""
+    path = _warehouse_for(config, warehouse)
+    if not path.exists():
+        raise fail(f"no warehouse at {path}: run `pathlens demo` or `pathlens refresh` first")
+    _serve_dashboard(path, port)
+
+
+@app.command()
+def sql(
+    query: Annotated[str | None, typer.Argument(help="A read-only query; none opens a prompt.")] = None,
+    config: ConfigOption = Path(DEFAULT_CONFIG_FILE),
+    warehouse: Annotated[Path | None, typer.Option(help="Published warehouse to query.")] = None,
+    max_rows: Annotated[int, typer.Option(help="Rows shown at most.")] = 200,
+    timeout: Annotated[float, typer.Option(help="Seconds before a query is interrupted.")] = 30.0,
+) -> None:
+    """Run a read-only query against the warehouse, or open an interactive prompt."""
+    from dashboards.lib.query import QueryError, run_query
+
+    path = _warehouse_for(config, warehouse)
+    if not path.exists():
+        raise fail(f"no warehouse at {path}: run `pathlens demo` or `pathlens refresh` first")
+
+    def run_one(text: str) -> bool:
+        try:
+            frame, truncated = run_query(path, text, timeout_s=timeout, max_rows=max_rows)
+        except QueryError as exc:
+            err.print(f"error: {exc}", markup=False, highlight=False)
+            return False
+        _print_frame(frame, truncated, max_rows)
+        return True
+
+    if query is not None:
+        if not run_one(query):
+            raise typer.Exit(1)
+        return
+    console.print(f"pathlens sql on {path} (read-only; empty line or Ctrl+D to quit)")
+    while True:
+        try:
+            text = console.input("[bold]sql>[/] ")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not text.strip():
+            break
+        run_one(text)
+
+
+def _print_frame(frame, truncated: bool, max_rows: int) -> None:
+    table = Table(show_header=True, header_style="bold")
+    for name in frame.columns:
+        table.add_column(name, overflow="fold")
+    for row in frame.iter_rows():
+        # Text(): values are data, never rich markup
+        table.add_row(*(Text("NULL" if v is None else str(v)) for v in row))
+    console.print(table)
+    note = f"{frame.height} row(s)" + (f" (first {max_rows} shown)" if truncated else "")
+    console.print(note, style="dim")
+
+
+@app.command("check-config")
+def check_config(
+    file: Annotated[Path | None, typer.Argument(help="Configuration file (default: --config).")] = None,
+    config: ConfigOption = Path(DEFAULT_CONFIG_FILE),
+) -> None:
+    """Validate a configuration file and print what it would read."""
+    path = file or config
+    settings = _load(path)
+    from pipelines.describe import describe_settings
+
+    console.print(describe_settings(settings, path))
+
+
+def main() -> None:  # pragma: no cover - console script entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

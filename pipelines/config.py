@@ -1,0 +1,227 @@
+"""`pathlens.yaml` → validated settings.
+
+The configuration is validated with pydantic before anything is fetched. Every problem is
+reported with the file, the key path (``golden_paths[2].source``) and what was expected, so a
+typo never turns into a silent default. Secrets are never part of the file: it only names the
+environment variables that hold them (``token_env``, ``webhook_url_env``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_CONFIG_FILE = "pathlens.yaml"
+
+
+class _Strict(BaseModel):
+    """Base for every section: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GitHubSettings(_Strict):
+    org: str
+    api_url: str = "https://api.github.com"
+    token_env: str | None = "GITHUB_TOKEN"
+    app_id: int | None = None
+    private_key_path: str | None = None
+    installation_id: int | None = None
+    exclude_repos: list[str] = Field(default_factory=list)
+    max_concurrency: Annotated[int, Field(ge=1, le=16)] = 4
+
+    @model_validator(mode="after")
+    def _app_auth_is_complete(self) -> GitHubSettings:
+        app_fields = {
+            "app_id": self.app_id,
+            "private_key_path": self.private_key_path,
+            "installation_id": self.installation_id,
+        }
+        given = [k for k, v in app_fields.items() if v is not None]
+        if given and len(given) != len(app_fields):
+            missing = sorted(set(app_fields) - set(given))
+            raise ValueError(
+                f"GitHub App auth needs app_id, private_key_path and installation_id; missing {missing}"
+            )
+        return self
+
+    @property
+    def uses_app_auth(self) -> bool:
+        return self.app_id is not None
+
+
+class BackstageSettings(_Strict):
+    url: str
+    token_env: str | None = "BACKSTAGE_TOKEN"
+
+
+class ServicesSettings(_Strict):
+    catalog_file: str = "catalog-info.yaml"
+    spec_file: str = "service.yaml"
+    types: list[str] = Field(default_factory=lambda: ["service", "website"])
+
+
+class GoldenPath(_Strict):
+    name: str
+    ref: str | None = None
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _needs_ref_or_source(self) -> GoldenPath:
+        if not self.ref and not self.source:
+            raise ValueError("a golden path needs a `ref` (Backstage template) or a `source` (copier/cruft template), or both")
+        return self
+
+
+class EscapeHatchSettings(_Strict):
+    path: str = "service.kubernetes_override"
+    gpu_resources: list[str] = Field(default_factory=lambda: ["nvidia.com/gpu", "amd.com/gpu"])
+
+
+class ExceptionsSettings(_Strict):
+    repos: list[str] = Field(default_factory=list)
+    label: str = "golden-path-exception"
+
+    @field_validator("repos")
+    @classmethod
+    def _owner_slash_name(cls, repos: list[str]) -> list[str]:
+        for repo in repos:
+            if repo.count("/") != 1 or not all(repo.split("/")):
+                raise ValueError(f"expected OWNER/REPO, got {repo!r}")
+        return repos
+
+
+class CISettings(_Strict):
+    platform_workflow_repos: list[str] = Field(default_factory=list)
+    backfill_days: Annotated[int, Field(ge=1, le=3650)] = 365
+
+
+class KubernetesSettings(_Strict):
+    kubeconfig: str = "~/.kube/config"
+    contexts: list[str] = Field(default_factory=list)
+    production_contexts: list[str] = Field(default_factory=list)
+    service_label: str = "backstage.io/kubernetes-id"
+    fallback_label: str = "app.kubernetes.io/name"
+    pr_namespace_pattern: str = "pr-*"
+
+
+class DeploysSettings(_Strict):
+    production_environments: list[str] = Field(default_factory=lambda: ["production"])
+
+
+class AdoptionSettings(_Strict):
+    threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
+
+
+class ReportsSettings(_Strict):
+    out_dir: str = "reports/"
+    webhook_url_env: str | None = "PATHLENS_WEBHOOK_URL"
+
+
+class DemoSettings(_Strict):
+    scale: Literal["tiny", "small", "default", "large"] = "default"
+    seed: int = 7
+    as_of: str | None = None  # ISO date/time the demo organisation is "now"; default: today
+
+
+class Settings(_Strict):
+    warehouse: str = "data/pathlens.duckdb"
+    github: GitHubSettings | None = None
+    backstage: BackstageSettings | None = None
+    demo: DemoSettings | None = None
+    services: ServicesSettings = ServicesSettings()
+    golden_paths: list[GoldenPath] = Field(default_factory=list)
+    escape_hatch: EscapeHatchSettings = EscapeHatchSettings()
+    exceptions: ExceptionsSettings = ExceptionsSettings()
+    ci: CISettings = CISettings()
+    kubernetes: KubernetesSettings | None = None
+    deploys: DeploysSettings = DeploysSettings()
+    adoption: AdoptionSettings = AdoptionSettings()
+    reports: ReportsSettings = ReportsSettings()
+
+    @model_validator(mode="after")
+    def _has_a_source(self) -> Settings:
+        if self.demo is None and self.github is None:
+            raise ValueError("name a source: `github:` (with `org`) or `demo:`")
+        if self.demo is not None and (self.github is not None or self.kubernetes is not None):
+            raise ValueError("`demo:` replaces `github:`/`kubernetes:`; give one or the other")
+        return self
+
+    @property
+    def is_demo(self) -> bool:
+        return self.demo is not None
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; `errors` holds one line per problem."""
+
+    def __init__(self, path: str | os.PathLike[str], errors: list[str]):
+        self.path = str(path)
+        self.errors = errors
+        super().__init__(f"{self.path}: " + "; ".join(errors))
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    """`('golden_paths', 2, 'source')` → `golden_paths[2].source`."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    message = error["msg"]
+    if error["type"] == "missing":
+        message = "field required"
+    elif error["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    return f"{_key_path(loc)}: {message}"
+
+
+def parse_settings(data: Any, path: str | os.PathLike[str] = DEFAULT_CONFIG_FILE) -> Settings:
+    """Validate an already-loaded mapping; raises ConfigError listing every problem."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(path, [f"(top level): expected a mapping, got {type(data).__name__}"])
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(path, [_describe(e) for e in exc.errors()]) from None
+
+
+def load_settings(path: str | os.PathLike[str] = DEFAULT_CONFIG_FILE) -> Settings:
+    """Read and validate a `pathlens.yaml`; raises ConfigError naming the file and each key path."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(path, ["file not found"]) from None
+    except OSError as exc:
+        raise ConfigError(path, [f"cannot read: {exc.strerror}"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ConfigError(path, [f"{where}not valid YAML ({getattr(exc, 'problem', None) or exc})"]) from None
+    return parse_settings(data, path)
+
+
+def demo_settings(scale: str = "default", seed: int = 7, warehouse: str = "data/pathlens.duckdb",
+                  as_of: str | None = None) -> Settings:
+    """The configuration `pathlens demo` uses: the demo organisation's own conventions."""
+    from pipelines.sources.demo_conventions import demo_config_mapping
+
+    data = demo_config_mapping(scale=scale, seed=seed, warehouse=warehouse, as_of=as_of)
+    return parse_settings(data, "(demo)")

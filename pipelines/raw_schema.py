@@ -1,0 +1,282 @@
+"""The raw tables: the one shape every source (GitHub, Kubernetes, the demo) writes.
+
+Each table is declared once here with its DuckDB column types and its natural key. Sources
+produce Polars frames with exactly these columns; `warehouse.upsert` loads them by natural key,
+so loading the same frame twice changes nothing. All timestamps are naive UTC (`TIMESTAMP`).
+
+JSON-valued columns (`labels`, `annotations`, `pod_spec`) hold a JSON text: the raw object as
+the API returned it, so later parsers can read more of it without a re-fetch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+
+@dataclass(frozen=True)
+class RawTable:
+    name: str
+    columns: dict[str, str]  # column → DuckDB type
+    key: tuple[str, ...]  # natural key; empty = append-only
+    doc: str
+
+    @property
+    def qualified(self) -> str:
+        return f"raw.{self.name}"
+
+    def ddl(self) -> str:
+        cols = ",\n  ".join(f'"{c}" {t}' for c, t in self.columns.items())
+        key = f",\n  PRIMARY KEY ({', '.join(self.key)})" if self.key else ""
+        return f"CREATE TABLE IF NOT EXISTS {self.qualified} (\n  {cols}{key}\n)"
+
+    def polars_schema(self) -> dict[str, pl.DataType]:
+        return {c: _POLARS[t] for c, t in self.columns.items()}
+
+    def empty(self) -> pl.DataFrame:
+        return pl.DataFrame(schema=self.polars_schema())
+
+
+_POLARS: dict[str, pl.DataType] = {
+    "VARCHAR": pl.String(),
+    "BIGINT": pl.Int64(),
+    "INTEGER": pl.Int32(),
+    "DOUBLE": pl.Float64(),
+    "BOOLEAN": pl.Boolean(),
+    "TIMESTAMP": pl.Datetime("us"),
+    "DATE": pl.Date(),
+    "VARCHAR[]": pl.List(pl.String()),
+}
+
+
+RAW_TABLES: dict[str, RawTable] = {
+    t.name: t
+    for t in [
+        RawTable(
+            "refreshes",
+            {
+                "refresh_id": "VARCHAR",
+                "source": "VARCHAR",  # 'demo' | 'github'
+                "as_of": "TIMESTAMP",  # the refresh's "now": monthly tables run through its month
+                "started_at": "TIMESTAMP",
+                "finished_at": "TIMESTAMP",
+            },
+            ("refresh_id",),
+            "One row per refresh; the latest one's `as_of` ends every monthly series.",
+        ),
+        RawTable(
+            "repos",
+            {
+                "repo": "VARCHAR",  # OWNER/NAME, as GitHub spells it
+                "name": "VARCHAR",
+                "created_at": "TIMESTAMP",
+                "pushed_at": "TIMESTAMP",
+                "language": "VARCHAR",  # GitHub's primary language, as reported
+                "archived": "BOOLEAN",
+                "fork": "BOOLEAN",
+                "default_branch": "VARCHAR",
+                "tree_sha": "VARCHAR",
+                "html_url": "VARCHAR",
+                "fetched_at": "TIMESTAMP",
+            },
+            ("repo",),
+            "Every repository of the organisation, in scope or not.",
+        ),
+        RawTable(
+            "repo_files",
+            {
+                "repo": "VARCHAR",
+                "path": "VARCHAR",
+                "sha": "VARCHAR",  # blob sha
+                "size": "BIGINT",
+                "content": "VARCHAR",  # the file's text; NULL when it could not be read
+                "fetched_at": "TIMESTAMP",
+            },
+            ("repo", "path"),
+            "The files pathlens reads (catalog, service spec, template answers, workflows), as text.",
+        ),
+        RawTable(
+            "workflow_runs",
+            {
+                "repo": "VARCHAR",
+                "run_id": "BIGINT",
+                "run_attempt": "INTEGER",
+                "workflow_id": "BIGINT",
+                "workflow_name": "VARCHAR",
+                "workflow_path": "VARCHAR",
+                "event": "VARCHAR",
+                "status": "VARCHAR",
+                "conclusion": "VARCHAR",
+                "head_branch": "VARCHAR",
+                "created_at": "TIMESTAMP",
+                "run_started_at": "TIMESTAMP",
+                "updated_at": "TIMESTAMP",
+                "fetched_at": "TIMESTAMP",
+            },
+            ("repo", "run_id"),
+            "GitHub Actions workflow runs; the latest attempt of each run.",
+        ),
+        RawTable(
+            "deployments",
+            {
+                "repo": "VARCHAR",
+                "deployment_id": "BIGINT",
+                "environment": "VARCHAR",
+                "ref": "VARCHAR",
+                "sha": "VARCHAR",
+                "created_at": "TIMESTAMP",
+                "status_state": "VARCHAR",  # latest status: success, failure, error, in_progress, ...
+                "status_at": "TIMESTAMP",
+                "fetched_at": "TIMESTAMP",
+            },
+            ("repo", "deployment_id"),
+            "GitHub deployments with their latest status.",
+        ),
+        RawTable(
+            "issues",
+            {
+                "repo": "VARCHAR",
+                "number": "BIGINT",
+                "title": "VARCHAR",
+                "state": "VARCHAR",
+                "created_at": "TIMESTAMP",
+                "closed_at": "TIMESTAMP",
+                "updated_at": "TIMESTAMP",
+                "labels": "VARCHAR[]",
+                "is_pull_request": "BOOLEAN",
+                "html_url": "VARCHAR",
+                "author": "VARCHAR",
+                "fetched_at": "TIMESTAMP",
+            },
+            ("repo", "number"),
+            "Issues (and pull requests, flagged) of the exception-request repos.",
+        ),
+        RawTable(
+            "k8s_namespaces",
+            {
+                "cluster": "VARCHAR",  # kubeconfig context
+                "name": "VARCHAR",
+                "uid": "VARCHAR",
+                "labels": "VARCHAR",  # JSON object
+                "created_at": "TIMESTAMP",
+                "deleted": "BOOLEAN",  # no longer listed by the cluster
+                "fetched_at": "TIMESTAMP",
+            },
+            ("cluster", "name"),
+            "Namespaces; ones the cluster no longer lists are kept with deleted = true.",
+        ),
+        RawTable(
+            "k8s_workloads",
+            {
+                "cluster": "VARCHAR",
+                "kind": "VARCHAR",  # Deployment | StatefulSet
+                "namespace": "VARCHAR",
+                "name": "VARCHAR",
+                "uid": "VARCHAR",
+                "labels": "VARCHAR",  # JSON object
+                "annotations": "VARCHAR",  # JSON object
+                "replicas": "INTEGER",
+                "pod_spec": "VARCHAR",  # JSON: spec.template.spec
+                "created_at": "TIMESTAMP",
+                "fetched_at": "TIMESTAMP",
+            },
+            ("cluster", "kind", "namespace", "name"),
+            "Deployments and StatefulSets as last seen.",
+        ),
+        RawTable(
+            "k8s_replicasets",
+            {
+                "cluster": "VARCHAR",
+                "namespace": "VARCHAR",
+                "name": "VARCHAR",
+                "uid": "VARCHAR",
+                "owner_kind": "VARCHAR",
+                "owner_name": "VARCHAR",
+                "labels": "VARCHAR",  # JSON object
+                "revision": "BIGINT",  # deployment.kubernetes.io/revision
+                "replicas": "INTEGER",
+                "created_at": "TIMESTAMP",
+                "first_seen_at": "TIMESTAMP",
+                "fetched_at": "TIMESTAMP",
+            },
+            ("cluster", "namespace", "name"),
+            "Every ReplicaSet ever seen: the rollout history, kept after the cluster prunes it.",
+        ),
+        RawTable(
+            "backstage_entities",
+            {
+                "entity_ref": "VARCHAR",  # kind:namespace/name, lower case
+                "kind": "VARCHAR",
+                "namespace": "VARCHAR",
+                "name": "VARCHAR",
+                "entity": "VARCHAR",  # JSON
+                "fetched_at": "TIMESTAMP",
+            },
+            ("entity_ref",),
+            "Component entities from a Backstage catalog API (optional source).",
+        ),
+        RawTable(
+            "service_snapshots",
+            {
+                "snapshot_date": "DATE",  # the refresh's as_of date
+                "refresh_id": "VARCHAR",
+                "service": "VARCHAR",
+                "repo": "VARCHAR",
+                "owner": "VARCHAR",
+                "language": "VARCHAR",
+                "golden_path": "VARCHAR",
+                "on_golden_path": "BOOLEAN",
+                "has_service_spec": "BOOLEAN",
+                "escape_hatch": "BOOLEAN",
+                "escape_hatch_reasons": "VARCHAR[]",
+                "uses_platform_ci": "BOOLEAN",
+            },
+            ("snapshot_date", "repo", "service"),
+            "Per-service state at each refresh date: history the sources themselves do not keep.",
+        ),
+        RawTable(
+            "fetch_errors",
+            {
+                "refresh_id": "VARCHAR",
+                "source": "VARCHAR",
+                "repo": "VARCHAR",  # or cluster context
+                "endpoint": "VARCHAR",
+                "status": "INTEGER",
+                "message": "VARCHAR",
+                "occurred_at": "TIMESTAMP",
+            },
+            (),
+            "What could not be fetched; the refresh went on without it.",
+        ),
+        RawTable(
+            "fetch_log",
+            {
+                "refresh_id": "VARCHAR",
+                "source": "VARCHAR",
+                "endpoint": "VARCHAR",
+                "requests": "BIGINT",
+                "not_modified": "BIGINT",
+                "retries": "BIGINT",
+                "rate_limit_waits": "BIGINT",
+                "wait_s": "DOUBLE",
+                "bytes": "BIGINT",
+                "recorded_at": "TIMESTAMP",
+            },
+            (),
+            "API calls spent per refresh and endpoint.",
+        ),
+        RawTable(
+            "fetch_state",
+            {
+                "source": "VARCHAR",
+                "scope": "VARCHAR",  # repo, cluster or '*'
+                "key": "VARCHAR",  # e.g. 'runs_cursor', 'etag:/orgs/acme/repos?page=1'
+                "value": "VARCHAR",
+                "updated_at": "TIMESTAMP",
+            },
+            ("source", "scope", "key"),
+            "Cursors and ETags; written in the same transaction as the data they describe.",
+        ),
+    ]
+}

@@ -1,0 +1,99 @@
+"""Run a refresh in this process: materialise the selected assets with their checks.
+
+Used by `pathlens demo` and `pathlens refresh`; `dagster dev` runs the same definitions.
+Progress is reported through a callback fed from the run's own Dagster events.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.resources import PathlensResource
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+REFRESH_JOB = "pathlens_refresh"
+
+StepCallback = Callable[[str, str], None]  # (event type, step or asset) → None
+
+
+@dataclass
+class RefreshOutcome:
+    run_id: str
+    success: bool
+    failed_steps: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
+    published: bool = False
+    metadata: dict[str, dict] = field(default_factory=dict)
+
+
+def load_project_definitions() -> dg.Definitions:
+    """Every asset and check of the project (the `assets/` defs folder)."""
+    return dg.load_from_defs_folder(project_root=PROJECT_ROOT)
+
+
+def ensure_dagster_home() -> None:
+    """Point DAGSTER_HOME at the project (where dagster.yaml lives) unless it is already set."""
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        os.environ["DAGSTER_HOME"] = str(PROJECT_ROOT)
+    else:
+        Path(home).mkdir(parents=True, exist_ok=True)
+
+
+def run_refresh(
+    resource: PathlensResource,
+    *,
+    selection: str | None = None,
+    on_event: StepCallback | None = None,
+    instance: dg.DagsterInstance | None = None,
+) -> RefreshOutcome:
+    """Materialise `selection` (a Dagster asset selection string; default: everything).
+
+    Returns what happened; raises nothing for step failures (they are in the outcome), so the
+    caller can report them. A failed blocking check skips the publish step: the published
+    warehouse stays as it was.
+    """
+    project = load_project_definitions()
+    job = dg.define_asset_job(REFRESH_JOB, selection=selection or "*")
+    defs = dg.Definitions(
+        assets=project.assets,
+        asset_checks=project.asset_checks,
+        jobs=[job],
+        resources={"pathlens": resource},
+    )
+    job_def = defs.resolve_job_def(REFRESH_JOB)
+    if instance is None:
+        ensure_dagster_home()
+        instance = dg.DagsterInstance.get()
+    run_id = str(uuid.uuid4())
+    outcome = RefreshOutcome(run_id=run_id, success=False)
+
+    def listen(record) -> None:
+        event = record.dagster_event
+        if event is None:
+            return
+        kind = event.event_type_value
+        if kind == "STEP_FAILURE":
+            outcome.failed_steps.append(event.step_key)
+        elif kind == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                outcome.failed_checks.append(evaluation.check_name)
+        elif kind == "ASSET_MATERIALIZATION":
+            key = event.asset_key.to_user_string()
+            outcome.metadata[key] = {k: v.value for k, v in event.materialization.metadata.items()}
+            if key == "published_warehouse":
+                outcome.published = True
+        if on_event is not None:
+            on_event(kind, event.step_key or "")
+
+    instance.add_event_listener(run_id, listen)
+    result = job_def.execute_in_process(instance=instance, run_id=run_id, raise_on_error=False)
+    outcome.success = result.success and not outcome.failed_checks
+    return outcome

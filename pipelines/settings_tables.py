@@ -1,0 +1,77 @@
+"""The configuration as tables, so SQL models can join against it.
+
+`staging.settings` has one row (the refresh's `as_of` and every list the metrics need);
+`staging.golden_paths` one row per configured template, with its source normalised.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+
+from pipelines.config import Settings
+from pipelines.facts import normalise_template_source
+
+
+def settings_frame(settings: Settings, *, as_of: datetime, refresh_id: str) -> pl.DataFrame:
+    """One row: what the SQL models need to know about this refresh and its configuration."""
+    if settings.is_demo:
+        from pipelines.sources.demo_conventions import (
+            DEMO_CONTEXTS,
+            DEMO_PRODUCTION_CONTEXTS,
+            DEMO_SERVICE_LABEL,
+        )
+
+        contexts, production_contexts = list(DEMO_CONTEXTS), list(DEMO_PRODUCTION_CONTEXTS)
+        service_label, fallback_label, pr_pattern = DEMO_SERVICE_LABEL, "app.kubernetes.io/name", "pr-*"
+        exclude_repos: list[str] = ["sandbox-*"]
+    else:
+        k8s = settings.kubernetes
+        contexts = list(k8s.contexts) if k8s else []
+        production_contexts = list(k8s.production_contexts) if k8s else []
+        service_label = k8s.service_label if k8s else "backstage.io/kubernetes-id"
+        fallback_label = k8s.fallback_label if k8s else "app.kubernetes.io/name"
+        pr_pattern = k8s.pr_namespace_pattern if k8s else "pr-*"
+        exclude_repos = list(settings.github.exclude_repos) if settings.github else []
+    strings = pl.List(pl.String)
+    return pl.DataFrame(
+        {
+            "refresh_id": [refresh_id],
+            "source": ["demo" if settings.is_demo else "github"],
+            "as_of": [as_of],
+            "service_types": pl.Series([list(settings.services.types)], dtype=strings),
+            "catalog_file": [settings.services.catalog_file],
+            "spec_file": [settings.services.spec_file],
+            "exclude_repos": pl.Series([exclude_repos], dtype=strings),
+            "adoption_threshold": [float(settings.adoption.threshold)],
+            "exceptions_repos": pl.Series([[r.lower() for r in settings.exceptions.repos]], dtype=strings),
+            "exceptions_label": [settings.exceptions.label.lower()],
+            "platform_workflow_repos": pl.Series(
+                [[r.lower() for r in settings.ci.platform_workflow_repos]], dtype=strings
+            ),
+            "kubernetes_contexts": pl.Series([contexts], dtype=strings),
+            "production_contexts": pl.Series([production_contexts], dtype=strings),
+            "production_environments": pl.Series(
+                [list(settings.deploys.production_environments)], dtype=strings
+            ),
+            "service_label": [service_label],
+            "fallback_label": [fallback_label],
+            "pr_namespace_pattern": [pr_pattern],
+        },
+        schema_overrides={"as_of": pl.Datetime("us")},
+    )
+
+
+def golden_paths_frame(settings: Settings) -> pl.DataFrame:
+    """One row per configured golden path; `source_norm` compares equal across spellings."""
+    return pl.DataFrame(
+        {
+            "position": list(range(len(settings.golden_paths))),
+            "name": [g.name for g in settings.golden_paths],
+            "ref": [g.ref for g in settings.golden_paths],
+            "source": [g.source for g in settings.golden_paths],
+            "source_norm": [normalise_template_source(g.source) if g.source else None for g in settings.golden_paths],
+        },
+        schema={"position": pl.Int32, "name": pl.String, "ref": pl.String, "source": pl.String, "source_norm": pl.String},
+    )

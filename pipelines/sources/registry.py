@@ -1,0 +1,75 @@
+"""Which loader fills the raw tables: the live sources, or the demo organisation.
+
+Every loader has `load_into(con, refresh_id) -> dict` (metadata) and writes the same raw
+tables, so nothing downstream knows or cares which one ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+import duckdb
+
+from pipelines.config import Settings
+from pipelines.raw_schema import RAW_TABLES
+from pipelines.warehouse import upsert
+
+GITHUB_TABLES = ("repos", "repo_files", "workflow_runs", "deployments", "issues")
+KUBERNETES_TABLES = ("k8s_namespaces", "k8s_workloads", "k8s_replicasets")
+
+Progress = Callable[[str, int, int], None]
+
+
+class Loader(Protocol):
+    def load_into(self, con: duckdb.DuckDBPyConnection, refresh_id: str) -> dict: ...
+
+
+@dataclass
+class DemoLoader:
+    """Loads some of the demo organisation's raw tables, as a live source would."""
+
+    settings: Settings
+    as_of: datetime
+    tables: tuple[str, ...]
+
+    def load_into(self, con: duckdb.DuckDBPyConnection, refresh_id: str) -> dict:
+        from pipelines.sources.demo import generate
+
+        demo = self.settings.demo
+        org = generate(demo.scale, demo.seed, self.as_of)
+        rows = {}
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for name in self.tables:
+                table = RAW_TABLES[name]
+                # The demo is the whole truth each time: replace, so nothing stale lingers.
+                con.execute(f"DELETE FROM {table.qualified}")
+                rows[name] = upsert(con, table, org.tables[name])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return {"source": "demo", **{f"rows_{k}": v for k, v in rows.items()}}
+
+
+def github_loader(settings: Settings, as_of: datetime, progress: Progress | None = None) -> Loader:
+    """The demo's GitHub-shaped tables, or the live GitHub source."""
+    if settings.is_demo:
+        return DemoLoader(settings, as_of, GITHUB_TABLES)
+    from pipelines.sources.github import GitHubSource
+
+    return GitHubSource(settings, progress=progress)
+
+
+def kubernetes_loader(settings: Settings, as_of: datetime) -> Loader | None:
+    """The demo's Kubernetes tables, the live clusters, or None when none are configured."""
+    if settings.is_demo:
+        return DemoLoader(settings, as_of, KUBERNETES_TABLES)
+    if settings.kubernetes is None:
+        return None
+    from pipelines.sources.kubernetes import KubernetesSource
+
+    return KubernetesSource.from_settings(settings)

@@ -1,0 +1,95 @@
+"""`sql/` → Dagster assets and asset checks.
+
+The path is the table: `sql/marts/services.sql` builds `marts.services`. Dependencies are read
+from the SQL itself with sqlglot (every `schema.table` it selects from), never declared twice.
+A data test `sql/tests/<table>__<what>.sql` is a query returning the offending rows; it becomes
+a blocking asset check on the table it is named after, and passes when it returns nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+MODEL_SCHEMAS = ("staging", "marts")
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    schema: str
+    name: str
+    path: Path
+    sql: str
+    deps: tuple[tuple[str, str], ...]  # (schema, table) it reads
+    description: str
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True)
+class SqlTest:
+    name: str
+    table: tuple[str, str]
+    path: Path
+    sql: str
+    description: str
+
+
+def referenced_tables(sql: str) -> tuple[tuple[str, str], ...]:
+    """Every schema-qualified table a query reads, excluding its own CTE names, sorted."""
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    found = set()
+    for table in tree.find_all(exp.Table):
+        if table.db and table.name not in ctes:
+            found.add((table.db, table.name))
+    return tuple(sorted(found))
+
+
+def _leading_comment(sql: str) -> str:
+    lines = []
+    for line in sql.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("--"):
+            break
+        lines.append(stripped.removeprefix("--").strip())
+    return " ".join(lines).strip()
+
+
+@functools.cache
+def load_models(sql_dir: Path = SQL_DIR) -> tuple[SqlModel, ...]:
+    """All models under sql/staging and sql/marts, in file order."""
+    models = []
+    for schema in MODEL_SCHEMAS:
+        for path in sorted((sql_dir / schema).glob("*.sql")):
+            sql = path.read_text(encoding="utf-8")
+            deps = tuple(d for d in referenced_tables(sql) if d != (schema, path.stem))
+            models.append(SqlModel(schema, path.stem, path, sql, deps, _leading_comment(sql)))
+    return tuple(models)
+
+
+@functools.cache
+def load_tests(sql_dir: Path = SQL_DIR) -> tuple[SqlTest, ...]:
+    """All data tests under sql/tests; `<table>__<what>.sql` checks `marts.<table>` (or staging)."""
+    model_tables = {m.name: (m.schema, m.name) for m in load_models(sql_dir)}
+    tests = []
+    for path in sorted((sql_dir / "tests").glob("*.sql")):
+        table_name, sep, _ = path.stem.partition("__")
+        if not sep or table_name not in model_tables:
+            raise ValueError(f"{path}: name it <table>__<what>.sql after a model in sql/staging or sql/marts")
+        sql = path.read_text(encoding="utf-8")
+        tests.append(SqlTest(path.stem, model_tables[table_name], path, sql, _leading_comment(sql)))
+    return tuple(tests)
+
+
+def build_statement(model: SqlModel) -> str:
+    """The DDL that (re)builds a model's table from its query."""
+    body = model.sql.strip().rstrip(";")
+    return f"CREATE OR REPLACE TABLE {model.qualified} AS\n{body}"

@@ -1,0 +1,114 @@
+"""The steps from raw tables to marts, as plain functions on a DuckDB connection.
+
+The Dagster assets are thin wrappers around these; tests and benchmarks call `build_all` to
+run the same steps in dependency order without a Dagster instance.
+"""
+
+from __future__ import annotations
+
+import graphlib
+from datetime import UTC, datetime
+
+import duckdb
+import polars as pl
+
+from pipelines.config import Settings
+from pipelines.raw_schema import RAW_TABLES
+from pipelines.settings_tables import golden_paths_frame, settings_frame
+from pipelines.sql_models import SqlModel, SqlTest, build_statement, load_models, load_tests
+from pipelines.warehouse import replace_table, upsert
+
+FACT_TABLES = ("catalog_components", "service_specs", "template_answers", "workflow_calls", "file_errors")
+SNAPSHOT_TABLE = ("raw", "service_snapshots")
+
+
+def write_settings(con: duckdb.DuckDBPyConnection, settings: Settings, *, as_of: datetime, refresh_id: str) -> None:
+    """`staging.settings`, `staging.golden_paths`, and this refresh's row of raw.refreshes."""
+    replace_table(con, "staging.settings", settings_frame(settings, as_of=as_of, refresh_id=refresh_id))
+    replace_table(con, "staging.golden_paths", golden_paths_frame(settings))
+    upsert(
+        con,
+        RAW_TABLES["refreshes"],
+        pl.DataFrame(
+            {
+                "refresh_id": [refresh_id],
+                "source": ["demo" if settings.is_demo else "github"],
+                "as_of": [as_of],
+                "started_at": [datetime.now(UTC).replace(tzinfo=None)],
+            }
+        ),
+    )
+
+
+def write_facts(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, pl.DataFrame]:
+    """Parse every raw.repo_files text into the staging fact tables; returns the frames."""
+    from pipelines.facts.frames import facts_frames
+
+    files = con.sql("SELECT repo, path, content FROM raw.repo_files ORDER BY repo, path").pl()
+    frames = facts_frames(
+        files,
+        catalog_file=settings.services.catalog_file,
+        spec_file=settings.services.spec_file,
+        escape_hatch_path=settings.escape_hatch.path,
+        gpu_resources=tuple(settings.escape_hatch.gpu_resources),
+    )
+    for name in FACT_TABLES:
+        replace_table(con, f"staging.{name}", frames[name])
+    return frames
+
+
+def snapshot_services(con: duckdb.DuckDBPyConnection) -> int:
+    """Append today's per-service snapshot (replacing an earlier one of the same date)."""
+    frame = con.sql(
+        """
+        select
+            s.as_of::date as snapshot_date, s.refresh_id, v.service, v.repo, v.owner, v.language,
+            v.golden_path, v.on_golden_path, v.has_service_spec, v.escape_hatch,
+            v.escape_hatch_reasons, v.uses_platform_ci
+        from marts.services as v cross join staging.settings as s
+        """
+    ).pl()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        # a service gone since an earlier refresh of the same date must not linger in it
+        con.execute("DELETE FROM raw.service_snapshots WHERE snapshot_date = (SELECT as_of::date FROM staging.settings)")
+        rows = upsert(con, RAW_TABLES["service_snapshots"], frame)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return rows
+
+
+def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int:
+    """(Re)build one SQL model's table; returns its row count."""
+    con.execute(build_statement(model))
+    return con.execute(f"SELECT count(*) FROM {model.qualified}").fetchall()[0][0]
+
+
+def failing_rows(con: duckdb.DuckDBPyConnection, test: SqlTest) -> int:
+    """How many rows a data test returns (0 = it passes)."""
+    body = test.sql.strip().rstrip(";")
+    return con.execute(f"SELECT count(*) FROM ({body})").fetchall()[0][0]
+
+
+def model_order() -> list[tuple[str, str]]:
+    """Every table built after raw loading, in dependency order (models and the snapshot)."""
+    models = {(m.schema, m.name): m for m in load_models()}
+    graph: dict[tuple[str, str], set[tuple[str, str]]] = {k: set(m.deps) for k, m in models.items()}
+    graph[SNAPSHOT_TABLE] = {("marts", "services")}
+    order = graphlib.TopologicalSorter(graph).static_order()
+    return [k for k in order if k in graph]
+
+
+def build_all(con: duckdb.DuckDBPyConnection, settings: Settings, *, as_of: datetime, refresh_id: str) -> dict[str, int]:
+    """Settings, facts, every SQL model and the snapshot; returns the data tests' failing rows."""
+    write_settings(con, settings, as_of=as_of, refresh_id=refresh_id)
+    write_facts(con, settings)
+    models = {(m.schema, m.name): m for m in load_models()}
+    for key in model_order():
+        if key == SNAPSHOT_TABLE:
+            snapshot_services(con)
+        else:
+            build_model(con, models[key])
+    return {t.name: failing_rows(con, t) for t in load_tests()}

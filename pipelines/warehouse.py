@@ -1,0 +1,186 @@
+"""The DuckDB warehouse: one writer building, many readers reading what was published.
+
+A refresh writes into the *build* file next to the published one (``pathlens.build.duckdb``
+beside ``pathlens.duckdb``). When every blocking check has passed, `publish` copies the build
+file to a temporary name and `os.replace`s it over the published path: readers that already had
+the old file open keep a consistent old snapshot, new opens see the new one, and nobody ever
+waits on the writer's lock. Readers (dashboard, reports, `pathlens sql`) use `open_reader`, a
+read-only connection with external access disabled and configuration locked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.raw_schema import RAW_TABLES, RawTable
+
+SCHEMAS = ("raw", "staging", "marts")
+
+
+@dataclass(frozen=True)
+class WarehousePaths:
+    """Where the published warehouse lives and where a refresh builds the next one."""
+
+    published: Path
+
+    @classmethod
+    def for_(cls, warehouse: str | os.PathLike[str]) -> WarehousePaths:
+        return cls(Path(warehouse).expanduser())
+
+    @property
+    def build(self) -> Path:
+        return self.published.with_name(self.published.stem + ".build" + self.published.suffix)
+
+
+def connect_writer(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
+    """A read-write connection with every schema and raw table created."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute("SET TimeZone = 'UTC'")
+    for schema in SCHEMAS:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    for table in RAW_TABLES.values():
+        con.execute(table.ddl())
+    return con
+
+
+@contextlib.contextmanager
+def writer(path: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect_writer(path)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def conform(table: RawTable, frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with exactly the table's columns, in order and types; missing ones are NULL.
+
+    Raises ValueError naming the table when a column has a value that cannot be cast.
+    """
+    schema = table.polars_schema()
+    unknown = set(frame.columns) - set(schema)
+    if unknown:
+        raise ValueError(f"{table.qualified}: unexpected columns {sorted(unknown)}")
+    exprs = []
+    for col, dtype in schema.items():
+        if col in frame.columns:
+            exprs.append(pl.col(col).cast(dtype, strict=True))
+        else:
+            exprs.append(pl.lit(None, dtype=dtype).alias(col))
+    try:
+        return frame.select(exprs)
+    except pl.exceptions.PolarsError as exc:
+        raise ValueError(f"{table.qualified}: {exc}") from None
+
+
+def upsert(con: duckdb.DuckDBPyConnection, table: RawTable, frame: pl.DataFrame) -> int:
+    """Insert rows, replacing any with the same natural key; returns the rows written.
+
+    Within the frame the last row of a key wins. Runs in the caller's transaction if one is
+    open (so cursors can advance atomically with the data), else in its own.
+    """
+    frame = conform(table, frame)
+    if table.key:
+        frame = frame.unique(subset=list(table.key), keep="last", maintain_order=True)
+    if frame.height == 0:
+        return 0
+    own_txn = not _in_transaction(con)
+    if own_txn:
+        con.execute("BEGIN TRANSACTION")
+    try:
+        con.register("_incoming", frame)
+        if table.key and con.execute(f"SELECT 1 FROM {table.qualified} LIMIT 1").fetchall():
+            match = " AND ".join(f't."{k}" = i."{k}"' for k in table.key)
+            con.execute(f"DELETE FROM {table.qualified} t USING _incoming i WHERE {match}")
+        con.execute(f"INSERT INTO {table.qualified} SELECT * FROM _incoming")
+        con.unregister("_incoming")
+        if own_txn:
+            con.execute("COMMIT")
+    except BaseException:
+        if own_txn:
+            con.execute("ROLLBACK")
+        raise
+    return frame.height
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, qualified: str, frame: pl.DataFrame) -> int:
+    """(Re)create a derived table from a frame in one statement; returns its row count."""
+    con.register("_frame", frame)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {qualified} AS SELECT * FROM _frame")
+    finally:
+        con.unregister("_frame")
+    return frame.height
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    """True inside an explicit transaction: there, consecutive statements share one txid.
+
+    (Probing with a nested BEGIN would abort the caller's transaction.)
+    """
+    first = con.execute("SELECT txid_current()").fetchall()[0][0]
+    return con.execute("SELECT txid_current()").fetchall()[0][0] == first
+
+
+def publish(paths: WarehousePaths) -> Path:
+    """Atomically make the build warehouse the published one; returns the published path.
+
+    The caller must have closed its connections to the build file. The copy goes to a
+    temporary file in the same folder and is `os.replace`d, so a reader opening the published
+    path sees either the old warehouse or the new one, never a partial file.
+    """
+    build, published = paths.build, paths.published
+    with duckdb.connect(str(build)) as con:
+        con.execute("CHECKPOINT")
+    published.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{published.name}.", suffix=".tmp", dir=published.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(build, tmp_name)
+        os.replace(tmp_name, published)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    Path(str(published) + ".wal").unlink(missing_ok=True)
+    return published
+
+
+def open_reader(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
+    """A sandboxed read-only connection to a published warehouse.
+
+    Read-only alone still lets a query read local files or ATTACH another database; with
+    external access disabled and the configuration locked it can read only this warehouse.
+    Raises FileNotFoundError when there is no warehouse yet (DuckDB would create an empty one).
+    """
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise FileNotFoundError(f"no warehouse at {file}: run `pathlens demo` or `pathlens refresh` first")
+    return duckdb.connect(
+        str(file),
+        read_only=True,
+        config={
+            "enable_external_access": False,
+            "autoload_known_extensions": False,
+            "autoinstall_known_extensions": False,
+            "lock_configuration": True,
+        },
+    )
+
+
+def warehouse_version(path: str | os.PathLike[str]) -> str:
+    """A token that changes whenever a new warehouse is published (for cache keys)."""
+    try:
+        st = Path(path).expanduser().stat()
+    except FileNotFoundError:
+        return "missing"
+    return f"{st.st_ino}-{st.st_mtime_ns}-{st.st_size}"

@@ -1,0 +1,8 @@
+-- adoption_monthly per owner (`spec.owner` as written; NULL = uncatalogued services), from
+-- that owner's first service's month.
+select
+    month, value as owner, services_created, golden_path_created, new_service_adoption,
+    services_total, golden_path_total, overall_adoption, below_threshold, threshold
+from staging.adoption_groups
+where dimension = 'owner'
+order by owner nulls last, month

@@ -1,0 +1,28 @@
+-- One row per exception request: an issue (not a pull request) of one of exceptions.repos
+-- carrying exceptions.label (case-insensitive), in any state. Its team is the suffix of a
+-- `team:X` or `team/X` label (prefix matched case-insensitively; the first such label in
+-- alphabetical order when there are several), else NULL.
+with requests as (
+    select i.*
+    from raw.issues as i
+    cross join staging.settings as s
+    where not coalesce(i.is_pull_request, false)
+      and list_contains(s.exceptions_repos, lower(i.repo))
+      and list_contains(list_transform(i.labels, lambda l: lower(l)), s.exceptions_label)
+)
+select
+    repo,
+    number,
+    title,
+    list_min(list_transform(
+        list_filter(labels, lambda l: regexp_matches(l, '^team[:/].+', 'i')),
+        lambda l: substr(l, 6)
+    )) as team,
+    state,
+    created_at as opened_at,
+    closed_at,
+    epoch(closed_at - created_at) / 86400.0 as days_to_close,
+    labels,
+    html_url
+from requests
+order by opened_at, repo, number

@@ -1,0 +1,17 @@
+-- One row per in-scope repository, service or not.
+select
+    r.repo,
+    r.created_at,
+    r.pushed_at,
+    r.language,
+    r.repo in (select repo from staging.services) as is_service,
+    exists (
+        select 1 from raw.repo_files as f
+        where f.repo = r.repo and f.path = s.catalog_file
+    ) as has_catalog,
+    r.repo in (select repo from staging.repo_specs) as has_service_spec,
+    coalesce(ci.uses_platform_ci, false) as uses_platform_ci
+from staging.repos as r
+cross join staging.settings as s
+left join staging.repo_ci as ci on ci.repo = r.repo
+order by r.repo

@@ -1,0 +1,8 @@
+-- One row per service: who owns it, where it came from, whether it is on a golden path,
+-- whether it uses the escape hatch and why, and whether it uses the platform CI.
+select
+    service, repo, owner, language, lifecycle, created_at, catalogued, golden_path,
+    on_golden_path, template_source, template_commit, has_service_spec, escape_hatch,
+    escape_hatch_reasons, uses_platform_ci, spec_path, kubernetes_id
+from staging.services
+order by service, repo
