@@ -95,6 +95,8 @@ def _materialise(resource, selection: str | None) -> None:
     if outcome.failed_checks:
         raise fail(f"data checks failed ({', '.join(outcome.failed_checks)}); the published warehouse was left unchanged")
     if outcome.failed_steps:
+        for step, message in outcome.failure_messages.items():
+            err.print(f"{step}: {message}", markup=False, highlight=False)
         raise fail(f"steps failed: {', '.join(outcome.failed_steps)}")
 
 
@@ -115,6 +117,8 @@ def _print_summary(resource, outcome) -> None:
 
 def _source_summary(resource, run_id: str):
     """The GitHub source's one-screen accounting (requests, 304s, failures), when it ran."""
+    if resource.settings().is_demo:
+        return None
     try:
         from pipelines.sources.github import render_summary
         from pipelines.warehouse import writer
@@ -138,7 +142,7 @@ def demo(
 
     if scale not in ("tiny", "small", "default", "large"):
         raise fail(f"--scale must be tiny, small, default or large, not {scale!r}")
-    resource = PathlensResource(demo_scale=scale, demo_seed=seed, demo_as_of=as_of or "", warehouse=str(warehouse))
+    resource = PathlensResource(demo_scale=scale, demo_seed=seed, as_of=as_of or "", warehouse=str(warehouse))
     console.print(f"pathlens demo: organisation [bold]acme[/] at scale [bold]{scale}[/] (seed {seed}) → {warehouse}")
     _materialise(resource, selection=None)
     if dashboard:

@@ -15,7 +15,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 @dg.definitions
 def defs() -> dg.Definitions:
     return dg.Definitions.merge(
-        dg.load_from_defs_folder(project_root=PROJECT_ROOT),
+        dg.load_from_defs_folder(path_within_project=PROJECT_ROOT),
         dg.Definitions(
             resources={"pathlens": resource_from_environment()},
             executor=dg.in_process_executor,

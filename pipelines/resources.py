@@ -26,7 +26,7 @@ class PathlensResource(dg.ConfigurableResource):
     config_path: str = "pathlens.yaml"
     demo_scale: str = ""
     demo_seed: int = 7
-    demo_as_of: str = ""
+    as_of: str = ""  # fixes the refresh's "now" (ISO date/time); default: the demo's, else the clock
     warehouse: str = ""
 
     def settings(self) -> Settings:
@@ -36,7 +36,7 @@ class PathlensResource(dg.ConfigurableResource):
                 scale=self.demo_scale or "default",
                 seed=self.demo_seed,
                 warehouse=self.warehouse or "data/pathlens.duckdb",
-                as_of=self.demo_as_of or None,
+                as_of=self.as_of or None,
             )
         settings = load_settings(self.config_path)
         if self.warehouse:
@@ -46,8 +46,10 @@ class PathlensResource(dg.ConfigurableResource):
     def paths(self) -> WarehousePaths:
         return WarehousePaths.for_(self.settings().warehouse)
 
-    def as_of(self) -> datetime:
-        """The refresh's "now" (naive UTC): the demo's fixed date, else the clock."""
+    def refresh_as_of(self) -> datetime:
+        """The refresh's "now" (naive UTC): `as_of` if set, the demo's date, else the clock."""
+        if self.as_of:
+            return parse_as_of(self.as_of)
         settings = self.settings()
         if settings.demo is not None and settings.demo.as_of:
             return parse_as_of(settings.demo.as_of)

@@ -27,6 +27,7 @@ class RefreshOutcome:
     run_id: str
     success: bool
     failed_steps: list[str] = field(default_factory=list)
+    failure_messages: dict[str, str] = field(default_factory=dict)
     failed_checks: list[str] = field(default_factory=list)
     published: bool = False
     metadata: dict[str, dict] = field(default_factory=dict)
@@ -34,7 +35,7 @@ class RefreshOutcome:
 
 def load_project_definitions() -> dg.Definitions:
     """Every asset and check of the project (the `assets/` defs folder)."""
-    return dg.load_from_defs_folder(project_root=PROJECT_ROOT)
+    return dg.load_from_defs_folder(path_within_project=PROJECT_ROOT)
 
 
 def ensure_dagster_home() -> None:
@@ -52,6 +53,7 @@ def run_refresh(
     selection: str | None = None,
     on_event: StepCallback | None = None,
     instance: dg.DagsterInstance | None = None,
+    log_level: str = "WARNING",
 ) -> RefreshOutcome:
     """Materialise `selection` (a Dagster asset selection string; default: everything).
 
@@ -81,6 +83,9 @@ def run_refresh(
         kind = event.event_type_value
         if kind == "STEP_FAILURE":
             outcome.failed_steps.append(event.step_key)
+            error = getattr(event.event_specific_data, "error", None)
+            if error is not None:
+                outcome.failure_messages[event.step_key] = _root_cause(error)
         elif kind == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if not evaluation.passed:
@@ -94,6 +99,18 @@ def run_refresh(
             on_event(kind, event.step_key or "")
 
     instance.add_event_listener(run_id, listen)
-    result = job_def.execute_in_process(instance=instance, run_id=run_id, raise_on_error=False)
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    result = job_def.execute_in_process(
+        run_config=run_config, instance=instance, run_id=run_id, raise_on_error=False
+    )
     outcome.success = result.success and not outcome.failed_checks
     return outcome
+
+
+def _root_cause(error) -> str:
+    """The innermost error's one-line message (Dagster wraps a step's exception)."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    lines = error.message.strip().splitlines()
+    message = lines[0] if lines else ""
+    return message if message.startswith(f"{error.cls_name}:") else f"{error.cls_name}: {message}"

@@ -19,7 +19,7 @@ def refresh_settings(context: dg.AssetExecutionContext, pathlens: PathlensResour
 
     Rebuilt whole every refresh; the refresh row is keyed by the Dagster run id.
     """
-    as_of = pathlens.as_of()
+    as_of = pathlens.refresh_as_of()
     with pathlens.build_connection() as con:
         write_settings(con, pathlens.settings(), as_of=as_of, refresh_id=context.run.run_id)
     yield dg.MaterializeResult(asset_key=["staging", "settings"], metadata={"as_of": str(as_of)})

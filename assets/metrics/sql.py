@@ -15,7 +15,6 @@ def _model_asset(model: SqlModel) -> dg.AssetsDefinition:
         kinds={"sql", "duckdb"},
         group_name=model.schema,
         description=model.description or f"{model.qualified}, built from {model.path.name}",
-        name=f"{model.schema}__{model.name}",
     )
     def _build(context: dg.AssetExecutionContext, pathlens: PathlensResource) -> dg.MaterializeResult:
         with pathlens.build_connection() as con:

@@ -23,7 +23,7 @@ def github_raw(context: dg.AssetExecutionContext, pathlens: PathlensResource):
     def progress(stage: str, done: int, total: int) -> None:
         context.log.info(f"github: {stage} {done}/{total}")
 
-    loader = github_loader(settings, pathlens.as_of(), progress=progress)
+    loader = github_loader(settings, pathlens.refresh_as_of(), progress=progress)
     with pathlens.build_connection() as con:
         metadata = loader.load_into(con, context.run.run_id)
     for name in GITHUB_TABLES:

@@ -16,7 +16,7 @@ from pipelines.sources.registry import KUBERNETES_TABLES, kubernetes_loader
 def kubernetes_raw(context: dg.AssetExecutionContext, pathlens: PathlensResource):
     """Rollout history accumulates: ReplicaSets the cluster has pruned are kept."""
     settings = pathlens.settings()
-    loader = kubernetes_loader(settings, pathlens.as_of())
+    loader = kubernetes_loader(settings, pathlens.refresh_as_of())
     metadata: dict = {"clusters": 0}
     if loader is not None:
         with pathlens.build_connection() as con:

@@ -1,0 +1,185 @@
+"""`raw.repo_files` (repo, path, content) → Polars frames of parsed facts, one per fact kind.
+
+`facts_frames` picks the files pathlens reads by path, runs the pure parsers of this package
+on each and returns:
+
+- `catalog_components`  one row per Component document of a catalog file
+- `service_specs`       one row per service spec file that could be read
+- `template_answers`    one row per copier / cruft answers file that could be read
+- `workflow_calls`      one row per job-level reusable-workflow call
+- `file_errors`         one row per problem: a file that could not be read or parsed, a
+                        refused catalog document, a service-spec field left empty. `error` is
+                        one line, with the YAML/JSON line and column when known.
+
+Which files: the catalog file and the service spec at their configured paths (relative to
+the repo root), `.copier-answers.yml` and `.cruft.json` at the root, and `*.yml` / `*.yaml`
+directly in `.github/workflows/`. Every other path is ignored. Every frame carries its schema
+even when empty, so downstream SQL never meets a missing column.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import polars as pl
+
+from pipelines.facts.catalog import parse_catalog
+from pipelines.facts.errors import ParseError, one_line
+from pipelines.facts.service_spec import (
+    DEFAULT_ESCAPE_HATCH_PATH,
+    DEFAULT_GPU_RESOURCES,
+    parse_service_spec,
+)
+from pipelines.facts.template_answers import parse_copier_answers, parse_cruft
+from pipelines.facts.workflows import parse_workflow
+
+COPIER_ANSWERS = ".copier-answers.yml"
+CRUFT_FILE = ".cruft.json"
+_WORKFLOW = re.compile(r"\.github/workflows/[^/]+\.ya?ml")
+
+SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    "catalog_components": {
+        "repo": pl.String(),
+        "path": pl.String(),
+        "doc_index": pl.Int64(),
+        "kind": pl.String(),
+        "namespace": pl.String(),
+        "name": pl.String(),
+        "type": pl.String(),
+        "owner": pl.String(),
+        "lifecycle": pl.String(),
+        "source_template": pl.String(),
+        "kubernetes_id": pl.String(),
+        "escape_hatch_reason": pl.String(),
+        "annotations": pl.String(),  # JSON object text
+    },
+    "service_specs": {
+        "repo": pl.String(),
+        "path": pl.String(),
+        "name": pl.String(),
+        "language": pl.String(),
+        "port": pl.Int64(),
+        "replicas": pl.Int64(),
+        "resources_preset": pl.String(),
+        "has_override": pl.Boolean(),
+        "override_gpu": pl.Boolean(),
+        "override_sidecar": pl.Boolean(),
+    },
+    "template_answers": {
+        "repo": pl.String(),
+        "path": pl.String(),
+        "tool": pl.String(),
+        "source": pl.String(),
+        "source_norm": pl.String(),
+        "commit": pl.String(),
+    },
+    "workflow_calls": {
+        "repo": pl.String(),
+        "path": pl.String(),
+        "job": pl.String(),
+        "uses": pl.String(),
+        "called_repo": pl.String(),
+        "called_file": pl.String(),
+        "ref": pl.String(),
+        "is_local": pl.Boolean(),
+    },
+    "file_errors": {
+        "repo": pl.String(),
+        "path": pl.String(),
+        "file_kind": pl.String(),  # catalog | service_spec | copier | cruft | workflow
+        "error": pl.String(),
+    },
+}
+
+
+def file_kind(path: str, *, catalog_file: str, spec_file: str) -> str | None:
+    """Which parser reads the repo file at `path`, or None when pathlens does not read it."""
+    if path == catalog_file.removeprefix("./"):
+        return "catalog"
+    if path == spec_file.removeprefix("./"):
+        return "service_spec"
+    if path == COPIER_ANSWERS:
+        return "copier"
+    if path == CRUFT_FILE:
+        return "cruft"
+    if _WORKFLOW.fullmatch(path):
+        return "workflow"
+    return None
+
+
+def facts_frames(
+    files: pl.DataFrame,
+    *,
+    catalog_file: str = "catalog-info.yaml",
+    spec_file: str = "service.yaml",
+    escape_hatch_path: str = DEFAULT_ESCAPE_HATCH_PATH,
+    gpu_resources: Sequence[str] = DEFAULT_GPU_RESOURCES,
+) -> dict[str, pl.DataFrame]:
+    """Parse every relevant file of `files` (columns repo, path, content); see module doc."""
+    rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in SCHEMAS}
+    gpu = tuple(gpu_resources)
+
+    def catalog(repo: str, path: str, text: str) -> None:
+        result = parse_catalog(text, path)
+        for c in result.components:
+            rows["catalog_components"].append(
+                (repo, path, c.doc_index, c.kind, c.namespace, c.name, c.type, c.owner,
+                 c.lifecycle, c.source_template, c.kubernetes_id, c.escape_hatch_reason,
+                 json.dumps(c.annotations, ensure_ascii=False))
+            )  # fmt: skip
+        for error in result.errors:
+            rows["file_errors"].append((repo, path, "catalog", one_line(error)))
+
+    def service_spec(repo: str, path: str, text: str) -> None:
+        s = parse_service_spec(text, path, escape_hatch_path, gpu)
+        rows["service_specs"].append(
+            (repo, path, s.name, s.language, s.port, s.replicas, s.resources_preset,
+             s.has_override, s.override_gpu, s.override_sidecar)
+        )  # fmt: skip
+        for warning in s.warnings:
+            rows["file_errors"].append((repo, path, "service_spec", one_line(warning)))
+
+    def answers(parse: Callable[[str, str], Any]) -> Callable[[str, str, str], None]:
+        def read(repo: str, path: str, text: str) -> None:
+            a = parse(text, path)
+            rows["template_answers"].append((repo, path, a.tool, a.source, a.source_norm, a.commit))
+
+        return read
+
+    def workflow(repo: str, path: str, text: str) -> None:
+        for c in parse_workflow(text, path):
+            rows["workflow_calls"].append(
+                (repo, path, c.job, c.uses, c.called_repo, c.called_file, c.ref, c.is_local)
+            )
+
+    readers: dict[str, Callable[[str, str, str], None]] = {
+        "catalog": catalog,
+        "service_spec": service_spec,
+        "copier": answers(parse_copier_answers),
+        "cruft": answers(parse_cruft),
+        "workflow": workflow,
+    }
+    for repo, path, content in files.select("repo", "path", "content").iter_rows():
+        kind = file_kind(path, catalog_file=catalog_file, spec_file=spec_file)
+        if kind is None:
+            continue
+        if content is None:
+            rows["file_errors"].append(
+                (repo, path, kind, "the file could not be read (no content)")
+            )
+            continue
+        try:
+            readers[kind](repo, path, content)
+        except ParseError as exc:
+            rows["file_errors"].append((repo, path, kind, exc.detail))
+        except Exception as exc:  # a parser bug must not stop the other 50,000 files
+            rows["file_errors"].append(
+                (repo, path, kind, one_line(f"internal error {type(exc).__name__}: {exc}"))
+            )
+    return {
+        name: pl.DataFrame(rows[name], schema=schema, orient="row")
+        for name, schema in SCHEMAS.items()
+    }

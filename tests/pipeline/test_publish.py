@@ -1,0 +1,94 @@
+"""Write, audit, publish: a refresh whose blocking check fails leaves readers' warehouse alone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from pipelines.raw_schema import RAW_TABLES
+from pipelines.resources import PathlensResource
+from pipelines.runner import run_refresh
+from pipelines.warehouse import WarehousePaths, upsert, writer
+
+CONFIG = """
+warehouse: {warehouse}
+github: {{org: acme}}
+golden_paths: [{{name: go-service, ref: template:default/go-service}}]
+exceptions: {{repos: [acme/platform]}}
+"""
+
+CATALOG = """apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: svc}
+spec: {type: service, owner: team-a}
+"""
+
+
+def issue(number: int, created: str, closed: str | None) -> dict:
+    return {
+        "repo": "acme/platform", "number": number, "title": "need GPU", "state": "closed" if closed else "open",
+        "created_at": datetime.fromisoformat(created),
+        "closed_at": datetime.fromisoformat(closed) if closed else None,
+        "labels": ["golden-path-exception"], "is_pull_request": False,
+    }
+
+
+def setup_org(tmp_path):
+    warehouse = tmp_path / "data" / "pathlens.duckdb"
+    config = tmp_path / "pathlens.yaml"
+    config.write_text(CONFIG.format(warehouse=warehouse))
+    paths = WarehousePaths.for_(warehouse)
+    with writer(paths.build) as con:
+        upsert(con, RAW_TABLES["repos"], pl.DataFrame([{
+            "repo": "acme/svc", "name": "svc", "created_at": datetime(2026, 1, 5), "archived": False, "fork": False}]))
+        upsert(con, RAW_TABLES["repo_files"], pl.DataFrame([{"repo": "acme/svc", "path": "catalog-info.yaml", "content": CATALOG}]))
+        upsert(con, RAW_TABLES["issues"], pl.DataFrame([issue(1, "2026-02-01T00:00:00", "2026-02-03T00:00:00")]))
+    return PathlensResource(config_path=str(config), as_of="2026-04-15T12:00:00"), paths
+
+
+def refresh(resource):
+    # sources are not selected: the raw tables above stand in for what they fetched
+    return run_refresh(resource, selection="not group:sources", instance=dg.DagsterInstance.ephemeral())
+
+
+def published_requests(paths) -> list[tuple]:
+    with duckdb.connect(str(paths.published), read_only=True) as con:
+        return con.sql("select number, days_to_close from marts.exception_requests").fetchall()
+
+
+def test_failing_blocking_check_leaves_the_published_warehouse_untouched(tmp_path):
+    resource, paths = setup_org(tmp_path)
+    first = refresh(resource)
+    assert first.success and first.published, first
+    assert published_requests(paths) == [(1, 2.0)]
+    before = paths.published.read_bytes()
+
+    # a hostile record: closed before it was opened → the exception_requests check fails
+    with writer(paths.build) as con:
+        upsert(con, RAW_TABLES["issues"], pl.DataFrame([issue(2, "2026-03-10T00:00:00", "2026-03-01T00:00:00")]))
+    second = refresh(resource)
+
+    assert not second.success and not second.published
+    assert second.failed_checks == ["exception_requests__unique_request"]
+    assert paths.published.read_bytes() == before  # byte for byte what readers had
+    assert published_requests(paths) == [(1, 2.0)]
+
+
+def test_a_second_refresh_of_the_same_data_changes_nothing(tmp_path):
+    resource, paths = setup_org(tmp_path)
+    assert refresh(resource).success
+
+    def marts_content() -> dict[str, list]:
+        with duckdb.connect(str(paths.published), read_only=True) as con:
+            tables = [r[0] for r in con.sql(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
+            return {t: con.sql(f"select * from marts.{t} order by all").fetchall()
+                    for t in tables if t != "refresh_info"}
+
+    first = marts_content()
+    assert refresh(resource).success
+    assert marts_content() == first
+    assert first["services"] and first["exception_requests"]
