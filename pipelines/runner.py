@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,8 @@ def run_refresh(
     warehouse stays as it was.
     """
     project = load_project_definitions()
+    # Dagster marks parts of its selection syntax as beta; that is not the user's concern.
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
     job = dg.define_asset_job(REFRESH_JOB, selection=selection or "*")
     defs = dg.Definitions(
         assets=project.assets,

@@ -125,3 +125,11 @@ def test_secrets_are_never_read_from_the_file(tmp_path):
     errors = errors_of(tmp_path, "github: {org: acme, token: ghp_secretvalue123}\n")
     assert errors == ["github.token: unknown key"]
     assert not any("ghp_secretvalue123" in e for e in errors)
+
+
+def test_the_documented_example_is_valid():
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "docs" / "pathlens.example.yaml"
+    settings = load_settings(example)
+    assert settings.github.org == "acme" and settings.golden_paths[0].name == "go-service"

@@ -1,0 +1,42 @@
+"""The project loads as one Dagster code location, with `assets` being this repo's defs folder."""
+
+from pathlib import Path
+
+import dagster as dg
+
+import assets
+from pipelines.sql_models import load_models, load_tests, referenced_tables
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_imported_assets_package_is_this_repos():
+    assert Path(assets.__file__).resolve().parent == ROOT / "assets"
+
+
+def test_definitions_load_with_every_sql_model_and_check():
+    defs = dg.load_from_defs_folder(path_within_project=ROOT)
+    keys = {key.to_user_string() for a in defs.assets for key in a.keys}
+    for model in load_models():
+        assert f"{model.schema}/{model.name}" in keys
+    for name in ("raw/repos", "raw/repo_files", "raw/k8s_replicasets", "staging/service_specs", "published_warehouse"):
+        assert name in keys
+    checks = {key.name for c in defs.asset_checks for key in c.check_keys}
+    assert checks == {t.name for t in load_tests()}
+
+    from pipelines.definitions import defs as location  # the code location, with its resources
+
+    dg.Definitions.validate_loadable(location())
+
+
+def test_every_table_a_model_reads_is_built_by_something():
+    defs = dg.load_from_defs_folder(path_within_project=ROOT)
+    keys = {tuple(key.path) for a in defs.assets for key in a.keys}
+    for model in load_models():
+        for dep in model.deps:
+            assert dep in keys, f"{model.path.name} reads {dep}, which no asset builds"
+
+
+def test_dependencies_are_read_from_the_sql():
+    sql = "with x as (select * from raw.repos) select * from x join staging.services s using (repo)"
+    assert referenced_tables(sql) == (("raw", "repos"), ("staging", "services"))
