@@ -30,7 +30,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one error, one line: never wrapped
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD_APP = PROJECT_ROOT / "dashboards" / "app.py"

@@ -98,6 +98,18 @@ class ExceptionsSettings(_Strict):
 class CISettings(_Strict):
     platform_workflow_repos: list[str] = Field(default_factory=list)
     backfill_days: Annotated[int, Field(ge=1, le=3650)] = 365
+    # Raw runs of months entirely older than this are compacted into frozen monthly aggregates
+    # (docs/operations.md, "Data retention"); None keeps every run.
+    retention_days: Annotated[int, Field(ge=31, le=36500)] | None = None
+
+    @model_validator(mode="after")
+    def _retention_covers_backfill(self) -> CISettings:
+        if self.retention_days is not None and self.retention_days < self.backfill_days:
+            raise ValueError(
+                f"retention_days ({self.retention_days}) must be at least backfill_days "
+                f"({self.backfill_days}), or a re-read would bring back compacted runs"
+            )
+        return self
 
 
 class KubernetesSettings(_Strict):
@@ -120,6 +132,23 @@ class AdoptionSettings(_Strict):
 class ReportsSettings(_Strict):
     out_dir: str = "reports/"
     webhook_url_env: str | None = "PATHLENS_WEBHOOK_URL"
+    webhook_attempts: Annotated[int, Field(ge=1, le=10)] = 4
+    webhook_timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
+    worst_teams: Annotated[int, Field(ge=1, le=50)] = 5  # teams listed as adopting least
+    team_window_days: Annotated[int, Field(ge=7, le=730)] = 90  # ... over the days before the period's end
+    team_min_services: Annotated[int, Field(ge=1)] = 2  # ... among teams that created at least this many
+
+
+class AlertsSettings(_Strict):
+    """The alert rules every refresh evaluates into `marts.alerts` (docs/reports.md)."""
+
+    lookback_days: Annotated[int, Field(ge=1, le=90)] = 7  # how long a new escape hatch or a failure stays alerted
+    adoption_below_threshold: bool = True  # last complete month's new-service adoption < adoption.threshold
+    exception_requests_above: Annotated[int, Field(ge=0)] | None = None  # opened in the last complete month
+    exception_requests_rising_months: Annotated[int, Field(ge=1, le=24)] | None = 3  # consecutive rises
+    new_escape_hatch: bool = True
+    source_failed: bool = True  # fetch errors in this refresh
+    refresh_failed: bool = True  # runs the failure sensor recorded
 
 
 class DemoSettings(_Strict):
@@ -142,6 +171,7 @@ class Settings(_Strict):
     deploys: DeploysSettings = DeploysSettings()
     adoption: AdoptionSettings = AdoptionSettings()
     reports: ReportsSettings = ReportsSettings()
+    alerts: AlertsSettings = AlertsSettings()
 
     @model_validator(mode="after")
     def _has_a_source(self) -> Settings:

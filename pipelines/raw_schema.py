@@ -27,9 +27,10 @@ class RawTable:
         return f"raw.{self.name}"
 
     def ddl(self) -> str:
+        """The CREATE TABLE statement. The natural key is kept by `warehouse.upsert`, not by a
+        PRIMARY KEY: DuckDB's index would make bulk loads of millions of runs many times slower."""
         cols = ",\n  ".join(f'"{c}" {t}' for c, t in self.columns.items())
-        key = f",\n  PRIMARY KEY ({', '.join(self.key)})" if self.key else ""
-        return f"CREATE TABLE IF NOT EXISTS {self.qualified} (\n  {cols}{key}\n)"
+        return f"CREATE TABLE IF NOT EXISTS {self.qualified} (\n  {cols}\n)"
 
     def polars_schema(self) -> dict[str, pl.DataType]:
         return {c: _POLARS[t] for c, t in self.columns.items()}
@@ -277,6 +278,37 @@ RAW_TABLES: dict[str, RawTable] = {
             },
             ("source", "scope", "key"),
             "Cursors and ETags; written in the same transaction as the data they describe.",
+        ),
+        RawTable(
+            "ci_runs_monthly_compacted",
+            {
+                "month": "DATE",
+                "service": "VARCHAR",
+                "repo": "VARCHAR",
+                "runs": "BIGINT",
+                "failed": "BIGINT",
+                "succeeded": "BIGINT",
+                "reruns": "BIGINT",
+                "median_duration_s": "DOUBLE",
+                "p90_duration_s": "DOUBLE",
+                "median_queue_s": "DOUBLE",
+                "compacted_at": "TIMESTAMP",
+            },
+            ("month", "service", "repo"),
+            "Workflow runs past ci.retention_days, folded into frozen per service-month figures.",
+        ),
+        RawTable(
+            "run_failures",
+            {
+                "run_id": "VARCHAR",  # the Dagster run
+                "job_name": "VARCHAR",
+                "failed_at": "TIMESTAMP",
+                "steps": "VARCHAR[]",  # the steps that failed
+                "message": "VARCHAR",  # first line of the first error, secrets redacted
+                "recorded_at": "TIMESTAMP",
+            },
+            ("run_id",),
+            "Dagster runs that failed, as the run-failure sensor recorded them.",
         ),
     ]
 }

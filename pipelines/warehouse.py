@@ -24,6 +24,9 @@ import polars as pl
 from pipelines.raw_schema import RAW_TABLES, RawTable
 
 SCHEMAS = ("raw", "staging", "marts")
+# DuckDB's default would take 80% of the machine; a refresh stays well inside this and spills
+# to disk beyond it. Override with PATHLENS_DUCKDB_MEMORY_LIMIT (e.g. "8GB").
+DEFAULT_MEMORY_LIMIT = "3GB"
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,9 @@ def connect_writer(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     con.execute("SET TimeZone = 'UTC'")
+    memory_limit = os.environ.get("PATHLENS_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+    con.execute("SET memory_limit = ?", [memory_limit])
+    con.execute("SET preserve_insertion_order = false")
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for table in RAW_TABLES.values():
@@ -111,6 +117,25 @@ def upsert(con: duckdb.DuckDBPyConnection, table: RawTable, frame: pl.DataFrame)
             con.execute("ROLLBACK")
         raise
     return frame.height
+
+
+def append(con: duckdb.DuckDBPyConnection, table: RawTable, frame: pl.DataFrame, *, batch_rows: int = 2_000_000) -> int:
+    """Insert rows as they are, in batches; returns the rows written.
+
+    For a source that guarantees unique natural keys and has emptied the table (the demo
+    replacing itself): no de-duplication and no delete-by-key, so tens of millions of rows load
+    at bulk speed, and conforming in batches bounds the memory of casting them.
+    """
+    written = 0
+    for batch in frame.iter_slices(batch_rows):
+        batch = conform(table, batch)
+        con.register("_incoming", batch)
+        try:
+            con.execute(f"INSERT INTO {table.qualified} SELECT * FROM _incoming")
+        finally:
+            con.unregister("_incoming")
+        written += batch.height
+    return written
 
 
 def replace_table(con: duckdb.DuckDBPyConnection, qualified: str, frame: pl.DataFrame) -> int:

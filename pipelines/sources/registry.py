@@ -15,7 +15,7 @@ import duckdb
 
 from pipelines.config import Settings
 from pipelines.raw_schema import RAW_TABLES
-from pipelines.warehouse import upsert
+from pipelines.warehouse import append
 
 GITHUB_TABLES = ("repos", "repo_files", "workflow_runs", "deployments", "issues")
 KUBERNETES_TABLES = ("k8s_namespaces", "k8s_workloads", "k8s_replicasets")
@@ -46,8 +46,9 @@ class DemoLoader:
             for name in self.tables:
                 table = RAW_TABLES[name]
                 # The demo is the whole truth each time: replace, so nothing stale lingers.
+                # Its natural keys are unique by construction (tests/sources/test_demo.py).
                 con.execute(f"DELETE FROM {table.qualified}")
-                rows[name] = upsert(con, table, org.tables[name])
+                rows[name] = append(con, table, org.tables[name])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

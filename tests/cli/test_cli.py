@@ -1,0 +1,76 @@
+"""The `pathlens` command line: exit codes, one-line reasons, secrets never printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+
+runner = CliRunner()
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "pathlens.example.yaml"
+
+
+def test_check_config_prints_what_it_would_read(monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_do_not_print_me")
+    result = runner.invoke(app, ["check-config", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert "configuration OK" in result.output
+    assert "org acme at https://api.github.com" in result.output
+    assert "$GITHUB_TOKEN (set)" in result.output
+    assert "ghp_do_not_print_me" not in result.output
+
+
+def test_check_config_lists_every_error_with_its_key_path(tmp_path):
+    bad = tmp_path / "pathlens.yaml"
+    bad.write_text("github: {org: acme}\ngolden_paths:\n  - {name: a, ref: r}\n  - {ref: x}\nadoption: {threshold: 2}\n")
+    result = runner.invoke(app, ["check-config", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}: golden_paths[1].name: field required" in result.output
+    assert f"{bad}: adoption.threshold: Input should be less than or equal to 1" in result.output
+    assert "has 2 error(s)" in result.output
+
+
+def test_refresh_without_a_config_file_fails_with_one_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["refresh"])
+    assert result.exit_code == 1
+    assert "pathlens.yaml: file not found" in result.output
+
+
+def test_demo_rejects_an_unknown_scale():
+    result = runner.invoke(app, ["demo", "--scale", "huge", "--no-dashboard"])
+    assert result.exit_code == 1 and "--scale must be" in result.output
+
+
+@pytest.fixture(scope="module")
+def tiny_warehouse(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    warehouse = folder / "pathlens.duckdb"
+    result = runner.invoke(app, ["demo", "--scale", "tiny", "--no-dashboard", "--as-of", "2026-11-27",
+                                 "--warehouse", str(warehouse)])
+    assert result.exit_code == 0, result.output
+    assert "published" in result.output
+    return warehouse
+
+
+def test_sql_runs_a_read_only_query(tiny_warehouse):
+    result = runner.invoke(app, ["sql", "select count(*) as n from marts.services", "--warehouse", str(tiny_warehouse)])
+    assert result.exit_code == 0, result.output
+    assert "1 row(s)" in result.output
+
+
+def test_sql_refuses_writes_and_file_reads(tiny_warehouse):
+    for query in ("drop table marts.services", "select * from read_csv('/etc/passwd')"):
+        result = runner.invoke(app, ["sql", query, "--warehouse", str(tiny_warehouse)])
+        assert result.exit_code == 1, query
+        assert "error:" in result.output
+    still = runner.invoke(app, ["sql", "select count(*) from marts.services", "--warehouse", str(tiny_warehouse)])
+    assert still.exit_code == 0
+
+
+def test_sql_without_a_warehouse(tmp_path):
+    result = runner.invoke(app, ["sql", "select 1", "--warehouse", str(tmp_path / "none.duckdb")])
+    assert result.exit_code == 1 and "no warehouse at" in result.output
