@@ -9,6 +9,7 @@ a blocking asset check on the table it is named after, and passes when it return
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ class SqlModel:
     sql: str
     deps: tuple[tuple[str, str], ...]  # (schema, table) it reads
     description: str
+    materialized: str = "table"  # or "view": a `-- materialized: view` line in the file
 
     @property
     def qualified(self) -> str:
@@ -71,7 +73,9 @@ def load_models(sql_dir: Path = SQL_DIR) -> tuple[SqlModel, ...]:
         for path in sorted((sql_dir / schema).glob("*.sql")):
             sql = path.read_text(encoding="utf-8")
             deps = tuple(d for d in referenced_tables(sql) if d != (schema, path.stem))
-            models.append(SqlModel(schema, path.stem, path, sql, deps, _leading_comment(sql)))
+            materialized = "view" if re.search(r"^--\s*materialized:\s*view\s*$", sql, re.M) else "table"
+            description = _leading_comment(re.sub(r"^--\s*materialized:.*$", "", sql, flags=re.M).lstrip())
+            models.append(SqlModel(schema, path.stem, path, sql, deps, description, materialized))
     return tuple(models)
 
 
@@ -90,6 +94,7 @@ def load_tests(sql_dir: Path = SQL_DIR) -> tuple[SqlTest, ...]:
 
 
 def build_statement(model: SqlModel) -> str:
-    """The DDL that (re)builds a model's table from its query."""
+    """The DDL that (re)builds a model's table (or view) from its query."""
     body = model.sql.strip().rstrip(";")
-    return f"CREATE OR REPLACE TABLE {model.qualified} AS\n{body}"
+    kind = "VIEW" if model.materialized == "view" else "TABLE"
+    return f"CREATE OR REPLACE {kind} {model.qualified} AS\n{body}"

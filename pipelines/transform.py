@@ -81,7 +81,14 @@ def snapshot_services(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int:
-    """(Re)build one SQL model's table; returns its row count."""
+    """(Re)build one SQL model's table or view; returns its row count."""
+    existing = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [model.schema, model.name],
+    ).fetchall()
+    wanted = "VIEW" if model.materialized == "view" else "BASE TABLE"
+    if existing and existing[0][0] != wanted:  # the model switched between table and view
+        con.execute(f"DROP {'VIEW' if existing[0][0] == 'VIEW' else 'TABLE'} {model.qualified}")
     con.execute(build_statement(model))
     return con.execute(f"SELECT count(*) FROM {model.qualified}").fetchall()[0][0]
 

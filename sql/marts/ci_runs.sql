@@ -1,8 +1,9 @@
+-- materialized: view
 -- One row per GitHub Actions run × service of its repo (a monorepo's runs belong to each of
 -- its services). queue_s = run_started_at - created_at; duration_s = updated_at -
 -- run_started_at for completed runs only. failed: conclusion failure, timed_out or
--- startup_failure. A re-run has run_attempt > 1. Runs of months already compacted
--- (raw.ci_runs_monthly_compacted, see ci.retention_days) are left out: those months are frozen.
+-- startup_failure. A re-run has run_attempt > 1. A view: tens of millions of runs are not
+-- copied once more, and queries on it read raw.workflow_runs directly.
 select
     w.repo,
     s.service,
@@ -21,7 +22,3 @@ select
     s.on_golden_path
 from raw.workflow_runs as w
 join staging.services as s on s.repo = w.repo
-where not exists (
-    select 1 from raw.ci_runs_monthly_compacted as c
-    where c.repo = w.repo and c.month = date_trunc('month', w.created_at)::date
-)
