@@ -1,0 +1,266 @@
+"""`GitHubSource`: one refresh of an organisation from the GitHub REST API into the raw tables.
+
+The main thread lists the organisation's repos page by page (committing each page with its
+ETag) and hands per-repo work — files, runs, deployments, and the exception-request issues —
+to a small pool of worker threads. Workers only talk HTTP; every Batch they return is
+committed by the main thread on the writer connection, data and cursors in one transaction.
+A repo part that still fails after retries is recorded in `raw.fetch_errors` and the refresh
+goes on; its previously stored data stays as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from pipelines.config import Settings
+from pipelines.raw_schema import RAW_TABLES
+from pipelines.sources.github import fetch
+from pipelines.sources.github.auth import CredentialError, credentials_from
+from pipelines.sources.github.client import Accounting, FetchError, GitHubClient
+from pipelines.sources.github.incremental import Batch, ErrorRecord, StoredState, commit
+from pipelines.sources.github.rows import in_scope
+from pipelines.warehouse import upsert
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+
+class SourceError(Exception):
+    """The refresh cannot go on (GitHub unreachable, organisation not visible); one-line reason."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class GitHubSource:
+    """Loads a GitHub organisation into `raw.*`; see the module docstring and docs/github-source.md."""
+
+    def __init__(self, settings: Settings, *, sleep: Callable[[float], None] = time.sleep,
+                 progress: Progress | None = None, environ: Mapping[str, str] = os.environ,
+                 now: Callable[[], datetime] = utc_now, max_attempts: int = 5):
+        if settings.github is None:
+            raise ValueError("GitHubSource needs a `github:` section in the configuration")
+        self.settings = settings
+        self._sleep = sleep
+        self._progress = progress or (lambda stage, done, total: None)
+        self._environ = environ
+        self._now = now
+        self._max_attempts = max_attempts
+        self._client: GitHubClient | None = None
+        self.accounting = Accounting()
+
+    # credentials -------------------------------------------------------------------------------
+    def check_credentials(self) -> None:
+        """Raise CredentialError (naming the variable or file to fix, never the secret) unless
+        GitHub accepts the configured credential; SourceError when GitHub cannot be reached.
+
+        Costs one `GET /rate_limit` (free on GitHub), plus the installation-token exchange for
+        a GitHub App. Nothing is written.
+        """
+        if self._client is not None:
+            return
+        gh = self.settings.github
+        assert gh is not None
+        creds = credentials_from(gh, self._environ)
+        self.accounting = Accounting()
+        client = GitHubClient(creds, gh.api_url, sleep=self._sleep, announce=self._announce,
+                              accounting=self.accounting, max_attempts=self._max_attempts,
+                              max_in_flight=gh.max_concurrency)
+        try:
+            resp = client.get(fetch.RATE_LIMIT, "/rate_limit")
+        except FetchError as exc:
+            client.close()
+            raise SourceError(f"cannot reach the GitHub API at {gh.api_url} (github.api_url): {exc.message}") from None
+        except CredentialError:
+            client.close()
+            raise
+        # 404: Enterprise Server with rate limiting disabled answers "Rate limiting is not enabled."
+        if resp.status not in (200, 404):
+            client.close()
+            raise CredentialError(creds.scrub(
+                f"GitHub refused {creds.describe} ({resp.status}: {resp.message()}); {creds.fix}"))
+        self._client = client
+
+    def close(self) -> None:
+        """Release connections (load_into does this itself; for a check without a load)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _announce(self, message: str, seconds: float) -> None:
+        log.warning(message)
+        self._progress(message, 0, math.ceil(seconds))
+
+    # the load --------------------------------------------------------------------------------------
+    def load_into(self, con: duckdb.DuckDBPyConnection, refresh_id: str) -> dict[str, Any]:
+        """Fetch what changed since the last refresh into `raw.*`; returns run metadata.
+
+        The metadata holds rows written per table, requests sent, 304s, retries, rate-limit
+        waits, seconds waited, bytes, and the repos that failed (also in raw.fetch_errors).
+        """
+        self.check_credentials()
+        assert self._client is not None and self.settings.github is not None
+        ctx = fetch.Context(self._client, self.settings, StoredState.read(con), self._now())
+        snapshot = fetch.Snapshot.read(con)
+        run = _Run(self, con, ctx, snapshot)
+        try:
+            run.execute()
+        finally:
+            run.record(refresh_id)
+            self.close()
+        return run.metadata()
+
+
+class _Run:
+    """The state of one load: the pool, what was written, what failed."""
+
+    def __init__(self, source: GitHubSource, con: duckdb.DuckDBPyConnection, ctx: fetch.Context,
+                 snapshot: fetch.Snapshot):
+        self.source = source
+        self.con = con
+        self.ctx = ctx
+        self.snapshot = snapshot
+        self.written: Counter[str] = Counter()
+        self.errors: list[tuple[ErrorRecord, datetime]] = []
+        self.listed: list[str] = []
+        self.in_scope = 0
+        self.jobs_total = 0
+        self.jobs_done = 0
+        self.futures: dict[Future, tuple[str, str]] = {}
+
+    def execute(self) -> None:
+        gh = self.ctx.settings.github
+        assert gh is not None
+        pool = ThreadPoolExecutor(max_workers=gh.max_concurrency, thread_name_prefix="pathlens-github")
+        try:
+            listing_keys: set[str | None] = set()
+            try:
+                for batch, rows, key in fetch.list_repos(self.ctx, self.snapshot):
+                    listing_keys.add(key)
+                    self._commit(batch)
+                    for row in rows:
+                        self._submit_repo(pool, row)
+                    self.source._progress("GitHub: listing repositories", len(self.listed), 0)
+                    self._drain(block=False)
+            except FetchError as exc:
+                raise SourceError(
+                    f"cannot list the repositories of '{gh.org}' (github.org) at {gh.api_url}: "
+                    f"{exc.status or 'no answer'}: {exc.message}") from None
+            for full in self.ctx.settings.exceptions.repos:
+                self._submit(pool, full, "issues", fetch.fetch_issues, self.ctx, full)
+            while self.futures:
+                self._drain(block=True)
+            vanished = set(self.snapshot.repos) - set(self.listed)
+            self._commit(fetch.forget_repos(self.ctx, vanished, listing_keys))
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+
+    def _submit_repo(self, pool: ThreadPoolExecutor, row: dict[str, Any]) -> None:
+        full = row["repo"]
+        if full in self.listed:
+            return
+        self.listed.append(full)
+        if not in_scope(row, self.ctx.settings.github.exclude_repos):  # type: ignore[union-attr]
+            return
+        self.in_scope += 1
+        if fetch.files_need_reading(self.ctx, row):
+            self._submit(pool, full, "files", fetch.fetch_files, self.ctx, row, self.snapshot.files.get(full, {}))
+        self._submit(pool, full, "runs", fetch.fetch_runs, self.ctx, row)
+        self._submit(pool, full, "deployments", fetch.fetch_deployments, self.ctx, row,
+                     self.snapshot.deployments.get(full, {}))
+
+    def _submit(self, pool: ThreadPoolExecutor, repo: str, part: str, fn: Callable[..., Batch], *args: Any) -> None:
+        self.futures[pool.submit(_guarded, repo, part, fn, *args)] = (repo, part)
+        self.jobs_total += 1
+
+    def _drain(self, *, block: bool) -> None:
+        if not self.futures:
+            return
+        done, _ = wait(list(self.futures), timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        batches = []
+        for future in done:
+            self.futures.pop(future)
+            outcome = future.result()  # re-raises CredentialError and interruptions
+            if isinstance(outcome, ErrorRecord):
+                self._error(outcome)
+            else:
+                batches.append(outcome)
+        self._commit(*batches)
+        self.jobs_done += len(done)
+        self.source._progress("GitHub: reading repositories", self.jobs_done, self.jobs_total)
+
+    def _commit(self, *batches: Batch) -> None:
+        if not batches:
+            return
+        self.written.update(commit(self.con, list(batches), self.ctx.now))
+        for batch in batches:
+            for note in batch.notes:
+                self._error(note)
+
+    def _error(self, record: ErrorRecord) -> None:
+        log.warning("GitHub: %s: %s: %s: %s", record.repo, record.endpoint, record.status, record.message)
+        self.errors.append((record, utc_now()))
+
+    def record(self, refresh_id: str) -> None:
+        """Append this refresh's accounting and errors (also after an interrupted load)."""
+        now = utc_now()
+        log_rows = self.source.accounting.rows(refresh_id, now)
+        error_rows = [{"refresh_id": refresh_id, "source": "github", "repo": e.repo, "endpoint": e.endpoint,
+                       "status": e.status, "message": e.message, "occurred_at": at} for e, at in self.errors]
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for name, rows in (("fetch_log", log_rows), ("fetch_errors", error_rows)):
+                spec = RAW_TABLES[name]
+                if rows:
+                    upsert(self.con, spec, pl.from_dicts(rows, schema=spec.polars_schema()))
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def metadata(self) -> dict[str, Any]:
+        totals = self.source.accounting.totals()
+        return {
+            "source": "github",
+            **{f"rows_{table}": self.written.get(table, 0)
+               for table in ("repos", "repo_files", "workflow_runs", "deployments", "issues")},
+            "repos_listed": len(self.listed),
+            "repos_in_scope": self.in_scope,
+            "requests": totals.requests,
+            "not_modified": totals.not_modified,
+            "counted_requests": self.source.accounting.counted(),
+            "retries": totals.retries,
+            "rate_limit_waits": totals.rate_limit_waits,
+            "wait_s": round(totals.wait_s, 1),
+            "bytes": totals.bytes,
+            "errors": len(self.errors),
+            "failed_repos": sorted({e.repo for e, _ in self.errors}),
+        }
+
+
+def _guarded(repo: str, part: str, fn: Callable[..., Batch], *args: Any) -> Batch | ErrorRecord:
+    """Run one job in a worker: a FetchError (or a malformed answer) becomes an ErrorRecord for
+    this repo part; a rejected credential or an interruption propagates and ends the load."""
+    try:
+        return fn(*args)
+    except CredentialError:
+        raise
+    except FetchError as exc:
+        return ErrorRecord(repo, exc.endpoint, exc.status, exc.message)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return ErrorRecord(repo, part, None, f"unexpected answer ({type(exc).__name__}: {exc})")
