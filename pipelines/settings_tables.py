@@ -63,6 +63,13 @@ def settings_frame(settings: Settings, *, as_of: datetime, refresh_id: str) -> p
     )
 
 
+def gpu_resources_frame(settings: Settings) -> pl.DataFrame:
+    """One row: the resource names that count as GPUs (escape_hatch.gpu_resources)."""
+    return pl.DataFrame(
+        {"gpu_resources": pl.Series([list(settings.escape_hatch.gpu_resources)], dtype=pl.List(pl.String))}
+    )
+
+
 def golden_paths_frame(settings: Settings) -> pl.DataFrame:
     """One row per configured golden path; `source_norm` compares equal across spellings."""
     return pl.DataFrame(

@@ -14,7 +14,7 @@ import polars as pl
 
 from pipelines.config import Settings
 from pipelines.raw_schema import RAW_TABLES
-from pipelines.settings_tables import golden_paths_frame, settings_frame
+from pipelines.settings_tables import golden_paths_frame, gpu_resources_frame, settings_frame
 from pipelines.sql_models import SqlModel, SqlTest, build_statement, load_models, load_tests
 from pipelines.warehouse import replace_table, upsert
 
@@ -26,6 +26,7 @@ def write_settings(con: duckdb.DuckDBPyConnection, settings: Settings, *, as_of:
     """`staging.settings`, `staging.golden_paths`, and this refresh's row of raw.refreshes."""
     replace_table(con, "staging.settings", settings_frame(settings, as_of=as_of, refresh_id=refresh_id))
     replace_table(con, "staging.golden_paths", golden_paths_frame(settings))
+    replace_table(con, "staging.gpu_resources", gpu_resources_frame(settings))
     upsert(
         con,
         RAW_TABLES["refreshes"],

@@ -10,6 +10,7 @@ from pipelines.transform import write_settings
     specs=[
         dg.AssetSpec(["staging", "settings"], kinds={"duckdb"}, group_name="catalog"),
         dg.AssetSpec(["staging", "golden_paths"], kinds={"duckdb"}, group_name="catalog"),
+        dg.AssetSpec(["staging", "gpu_resources"], kinds={"duckdb"}, group_name="catalog"),
         dg.AssetSpec(["raw", "refreshes"], kinds={"duckdb"}, group_name="catalog"),
     ],
     name="refresh_settings",
@@ -24,4 +25,5 @@ def refresh_settings(context: dg.AssetExecutionContext, pathlens: PathlensResour
         write_settings(con, pathlens.settings(), as_of=as_of, refresh_id=context.run.run_id)
     yield dg.MaterializeResult(asset_key=["staging", "settings"], metadata={"as_of": str(as_of)})
     yield dg.MaterializeResult(asset_key=["staging", "golden_paths"])
+    yield dg.MaterializeResult(asset_key=["staging", "gpu_resources"])
     yield dg.MaterializeResult(asset_key=["raw", "refreshes"], metadata={"refresh_id": context.run.run_id})

@@ -40,13 +40,17 @@ def rs(cluster, name, owner, revision, created, labels=None, owner_kind="Deploym
             "labels": json.dumps(labels or {}), "revision": revision, "created_at": T(created)}
 
 
+GPU_POD = {"containers": [{"name": "m", "resources": {"limits": {"nvidia.com/gpu": "1"}}}]}
+ZERO_GPU_POD = {"containers": [{"name": "m", "resources": {"requests": {"amd.com/gpu": "0"}}}]}
+TWO_CONTAINERS = {"containers": [{"name": "app"}, {"name": "envoy"}]}
+
 WORKLOADS = pl.DataFrame([
     {"cluster": "prod-eu", "kind": "Deployment", "namespace": "apps", "name": "gp-deploy",
-     "labels": json.dumps({"backstage.io/kubernetes-id": "gp-k8s"})},
+     "labels": json.dumps({"backstage.io/kubernetes-id": "gp-k8s"}), "pod_spec": json.dumps(GPU_POD)},
     {"cluster": "staging", "kind": "Deployment", "namespace": "apps", "name": "gp-deploy",
-     "labels": json.dumps({"backstage.io/kubernetes-id": "gp-k8s"})},
+     "labels": json.dumps({"backstage.io/kubernetes-id": "gp-k8s"}), "pod_spec": json.dumps(ZERO_GPU_POD)},
     {"cluster": "staging", "kind": "Deployment", "namespace": "apps", "name": "diy",
-     "labels": json.dumps({"app.kubernetes.io/name": "diy"})},
+     "labels": json.dumps({"app.kubernetes.io/name": "diy"}), "pod_spec": json.dumps(TWO_CONTAINERS)},
 ])
 
 REPLICASETS = pl.DataFrame([
@@ -155,3 +159,9 @@ def test_golden_path_vs_diy(wh):
     assert (g, d, ratio) == (pytest.approx(2 / weeks), pytest.approx(1 / weeks), pytest.approx(2.0))
     assert (gn, dn) == (pytest.approx(weeks), pytest.approx(weeks))
     assert got["median_days_to_first_deploy"] == (4.5, 7.0, pytest.approx(4.5 / 7), 1, 1)
+
+
+def test_escape_hatch_live_reads_what_the_pod_templates_run(wh):
+    got = wh.sql("select service, workloads, live_gpu, live_sidecar from marts.escape_hatch_live order by service").fetchall()
+    # gp: one workload asks nvidia.com/gpu "1" (the other asks amd.com/gpu "0"); diy runs 2 containers
+    assert got == [("diy", 1, False, True), ("gp", 2, True, False)]
