@@ -191,6 +191,34 @@ def dashboard(
 
 
 @app.command()
+def report(
+    config: ConfigOption = Path(DEFAULT_CONFIG_FILE),
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the report (default: reports.out_dir).")] = None,
+    period: Annotated[str, typer.Option(help="week | month: the last complete one.")] = "week",
+    warehouse: Annotated[Path | None, typer.Option(help="Published warehouse to report on.")] = None,
+    deliver: Annotated[bool, typer.Option("--deliver/--no-deliver", help="POST the summary to the webhook, if configured.")] = False,
+) -> None:
+    """Write the report (HTML with charts, Markdown, CSV) for the last complete week or month."""
+    from pipelines.config import demo_settings
+    from pipelines.reports import deliver_report, write_report
+
+    if period not in ("week", "month"):
+        raise fail(f"--period must be week or month, not {period!r}")
+    settings = _load(config) if config.exists() else demo_settings()
+    path = warehouse or Path(settings.warehouse)
+    if not path.exists():
+        raise fail(f"no warehouse at {path}: run `pathlens demo` or `pathlens refresh` first")
+    files = write_report(path, out or Path(settings.reports.out_dir), period, settings)
+    console.print(f"{period}ly report for {files.period.slug}:")
+    for file in files.all:
+        console.print(f"  {file}", markup=False, highlight=False)
+    if deliver:
+        result = deliver_report(files, settings)
+        detail = f" ({result.error})" if result.error else ""
+        console.print(f"webhook: {result.status} after {result.attempts} attempt(s){detail}", markup=False, highlight=False)
+
+
+@app.command()
 def sql(
     query: Annotated[str | None, typer.Argument(help="A read-only query; none opens a prompt.")] = None,
     config: ConfigOption = Path(DEFAULT_CONFIG_FILE),

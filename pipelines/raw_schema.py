@@ -283,7 +283,6 @@ RAW_TABLES: dict[str, RawTable] = {
             "ci_runs_monthly_compacted",
             {
                 "month": "DATE",
-                "service": "VARCHAR",
                 "repo": "VARCHAR",
                 "runs": "BIGINT",
                 "failed": "BIGINT",
@@ -294,8 +293,8 @@ RAW_TABLES: dict[str, RawTable] = {
                 "median_queue_s": "DOUBLE",
                 "compacted_at": "TIMESTAMP",
             },
-            ("month", "service", "repo"),
-            "Workflow runs past ci.retention_days, folded into frozen per service-month figures.",
+            ("repo", "month"),
+            "Workflow runs past ci.retention_days, folded into frozen per repo-month figures.",
         ),
         RawTable(
             "run_failures",

@@ -26,7 +26,7 @@ from pipelines.raw_schema import RAW_TABLES, RawTable
 SCHEMAS = ("raw", "staging", "marts")
 # DuckDB's default would take 80% of the machine; a refresh stays well inside this and spills
 # to disk beyond it. Override with PATHLENS_DUCKDB_MEMORY_LIMIT (e.g. "8GB").
-DEFAULT_MEMORY_LIMIT = "3GB"
+DEFAULT_MEMORY_LIMIT = "2GB"
 
 
 @dataclass(frozen=True)
@@ -186,20 +186,31 @@ def open_reader(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
     Read-only alone still lets a query read local files or ATTACH another database; with
     external access disabled and the configuration locked it can read only this warehouse.
     Raises FileNotFoundError when there is no warehouse yet (DuckDB would create an empty one).
+
+    The file is ATTACHed to a private in-memory database rather than opened with
+    `duckdb.connect(file)`: DuckDB shares one instance per path within a process, so while any
+    connection to the old file was still open, a new `connect` would keep reading the old
+    file after a publish had replaced it. An attached file is the one at `path` now.
     """
     file = Path(path).expanduser()
     if not file.is_file():
         raise FileNotFoundError(f"no warehouse at {file}: run `pathlens demo` or `pathlens refresh` first")
-    return duckdb.connect(
-        str(file),
-        read_only=True,
-        config={
-            "enable_external_access": False,
-            "autoload_known_extensions": False,
-            "autoinstall_known_extensions": False,
-            "lock_configuration": True,
-        },
+    con = duckdb.connect(
+        ":memory:",
+        config={"autoload_known_extensions": False, "autoinstall_known_extensions": False},
     )
+    try:
+        # The catalog keeps the name `duckdb.connect(file)` would give it (the file's stem).
+        name = file.stem if file.stem.lower() not in ("memory", "temp", "system") else "warehouse"
+        quoted = '"' + name.replace('"', '""') + '"'
+        con.execute(f"ATTACH ? AS {quoted} (READ_ONLY)", [str(file)])
+        con.execute(f"USE {quoted}")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def warehouse_version(path: str | os.PathLike[str]) -> str:

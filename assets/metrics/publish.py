@@ -9,7 +9,7 @@ from pipelines.warehouse import publish
 
 @dg.asset(
     key=["published_warehouse"],
-    deps=[[m.schema, m.name] for m in load_models() if m.schema == "marts"],
+    deps=[[m.schema, m.name] for m in load_models() if m.schema == "marts"] + [["marts", "alerts"]],
     kinds={"duckdb"},
     group_name="publish",
 )

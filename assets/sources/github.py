@@ -1,14 +1,21 @@
 """GitHub raw tables: repos, their files, workflow runs, deployments, exception issues."""
 
+from datetime import timedelta
+
 import dagster as dg
 
 from pipelines.resources import PathlensResource
 from pipelines.sources.registry import GITHUB_TABLES, github_loader
 
+# The daily refresh runs at 05:00 UTC (assets/reports/automation.py): warn when a day was
+# missed, fail when more than a day and a few hours passed without a load.
+SOURCE_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=30), warn_window=timedelta(hours=26))
+
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(["raw", name], kinds={"github", "duckdb"}, group_name="sources")
+        dg.AssetSpec(["raw", name], kinds={"github", "duckdb"}, group_name="sources",
+                     freshness_policy=SOURCE_FRESHNESS)
         for name in GITHUB_TABLES
     ],
     name="github_raw",

@@ -41,18 +41,15 @@ class DemoLoader:
         demo = self.settings.demo
         org = generate(demo.scale, demo.seed, self.as_of)
         rows = {}
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for name in self.tables:
-                table = RAW_TABLES[name]
-                # The demo is the whole truth each time: replace, so nothing stale lingers.
-                # Its natural keys are unique by construction (tests/sources/test_demo.py).
-                con.execute(f"DELETE FROM {table.qualified}")
-                rows[name] = append(con, table, org.tables[name])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        for name in self.tables:
+            table = RAW_TABLES[name]
+            # The demo is the whole truth each time: replace, so nothing stale lingers. Its
+            # natural keys are unique by construction (tests/sources/test_demo.py). No single
+            # transaction around it all: DuckDB would hold millions of uncommitted rows in
+            # memory, and an interrupted load is simply redone by the next refresh (nothing is
+            # published from a failed one).
+            con.execute(f"DELETE FROM {table.qualified}")
+            rows[name] = append(con, table, org.tables[name])
         return {"source": "demo", **{f"rows_{k}": v for k, v in rows.items()}}
 
 

@@ -2,8 +2,10 @@
 -- month (months without runs kept: counts 0, ratios NULL). failure_rate = failed / (failed +
 -- succeeded); durations over completed runs; rerun_rate = runs with run_attempt > 1 / runs.
 -- A repo's runs belong to each of its services, so the figures are aggregated once per repo
--- and month, then given to each service of the repo.
-with repo_monthly as (
+-- and month, then given to each service of the repo. Months whose runs were compacted
+-- (ci.retention_days) come from raw.ci_runs_monthly_compacted: their counts are exact and their
+-- medians and p90 frozen as computed at compaction.
+with live_monthly as (
     select
         repo,
         month,
@@ -25,6 +27,21 @@ with repo_monthly as (
         where repo in (select repo from staging.services)
     )
     group by repo, month
+),
+
+repo_monthly as (
+    select
+        repo, month, runs, failed, succeeded, reruns,
+        [median_duration_s, p90_duration_s] as duration_quantiles,
+        median_queue_s
+    from raw.ci_runs_monthly_compacted
+    where repo in (select repo from staging.services)
+    union all by name
+    -- a compacted month is frozen: runs of it read again later do not count
+    select * from live_monthly as l
+    where not exists (
+        select 1 from raw.ci_runs_monthly_compacted as c where c.repo = l.repo and c.month = l.month
+    )
 ),
 
 months as (

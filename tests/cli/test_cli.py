@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -49,8 +50,13 @@ def test_demo_rejects_an_unknown_scale():
 def tiny_warehouse(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cli")
     warehouse = folder / "pathlens.duckdb"
-    result = runner.invoke(app, ["demo", "--scale", "tiny", "--no-dashboard", "--as-of", "2026-11-27",
-                                 "--warehouse", str(warehouse)])
+    here = os.getcwd()
+    os.chdir(folder)  # the demo's report assets write to ./reports
+    try:
+        result = runner.invoke(app, ["demo", "--scale", "tiny", "--no-dashboard", "--as-of", "2026-11-27",
+                                     "--warehouse", str(warehouse)])
+    finally:
+        os.chdir(here)
     assert result.exit_code == 0, result.output
     assert "published" in result.output
     return warehouse
@@ -74,3 +80,18 @@ def test_sql_refuses_writes_and_file_reads(tiny_warehouse):
 def test_sql_without_a_warehouse(tmp_path):
     result = runner.invoke(app, ["sql", "select 1", "--warehouse", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 1 and "no warehouse at" in result.output
+
+
+def test_report_writes_html_markdown_and_csv(tiny_warehouse, tmp_path):
+    out = tmp_path / "reports"
+    result = runner.invoke(app, ["report", "--warehouse", str(tiny_warehouse), "--out", str(out), "--period", "month"])
+    assert result.exit_code == 0, result.output
+    folder = out / "month-2026-10"  # the last complete month before the demo's as_of, 2026-11-27
+    assert (folder / "report.html").stat().st_size > 100_000  # Plotly embedded
+    assert (folder / "report.md").read_text().strip()
+    assert list(folder.glob("*.csv"))
+
+
+def test_report_rejects_an_unknown_period(tiny_warehouse):
+    result = runner.invoke(app, ["report", "--warehouse", str(tiny_warehouse), "--period", "year"])
+    assert result.exit_code == 1 and "--period must be week or month" in result.output

@@ -11,7 +11,7 @@ Modules: `scales` (sizes), `plan` (teams, repos, services), `escapes` (escape-ha
 `issues` (exception requests), `build` (assembles the tables and the intent).
 """
 
-from pipelines.sources.demo.build import TABLES, DemoOrg, generate
+from pipelines.sources.demo.build import TABLES, DemoOrg, forget_generated, generate
 from pipelines.sources.demo.scales import SCALES
 
-__all__ = ["SCALES", "TABLES", "DemoOrg", "generate"]
+__all__ = ["SCALES", "TABLES", "DemoOrg", "forget_generated", "generate"]

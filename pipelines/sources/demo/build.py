@@ -75,6 +75,11 @@ def generate(scale: str, seed: int, as_of: datetime) -> DemoOrg:
     return _generate(scale, int(seed), as_of)
 
 
+def forget_generated() -> None:
+    """Drop the memoised organisations (a large one holds gigabytes once it is loaded)."""
+    _generate.cache_clear()
+
+
 @functools.lru_cache(maxsize=4)
 def _generate(scale_name: str, seed: int, as_of: datetime) -> DemoOrg:
     scale = SCALES[scale_name]

@@ -1,0 +1,438 @@
+"""Pure figure builders: a Polars frame of a mart (or a query on one) in, a Plotly figure out.
+
+Shared by the dashboard and the reports, so nothing here knows about Streamlit, files or the
+warehouse. Each builder documents the columns it reads; they are the `marts` column names.
+
+Plotly draws a subset of HTML in every text it renders (titles, tick labels, legends, hover
+labels: `<a href>`, `<b>`, `<br>` ...). Team, service, template and language names come from
+repositories, so every such string passes through `plain` before it reaches a figure: it is
+shown as the characters it is, never interpreted.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import plotly.graph_objects as go
+import polars as pl
+from plotly.subplots import make_subplots
+
+GOLDEN = "#1b9e77"
+DIY = "#d95f02"
+NEUTRAL = "#7f7f7f"
+ALERT = "#c0392b"
+OPENED = "#7570b3"
+CLOSED = "#66a61e"
+NONE_LABEL = "(none)"
+
+
+def plain(value: Any) -> str:
+    """`value` as text Plotly will display literally (HTML special characters escaped)."""
+    if value is None:
+        return NONE_LABEL
+    return html.escape(str(value), quote=False)
+
+
+def _plain_all(values: Iterable[Any]) -> list[str]:
+    return [plain(v) for v in values]
+
+
+def _month_label(value: date | datetime | None) -> str:
+    return value.strftime("%b %Y") if value is not None else ""
+
+
+def _layout(fig: go.Figure, *, title: str, x_title: str | None, y_title: str | None,
+            y_percent: bool = False, height: int = 400) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "yref": "container", "y": 0.98,
+               "yanchor": "top"},
+        height=height,
+        margin={"l": 60, "r": 20, "t": 80, "b": 50},
+        # between the title and the plot, where it never meets an axis title
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
+        hoverlabel={"namelength": -1},
+    )
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title)
+    if y_percent:
+        fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return fig
+
+
+def _empty(title: str, message: str = "No data for the selected filters") -> go.Figure:
+    """A titled, axis-less figure that says there is nothing to draw (instead of a blank box)."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                       font={"size": 14, "color": NEUTRAL})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title=title, x_title=None, y_title=None, height=260)
+
+
+def _col(frame: pl.DataFrame, name: str) -> list[Any]:
+    return frame.get_column(name).to_list()
+
+
+def adoption_trend(monthly: pl.DataFrame, *, threshold: float | None,
+                   title: str = "New-service adoption by month") -> go.Figure:
+    """Monthly new-service adoption (markers red when below the threshold) and overall adoption.
+
+    Reads `month`, `services_created`, `golden_path_created`, `new_service_adoption`,
+    `services_total`, `golden_path_total`, `overall_adoption` (marts.adoption_monthly).
+    Months without new services have no adoption point; the line skips them.
+    """
+    if monthly.is_empty():
+        return _empty(title)
+    months = _col(monthly, "month")
+    adoption = _col(monthly, "new_service_adoption")
+    colors = [
+        ALERT if threshold is not None and a is not None and a < threshold else GOLDEN
+        for a in adoption
+    ]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=months, y=adoption, name="New services from a golden path", mode="lines+markers",
+        line={"color": GOLDEN, "width": 2}, marker={"color": colors, "size": 9},
+        customdata=list(zip(_col(monthly, "golden_path_created"), _col(monthly, "services_created"),
+                            strict=True)),
+        hovertemplate="%{x|%b %Y}: %{y:.0%} of new services<br>"
+                      "(%{customdata[0]} of %{customdata[1]} created)<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        x=months, y=_col(monthly, "overall_adoption"), name="All services on a golden path",
+        mode="lines", line={"color": NEUTRAL, "dash": "dot"},
+        customdata=list(zip(_col(monthly, "golden_path_total"), _col(monthly, "services_total"),
+                            strict=True)),
+        hovertemplate="End of %{x|%b %Y}: %{y:.0%} of all services<br>"
+                      "(%{customdata[0]} of %{customdata[1]})<extra></extra>",
+    ))
+    if threshold is not None:
+        fig.add_hline(y=threshold, line={"color": ALERT, "dash": "dash", "width": 1},
+                      annotation_text=f"threshold {threshold:.0%}", annotation_position="top left")
+    _layout(fig, title=title, x_title="Month created", y_title="Share of services", y_percent=True)
+    fig.update_yaxes(range=[0, 1.05])
+    return fig
+
+
+def services_created(monthly: pl.DataFrame, *, title: str = "Services created per month") -> go.Figure:
+    """Stacked bars per month: new services from a golden path and the rest.
+
+    Reads `month`, `services_created`, `golden_path_created`.
+    """
+    if monthly.is_empty():
+        return _empty(title)
+    months = _col(monthly, "month")
+    golden = _col(monthly, "golden_path_created")
+    other = [c - g for c, g in zip(_col(monthly, "services_created"), golden, strict=True)]
+    fig = go.Figure([
+        go.Bar(x=months, y=golden, name="From a golden path", marker_color=GOLDEN,
+               hovertemplate="%{x|%b %Y}: %{y} from a golden path<extra></extra>"),
+        go.Bar(x=months, y=other, name="Not from a golden path", marker_color=DIY,
+               hovertemplate="%{x|%b %Y}: %{y} not from a golden path<extra></extra>"),
+    ])
+    fig.update_layout(barmode="stack")
+    return _layout(fig, title=title, x_title="Month created", y_title="Services created")
+
+
+def adoption_heatmap(frame: pl.DataFrame, *, group: str, group_label: str,
+                     title: str | None = None) -> go.Figure:
+    """Heatmap of new-service adoption, one row per `group` value and one column per month.
+
+    Reads `month`, `group`, `services_created`, `golden_path_created`, `new_service_adoption`.
+    A cell is empty when the group created no service that month.
+    """
+    title = title or f"New-service adoption by {group_label.lower()} and month"
+    if frame.is_empty():
+        return _empty(title)
+    months = sorted(set(_col(frame, "month")))
+    groups = sorted({g for g in _col(frame, group)}, key=lambda g: (g is None, str(g)))
+    index = {(row["month"], row[group]): row for row in frame.iter_rows(named=True)}
+    z, hover = [], []
+    for g in groups:
+        z_row, h_row = [], []
+        for m in months:
+            row = index.get((m, g))
+            created = row["services_created"] if row else 0
+            z_row.append(row["new_service_adoption"] if row else None)
+            h_row.append(
+                f"{plain(g)} · {_month_label(m)}<br>"
+                + (f"{row['golden_path_created']} of {created} new services from a golden path"
+                   if created else "no services created")
+            )
+        z.append(z_row)
+        hover.append(h_row)
+    fig = go.Figure(go.Heatmap(
+        x=months, y=_plain_all(groups), z=z, text=hover, hovertemplate="%{text}<extra></extra>",
+        zmin=0, zmax=1, colorscale="RdYlGn", hoverongaps=False,
+        colorbar={"title": {"text": "Adoption"}, "tickformat": ".0%"},
+    ))
+    fig.update_yaxes(type="category", autorange="reversed")
+    return _layout(fig, title=title, x_title="Month created", y_title=group_label,
+                   height=max(320, 120 + 22 * len(groups)))
+
+
+def adoption_by_group(frame: pl.DataFrame, *, group: str, group_label: str,
+                      threshold: float | None, title: str | None = None) -> go.Figure:
+    """Horizontal bars: each group's share of new services from a golden path, lowest first.
+
+    Reads `group`, `services_created`, `golden_path_created`, `new_service_adoption`.
+    """
+    title = title or f"New-service adoption by {group_label.lower()}"
+    if frame.is_empty():
+        return _empty(title)
+    frame = frame.sort(["new_service_adoption", "services_created"], descending=[False, True],
+                       nulls_last=True)
+    adoption = _col(frame, "new_service_adoption")
+    colors = [ALERT if threshold is not None and a is not None and a < threshold else GOLDEN
+              for a in adoption]
+    fig = go.Figure(go.Bar(
+        y=_plain_all(_col(frame, group)), x=adoption, orientation="h", marker_color=colors,
+        customdata=list(zip(_col(frame, "golden_path_created"), _col(frame, "services_created"),
+                            strict=True)),
+        hovertemplate="%{y}: %{x:.0%}<br>(%{customdata[0]} of %{customdata[1]} new services)"
+                      "<extra></extra>",
+    ))
+    if threshold is not None:
+        fig.add_vline(x=threshold, line={"color": ALERT, "dash": "dash", "width": 1},
+                      annotation_text=f"threshold {threshold:.0%}")
+    _layout(fig, title=title, x_title="Share of new services from a golden path",
+            y_title=group_label, height=max(300, 100 + 24 * frame.height))
+    fig.update_xaxes(tickformat=".0%", range=[0, 1.05])
+    fig.update_yaxes(type="category", autorange="reversed")
+    return fig
+
+
+def adoption_by_template(frame: pl.DataFrame, *,
+                         title: str = "New services by golden-path template") -> go.Figure:
+    """Stacked bars per month, one colour per template (NULL `golden_path` = no golden path).
+
+    Reads `month`, `golden_path`, `services_created` (marts.adoption_by_template's columns).
+    """
+    if frame.is_empty():
+        return _empty(title)
+    fig = go.Figure()
+    templates = sorted({t for t in _col(frame, "golden_path")}, key=lambda t: (t is None, str(t)))
+    for template in templates:
+        part = frame.filter(pl.col("golden_path").is_null() if template is None
+                            else pl.col("golden_path") == template)
+        name = "no golden path" if template is None else plain(template)
+        fig.add_trace(go.Bar(
+            x=_col(part, "month"), y=_col(part, "services_created"), name=name,
+            marker_color=NEUTRAL if template is None else None,
+            hovertemplate=f"%{{x|%b %Y}}: %{{y}} new services · {name}<extra></extra>",
+        ))
+    fig.update_layout(barmode="stack")
+    return _layout(fig, title=title, x_title="Month created", y_title="Services created")
+
+
+def escape_hatch_rate(frame: pl.DataFrame, *,
+                      title: str = "Escape-hatch rate over time") -> go.Figure:
+    """Line of the escape-hatch rate per snapshot date.
+
+    Reads `snapshot_date`, `escape_hatch_services`, `spec_services`, `escape_hatch_rate`.
+    """
+    if frame.is_empty():
+        return _empty(title, "No snapshots in the selected period")
+    fig = go.Figure(go.Scatter(
+        x=_col(frame, "snapshot_date"), y=_col(frame, "escape_hatch_rate"), mode="lines+markers",
+        line={"color": DIY}, name="Escape-hatch rate",
+        customdata=list(zip(_col(frame, "escape_hatch_services"), _col(frame, "spec_services"),
+                            strict=True)),
+        hovertemplate="%{x|%d %b %Y}: %{y:.1%}<br>(%{customdata[0]} of %{customdata[1]} services "
+                      "with a service spec)<extra></extra>",
+    ))
+    _layout(fig, title=title, x_title="Snapshot date",
+            y_title="Services using the escape hatch", y_percent=True)
+    days = _col(frame, "snapshot_date")
+    fig.update_xaxes(tickformat="%d %b %Y")
+    highest = max((r for r in _col(frame, "escape_hatch_rate") if r is not None), default=0)
+    fig.update_yaxes(range=[0, max(highest * 1.25, 0.05)])
+    if len(set(days)) == 1:  # one refresh so far: a week either side, not a millisecond axis
+        fig.update_xaxes(range=[days[0] - timedelta(days=7), days[0] + timedelta(days=7)])
+    return fig
+
+
+def escape_hatch_reasons(counts: Sequence[tuple[str, int]], *,
+                         title: str = "Why services use the escape hatch") -> go.Figure:
+    """Horizontal bars: escape-hatch services per reason (a service may have several)."""
+    if not counts or not any(n for _, n in counts):
+        return _empty(title, "No escape hatches")
+    reasons = [plain(r) for r, _ in counts]
+    fig = go.Figure(go.Bar(
+        y=reasons, x=[n for _, n in counts], orientation="h", marker_color=DIY,
+        hovertemplate="%{y}: %{x} services<extra></extra>",
+    ))
+    fig.update_yaxes(type="category", autorange="reversed")
+    return _layout(fig, title=title, x_title="Escape-hatch services", y_title="Reason",
+                   height=max(260, 120 + 30 * len(counts)))
+
+
+def exception_requests_monthly(frame: pl.DataFrame, *,
+                               title: str = "Exception requests per month") -> go.Figure:
+    """Bars of requests opened and closed per month, and a line of those still open at its end.
+
+    Reads `month`, `opened`, `closed`, `open_at_month_end` (marts.exception_requests_monthly).
+    """
+    if frame.is_empty():
+        return _empty(title)
+    months = _col(frame, "month")
+    fig = go.Figure([
+        go.Bar(x=months, y=_col(frame, "opened"), name="Opened", marker_color=OPENED,
+               hovertemplate="%{x|%b %Y}: %{y} opened<extra></extra>"),
+        go.Bar(x=months, y=_col(frame, "closed"), name="Closed", marker_color=CLOSED,
+               hovertemplate="%{x|%b %Y}: %{y} closed<extra></extra>"),
+        go.Scatter(x=months, y=_col(frame, "open_at_month_end"), name="Open at month end",
+                   mode="lines+markers", line={"color": ALERT},
+                   hovertemplate="End of %{x|%b %Y}: %{y} open<extra></extra>"),
+    ])
+    fig.update_layout(barmode="group")
+    return _layout(fig, title=title, x_title="Month", y_title="Requests")
+
+
+def days_to_close(frame: pl.DataFrame, *,
+                  title: str = "Median days to close an exception request") -> go.Figure:
+    """Line of the median days to close, per month of closing.
+
+    Reads `month`, `closed`, `median_days_to_close`.
+    """
+    frame = frame.filter(pl.col("median_days_to_close").is_not_null())
+    if frame.is_empty():
+        return _empty(title, "No request was closed in the selected period")
+    fig = go.Figure(go.Scatter(
+        x=_col(frame, "month"), y=_col(frame, "median_days_to_close"), mode="lines+markers",
+        line={"color": OPENED}, customdata=_col(frame, "closed"),
+        hovertemplate="%{x|%b %Y}: median %{y:.1f} days<br>(%{customdata} closed)<extra></extra>",
+    ))
+    _layout(fig, title=title, x_title="Month closed", y_title="Days to close (median)")
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def requests_by_team(frame: pl.DataFrame, *,
+                     title: str = "Exception requests by team") -> go.Figure:
+    """Horizontal stacked bars per team: requests still open and closed.
+
+    Reads `team` (NULL = no team label), `open`, `closed`, `median_days_to_close`.
+    """
+    if frame.is_empty():
+        return _empty(title)
+    frame = frame.with_columns((pl.col("open") + pl.col("closed")).alias("_total")).sort(
+        "_total", descending=True)
+    teams = ["(no team label)" if t is None else plain(t) for t in _col(frame, "team")]
+    medians = ["–" if m is None else f"{m:.1f}" for m in _col(frame, "median_days_to_close")]
+    fig = go.Figure([
+        go.Bar(y=teams, x=_col(frame, "open"), name="Open", orientation="h", marker_color=ALERT,
+               hovertemplate="%{y}: %{x} open<extra></extra>"),
+        go.Bar(y=teams, x=_col(frame, "closed"), name="Closed", orientation="h",
+               marker_color=CLOSED, customdata=medians,
+               hovertemplate="%{y}: %{x} closed, median %{customdata} days to close"
+                             "<extra></extra>"),
+    ])
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(type="category", autorange="reversed")
+    return _layout(fig, title=title, x_title="Requests opened in the period", y_title="Team",
+                   height=max(280, 110 + 24 * len(teams)))
+
+
+_METRIC_FORMATS = {
+    "ci_failure_rate": (".1%", "CI failure rate"),
+    "median_ci_duration_s": (".0f", "Median CI duration (s)"),
+    "deploys_per_service_week": (".2f", "Deploys per service-week"),
+    "median_days_to_first_deploy": (".1f", "Median days to first deploy"),
+}
+
+
+def golden_path_vs_diy(frame: pl.DataFrame, *,
+                       title: str = "Golden path against DIY") -> go.Figure:
+    """One small panel per metric with a golden-path bar and a DIY bar.
+
+    Reads `metric`, `golden_path`, `diy`, and `golden_path_n` / `diy_n` when present
+    (marts.golden_path_vs_diy). Metrics have different units, hence separate panels.
+    """
+    if frame.is_empty():
+        return _empty(title)
+    rows = list(frame.iter_rows(named=True))
+    fig = make_subplots(rows=1, cols=len(rows),
+                        subplot_titles=[_METRIC_FORMATS.get(r["metric"], (None, plain(r["metric"])))[1]
+                                        for r in rows])
+    for i, row in enumerate(rows, start=1):
+        fmt = _METRIC_FORMATS.get(row["metric"], (".2f", ""))[0]
+        ns = [row.get("golden_path_n"), row.get("diy_n")]
+        fig.add_trace(go.Bar(
+            x=["Golden path", "DIY"], y=[row["golden_path"], row["diy"]],
+            marker_color=[GOLDEN, DIY], showlegend=False,
+            customdata=["?" if n is None else f"{n:,.0f}" for n in ns],
+            hovertemplate=f"%{{x}}: %{{y:{fmt}}}<br>n = %{{customdata}}<extra></extra>",
+        ), row=1, col=i)
+        fig.update_yaxes(tickformat=fmt if fmt.endswith("%") else None, rangemode="tozero",
+                         row=1, col=i)
+    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"}, height=340,
+                      margin={"l": 50, "r": 20, "t": 80, "b": 40})
+    return fig
+
+
+def monthly_comparison(frame: pl.DataFrame, *, value: str, title: str, y_title: str,
+                       percent: bool = False) -> go.Figure:
+    """Two lines per month, golden-path services against the rest.
+
+    Reads `month`, `on_golden_path` (bool), `value` and `n` (the runs or services behind it).
+    """
+    if frame.is_empty():
+        return _empty(title)
+    fig = go.Figure()
+    fmt = ".1%" if percent else ".1f"
+    for flag, name, color in ((True, "Golden path", GOLDEN), (False, "DIY", DIY)):
+        part = frame.filter(pl.col("on_golden_path") == flag).sort("month")
+        fig.add_trace(go.Scatter(
+            x=_col(part, "month"), y=_col(part, value), name=name, mode="lines+markers",
+            line={"color": color}, customdata=_col(part, "n"),
+            hovertemplate=f"{name} · %{{x|%b %Y}}: %{{y:{fmt}}}<br>n = %{{customdata}}"
+                          "<extra></extra>",
+        ))
+    return _layout(fig, title=title, x_title="Month", y_title=y_title, y_percent=percent)
+
+
+def time_to_first_deploy(frame: pl.DataFrame, *,
+                         title: str = "Days from creation to first production deploy") -> go.Figure:
+    """Box plots of time to first deploy, golden-path services against the rest.
+
+    Reads `service`, `days`, `on_golden_path` (marts.time_to_first_deploy); rows without a
+    deploy (NULL `days`) are left out.
+    """
+    frame = frame.filter(pl.col("days").is_not_null())
+    if frame.is_empty():
+        return _empty(title, "No service has reached production yet")
+    fig = go.Figure()
+    for flag, name, color in ((True, "Golden path", GOLDEN), (False, "DIY", DIY)):
+        part = frame.filter(pl.col("on_golden_path") == flag)
+        fig.add_trace(go.Box(
+            y=_col(part, "days"), name=name, marker_color=color, boxpoints="outliers",
+            text=_plain_all(_col(part, "service")),
+            hovertemplate="%{text}: %{y:.1f} days<extra></extra>",
+        ))
+    _layout(fig, title=title, x_title=None, y_title="Days to first production deploy")
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def quick_chart(frame: pl.DataFrame, *, x: str, y: str, kind: str = "bar",
+                title: str | None = None) -> go.Figure:
+    """A one-series chart of two columns of an ad hoc result (`kind`: bar, line or scatter)."""
+    title = title or f"{plain(y)} by {plain(x)}"
+    if frame.is_empty():
+        return _empty(title, "The query returned no rows")
+    xs = _col(frame, x)
+    if frame.schema[x] in (pl.String, pl.Categorical) or frame.schema[x] == pl.Object:
+        xs = _plain_all(xs)
+    ys = _col(frame, y)
+    if kind == "line":
+        trace = go.Scatter(x=xs, y=ys, mode="lines+markers")
+    elif kind == "scatter":
+        trace = go.Scatter(x=xs, y=ys, mode="markers")
+    else:
+        trace = go.Bar(x=xs, y=ys)
+    trace.update(hovertemplate="%{x}: %{y}<extra></extra>")
+    return _layout(go.Figure(trace), title=title, x_title=plain(x), y_title=plain(y))

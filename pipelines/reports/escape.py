@@ -1,0 +1,41 @@
+"""Escaping repository strings for each output: Markdown, Slack mrkdwn and CSV.
+
+HTML is escaped by Jinja2's autoescape (render_html); these cover the rest. Titles, team and
+service names come from repositories anyone in the organisation can write to, so each output
+shows them as the characters they are and never as markup, links or formulas.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# Inline Markdown syntax: code, emphasis, link brackets, table cells, strikethrough, and `:` so
+# no scheme (`javascript:`) can form an autolink. Repository strings never start a line here,
+# so block markers (`#`, `-`, `1.`) need no escape. `<`, `>`, `&` and `"` become entities
+# because Markdown renderers pass raw HTML through.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~:])")
+_HTML_IN_MD = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+def md(value: Any) -> str:
+    """`value` as literal Markdown text on one line: no emphasis, link, autolink, HTML or table cell break."""
+    text = " ".join(str(value).split())  # newlines would end a list item or a table row
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return "".join(_HTML_IN_MD.get(c, c) for c in text)
+
+
+def slack(value: Any) -> str:
+    """`value` as Slack mrkdwn text: `&`, `<`, `>` escaped, so `<url|text>` links and mentions can't form."""
+    text = " ".join(str(value).split())
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet will not run: text starting like a formula gets a leading `'`."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

@@ -1,0 +1,201 @@
+"""The report on the hand-built organisation of conftest.py, number by number.
+
+Every expected value is worked out by hand from the table and lists in conftest.py; the
+comments show the arithmetic.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import date, datetime
+
+import duckdb
+import pytest
+
+from pipelines.reports import write_report
+from pipelines.reports.period import Period
+from pipelines.reports.write import load_report_data, report_period
+from tests.reports.conftest import AS_OF, HOSTILE_TEAM, settings
+
+T = datetime.fromisoformat
+
+
+@pytest.fixture(scope="module")
+def week(org):
+    return load_report_data(org, "week", settings())
+
+
+@pytest.fixture(scope="module")
+def month(org):
+    return load_report_data(org, "month", settings())
+
+
+def values(data) -> dict[str, tuple]:
+    return {r.metric: (r.value, r.previous) for r in data.summary}
+
+
+def test_periods_are_the_last_complete_ones_before_the_data():
+    # as_of Wednesday 15 May: the week before is Mon 6 – Sun 12 May; the month before is April
+    assert report_period("week", as_of=AS_OF) == Period("week", T("2024-05-06"), T("2024-05-13"))
+    assert report_period("month", as_of=AS_OF) == Period("month", T("2024-04-01"), T("2024-05-01"))
+    # a later clock never reaches past the data; an earlier `now` picks an earlier period
+    assert report_period("week", as_of=AS_OF, now=T("2026-01-01")).start == T("2024-05-06")
+    assert report_period("week", as_of=AS_OF, now=T("2024-05-06T00:00:00")).start == T("2024-04-29")
+    assert report_period("month", as_of=AS_OF, now=T("2024-03-31T23:59:59")).start == T("2024-02-01")
+
+
+def test_weekly_numbers(week):
+    assert week.period.label == "6–12 May 2024" and week.previous.label == "29 April – 5 May 2024"
+    assert values(week) == {
+        # created in the week: echo (golden), foxtrot, golf (23:59 Sunday) → 1 of 3;
+        # the week before: delta (30 Apr 23:00), hotel → 0 of 2
+        "new_service_adoption": (pytest.approx(1 / 3), 0.0),
+        "services_created": (3, 2),
+        "golden_path_created": (1, 0),
+        # by 13 May: all 8 services, 3 golden (alpha, charlie, echo); by 6 May: 5, 2 golden
+        "overall_adoption": (3 / 8, 2 / 5),
+        # snapshot of 12 May: delta, hotel; snapshot of 5 May: delta
+        "escape_hatch_services": (2, 1),
+        # hotel joined between the two snapshots; the week before has no earlier snapshot, so
+        # escape-hatch services created in it count: delta (hotel was not on it on 5 May)
+        "new_escape_hatches": (1, 1),
+        # opened: #2 (7 May), #3 (9 May); the week before: #4 (1 May)
+        "exception_requests_opened": (2, 1),
+        # closed: #4 (8 May), #3 (10 May); none the week before
+        "exception_requests_closed": (2, 0),
+        # open at the end: #2, #5; at the previous end: #4 (closed 8 May), #5
+        "exception_requests_open_at_end": (2, 2),
+        # days to close of #3 and #4: 1.5 and 7 → median 4.25
+        "median_days_to_close": (4.25, None),
+        # runs 1, 2, 3 against 4, 5, 6
+        "ci_runs": (3, 3),
+        # 1 failure of 3 decided; before: 1 failure, 1 success, 1 cancelled (undecided) → 1 / 2
+        "ci_failure_rate": (pytest.approx(1 / 3), 0.5),
+        # medians of [300, 600, 900] and [200, 1200, 100]
+        "median_ci_duration_s": (600.0, 200.0),
+        "production_deploys": (1, 0),  # alpha to production on 9 May
+    }
+    assert [r["service"] for r in week.escape_hatches.new] == ["hotel"]
+    assert week.escape_hatches.as_of == date(2024, 5, 12)
+
+
+def test_weekly_teams_and_friction(week):
+    # 90 days before 13 May covers every service; adoption below 50%, at least 2 services:
+    # HOSTILE_TEAM 0 of 2 (foxtrot, golf), team-b 1 of 3 (charlie; delta, hotel DIY);
+    # team-a has 2 of 3 (alpha, echo; bravo) = 67%, not below
+    assert [(t["owner"], t["services_created"], t["golden_path_created"]) for t in week.worst_teams] == [
+        (HOSTILE_TEAM, 2, 0), ("team-b", 3, 1)]
+    assert week.friction == [
+        # golden: runs 1 (success 300), 2 (failure 600); before: run 4 (success 200)
+        {"group": "golden path", "runs": 2, "failure_rate": 0.5, "median_duration_s": 450.0,
+         "previous_runs": 1, "previous_failure_rate": 0.0, "previous_median_duration_s": 200.0},
+        # DIY: run 3 (success 900); before: 5 (failure 1200), 6 (cancelled 100) → 1 / 1 failed
+        {"group": "DIY", "runs": 1, "failure_rate": 0.0, "median_duration_s": 900.0,
+         "previous_runs": 2, "previous_failure_rate": 1.0, "previous_median_duration_s": 650.0},
+        {"group": "all", "runs": 3, "failure_rate": pytest.approx(1 / 3), "median_duration_s": 600.0,
+         "previous_runs": 3, "previous_failure_rate": 0.5, "previous_median_duration_s": 200.0},
+    ]
+    assert [r["number"] for r in week.requests_opened] == [2, 3]
+
+
+def test_monthly_numbers(month):
+    assert values(month) == {
+        # April: bravo, charlie (golden), delta → 1 of 3; March: alpha (golden) → 1 of 1
+        "new_service_adoption": (pytest.approx(1 / 3), 1.0),
+        "services_created": (3, 1),
+        "golden_path_created": (1, 1),
+        # by 1 May: alpha, bravo, charlie, delta, 2 golden; by 1 April: alpha
+        "overall_adoption": (0.5, 1.0),
+        # no snapshot before 1 May: the current state (delta, hotel), and none for March
+        "escape_hatch_services": (2, None),
+        "new_escape_hatches": (1, 0),  # delta, created 30 April
+        "exception_requests_opened": (1, 1),  # #1; March: #5
+        "exception_requests_closed": (1, 0),  # #1
+        "exception_requests_open_at_end": (1, 1),  # #5 both times
+        "median_days_to_close": (2.0, None),  # #1: 10 → 12 April
+        "ci_runs": (1, 0),  # run 4 (30 April)
+        "ci_failure_rate": (0.0, None),
+        "median_ci_duration_s": (200.0, None),
+        "production_deploys": (0, 0),
+    }
+    # 90 days before 1 May: team-a 1 of 2 and team-b 1 of 2 are at the threshold, not below
+    assert month.worst_teams == []
+    assert [r["group"] for r in month.friction] == ["golden path", "all"]
+    assert month.notes == ["No snapshot was taken before the period ended: escape-hatch figures are as of the refresh."]
+
+
+def test_monthly_numbers_match_the_monthly_marts(org, month):
+    with duckdb.connect(str(org), read_only=True) as con:
+        [adoption] = con.sql("select * from marts.adoption_monthly where month = '2024-04-01'").pl().to_dicts()
+        [requests] = con.sql(
+            "select * from marts.exception_requests_monthly where month = '2024-04-01'").pl().to_dicts()
+    v = values(month)
+    assert v["new_service_adoption"][0] == adoption["new_service_adoption"]
+    assert v["services_created"][0] == adoption["services_created"]
+    assert v["overall_adoption"][0] == adoption["overall_adoption"]
+    assert (v["exception_requests_opened"][0], v["exception_requests_closed"][0],
+            v["exception_requests_open_at_end"][0], v["median_days_to_close"][0]) == (
+        requests["opened"], requests["closed"], requests["open_at_month_end"], requests["median_days_to_close"])
+
+
+def test_alerts_in_the_report(week):
+    assert [a["rule"] for a in week.alerts] == [
+        "refresh_failed", "source_failed", "adoption_below_threshold", "exception_requests_above",
+        "new_escape_hatch"]
+
+
+def test_files(org, tmp_path):
+    files = write_report(org, tmp_path / "out", "week", settings())
+    assert files.folder == tmp_path / "out" / "week-2024-05-06"
+    assert sorted(p.name for p in files.folder.iterdir()) == sorted([
+        "report.html", "report.md", "summary.csv", "alerts.csv", "new_escape_hatches.csv",
+        "teams_below_threshold.csv", "exception_requests_opened.csv", "ci_friction.csv",
+        "adoption_monthly.csv", "exception_requests_monthly.csv"])
+
+    with files.csvs["summary"].open(newline="") as handle:
+        summary = {r["metric"]: r for r in csv.DictReader(handle)}
+    assert (summary["overall_adoption"]["value"], summary["overall_adoption"]["previous"]) == ("0.375", "0.4")
+    assert float(summary["overall_adoption"]["change"]) == pytest.approx(-0.025)
+    assert summary["median_days_to_close"]["previous"] == ""  # NULL stays empty
+    assert summary["services_created"]["period_start"] == "2024-05-06"
+    assert summary["services_created"]["period_end"] == "2024-05-13"
+
+    markdown = files.markdown.read_text()
+    assert markdown.startswith("# pathlens weekly report: 6–12 May 2024\n")
+    assert "| New-service adoption | 33% | 0% | +33.3 pp |" in markdown
+    assert "| Overall adoption at the end | 38% | 40% | −2.5 pp |" in markdown  # 37.5% − 40%
+    assert "| Median days to close | 4.2 days | – | – |" in markdown  # 4.25 to one decimal
+    assert "| Median CI duration | 10.0 min | 3.3 min | +6.7 min |" in markdown  # 600 s, 200 s, +400 s
+    assert "| acme/platform\\#3 | \\[x\\](javascript\\:alert(1)) | (no team label) | closed |" in markdown
+    assert "- New-service adoption: 33% (1 of 3 new services from a golden path), below the 50% threshold" in markdown
+
+    html = files.html.read_text()
+    cells = dict(re.findall(r'<tr id="metric-(\w+)"><td>[^<]*</td><td class="num">([^<]*)</td>', html))
+    assert cells["new_service_adoption"] == "33%"
+    assert cells["exception_requests_opened"] == "2"
+    assert cells["median_ci_duration_s"] == "10.0 min"
+    assert html.count("Plotly.newPlot") == 3  # adoption, teams, exception requests
+    # self-contained: Plotly's library inline, once; no script, style or image fetched
+    assert re.findall(r"<(?:script|img|link|iframe)\b[^>]*\b(?:src|href)=", html) == []
+    assert html.count("* plotly.js v") == 1 and html.count("<script") == 4  # the library once + 3 figures
+    assert files.chat_text.startswith("*pathlens weekly report: 6–12 May 2024*\n")
+
+
+def test_a_warehouse_without_alerts_says_so(tmp_path):
+    from tests.reports.conftest import build_org
+
+    path = build_org(tmp_path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("drop table marts.alerts")
+    data = load_report_data(path, "week", settings())
+    assert not data.alerts_available and data.alerts == []
+    files = write_report(path, tmp_path / "out", "week", settings())
+    assert "_Alerts were not computed for this warehouse._" in files.markdown.read_text()
+
+
+def test_no_warehouse_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no warehouse at"):
+        write_report(tmp_path / "missing.duckdb", tmp_path, "week", settings())
+    with pytest.raises(ValueError, match="period must be 'week' or 'month'"):
+        write_report(tmp_path / "missing.duckdb", tmp_path, "year", settings())
