@@ -66,6 +66,7 @@ def _warehouse_for(config: Path, warehouse: Path | None) -> Path:
 
 def _materialise(resource, selection: str | None) -> None:
     """Run a refresh with a progress bar; exit non-zero with a one-line reason on failure."""
+    from pipelines.progress import listening
     from pipelines.runner import run_refresh
 
     with Progress(
@@ -78,7 +79,14 @@ def _materialise(resource, selection: str | None) -> None:
         transient=False,
     ) as progress:
         task = progress.add_task("refresh: starting", total=None)
+        source_task = None
         steps_done = 0
+
+        def on_source_progress(stage: str, done: int, total: int) -> None:
+            nonlocal source_task
+            if source_task is None:
+                source_task = progress.add_task(stage, total=total or None)
+            progress.update(source_task, description=stage, completed=done, total=total or None)
 
         def on_event(kind: str, step: str) -> None:
             nonlocal steps_done
@@ -88,7 +96,8 @@ def _materialise(resource, selection: str | None) -> None:
                 steps_done += 1
                 progress.update(task, completed=steps_done)
 
-        outcome = run_refresh(resource, selection=selection, on_event=on_event)
+        with listening(on_source_progress):
+            outcome = run_refresh(resource, selection=selection, on_event=on_event)
         progress.update(task, description="refresh: done", total=steps_done)
 
     _print_summary(resource, outcome)

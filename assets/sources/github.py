@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import dagster as dg
 
+from pipelines.progress import report as report_progress
 from pipelines.resources import PathlensResource
 from pipelines.sources.registry import GITHUB_TABLES, github_loader
 
@@ -27,8 +28,14 @@ def github_raw(context: dg.AssetExecutionContext, pathlens: PathlensResource):
     """
     settings = pathlens.settings()
 
+    last_stage = None
+
     def progress(stage: str, done: int, total: int) -> None:
-        context.log.info(f"github: {stage} {done}/{total}")
+        nonlocal last_stage
+        if stage != last_stage:  # one log line per stage; the terminal bar shows every step
+            context.log.info(f"github: {stage} ({done}/{total})")
+            last_stage = stage
+        report_progress(f"github: {stage}", done, total)
 
     loader = github_loader(settings, pathlens.refresh_as_of(), progress=progress)
     with pathlens.build_connection() as con:
