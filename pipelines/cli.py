@@ -177,7 +177,7 @@ def _serve_dashboard(warehouse: Path, port: int) -> None:
     command = [
         sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
         "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
     ]
     console.print(f"dashboard on [bold]http://127.0.0.1:{port}[/] (Ctrl+C to stop)")
     try:

@@ -1,0 +1,160 @@
+"""New-service and overall adoption (SPEC §3) by month, team, language and template.
+
+Unfiltered, the months come from marts.adoption_monthly as they are; when teams or languages
+narrow the services, the same definitions are applied to `selected_services`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from dashboards.lib.filters import Filters, month_start
+from dashboards.lib.selection import select_services
+from dashboards.lib.snapshot import fetch
+
+Connection = duckdb.DuckDBPyConnection
+
+_ADOPTION_ALL = """
+select month, services_created, golden_path_created, new_service_adoption,
+       services_total, golden_path_total, overall_adoption, below_threshold, threshold
+from marts.adoption_monthly
+where month between date_trunc('month', $start) and $end
+order by month
+"""
+
+# The definitions of marts.adoption_monthly (SPEC §3) over the selected services, on the
+# mart's own month spine so empty months stay and the running totals start at the beginning.
+_ADOPTION_SELECTED = """
+with per_month as (
+    select date_trunc('month', created_at)::date as month,
+           count(*) as created,
+           count(*) filter (where on_golden_path) as golden
+    from selected_services
+    group by 1
+),
+running as (
+    select a.month, a.threshold,
+           coalesce(p.created, 0) as services_created,
+           coalesce(p.golden, 0) as golden_path_created,
+           sum(coalesce(p.created, 0)) over w as services_total,
+           sum(coalesce(p.golden, 0)) over w as golden_path_total
+    from marts.adoption_monthly as a
+    left join per_month as p using (month)
+    window w as (order by a.month rows between unbounded preceding and current row)
+)
+select month, services_created, golden_path_created,
+       golden_path_created / nullif(services_created, 0) as new_service_adoption,
+       services_total::bigint as services_total, golden_path_total::bigint as golden_path_total,
+       golden_path_total / nullif(services_total, 0) as overall_adoption,
+       golden_path_created / nullif(services_created, 0) < threshold as below_threshold,
+       threshold
+from running
+where month between date_trunc('month', $start) and $end
+order by month
+"""
+
+
+def adoption_monthly(con: Connection, f: Filters) -> pl.DataFrame:
+    """marts.adoption_monthly's columns for the months of the period, for the selected services.
+
+    Requires `selected_services` when teams or languages are filtered.
+    """
+    sql = _ADOPTION_SELECTED if f.narrows_services else _ADOPTION_ALL
+    return fetch(con, sql, f.params())
+
+
+def reported_month(meta_last_complete: date, f: Filters) -> date:
+    """The month the headline numbers are for: the last complete month inside the period."""
+    return min(meta_last_complete, month_start(f.end))
+
+
+_BY_TEAM_MONTH = """
+select date_trunc('month', created_at)::date as month,
+       coalesce(owner, $no_team) as team,
+       count(*) as services_created,
+       count(*) filter (where on_golden_path) as golden_path_created,
+       count(*) filter (where on_golden_path) / count(*) as new_service_adoption
+from selected_services
+where created_at >= $start_ts and created_at < $end_ts
+group by all
+order by month, team
+"""
+
+_BY_LANGUAGE_MONTH = """
+select date_trunc('month', created_at)::date as month,
+       coalesce(language, $no_language) as language,
+       count(*) as services_created,
+       count(*) filter (where on_golden_path) as golden_path_created,
+       count(*) filter (where on_golden_path) / count(*) as new_service_adoption
+from selected_services
+where created_at >= $start_ts and created_at < $end_ts
+group by all
+order by month, language
+"""
+
+_BY_TEMPLATE = """
+select date_trunc('month', created_at)::date as month,
+       case when on_golden_path then golden_path end as golden_path,
+       count(*) as services_created
+from selected_services
+where created_at >= $start_ts and created_at < $end_ts
+group by all
+order by month, golden_path nulls first
+"""
+
+_NOT_ON_GOLDEN_PATH = """
+select service, repo, owner, language, created_at, catalogued, has_service_spec,
+       uses_platform_ci
+from selected_services
+where not on_golden_path and date_trunc('month', created_at) = $month
+order by owner nulls last, service, repo
+"""
+
+
+def _totals(by_month: pl.DataFrame, group: str) -> pl.DataFrame:
+    return (
+        by_month.group_by(group)
+        .agg(pl.col("services_created").sum(), pl.col("golden_path_created").sum())
+        .with_columns((pl.col("golden_path_created") / pl.col("services_created"))
+                      .alias("new_service_adoption"))
+        .sort(group)
+    )
+
+
+@dataclass(frozen=True)
+class Adoption:
+    monthly: pl.DataFrame
+    by_team_month: pl.DataFrame
+    by_language_month: pl.DataFrame
+    by_team: pl.DataFrame
+    by_language: pl.DataFrame
+    by_template: pl.DataFrame
+    todo_month: date
+    todo: pl.DataFrame
+    threshold: float | None
+
+
+def load_adoption(con: Connection, f: Filters, last_complete_month: date) -> Adoption:
+    """Adoption by month, team, language and template, and last month's off-path services."""
+    select_services(con, f)
+    params = f.params()
+    monthly = adoption_monthly(con, f)
+    by_team_month = fetch(con, _BY_TEAM_MONTH, params)
+    by_language_month = fetch(con, _BY_LANGUAGE_MONTH, params)
+    todo_month = reported_month(last_complete_month, f)
+    threshold = fetch(con, "select any_value(threshold) as t from marts.adoption_monthly").item()
+    return Adoption(
+        monthly=monthly,
+        by_team_month=by_team_month,
+        by_language_month=by_language_month,
+        by_team=_totals(by_team_month, "team"),
+        by_language=_totals(by_language_month, "language"),
+        by_template=fetch(con, _BY_TEMPLATE, params),
+        todo_month=todo_month,
+        todo=fetch(con, _NOT_ON_GOLDEN_PATH, {"month": todo_month}),
+        threshold=threshold,
+    )

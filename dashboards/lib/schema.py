@@ -1,0 +1,31 @@
+"""The `marts` schema reference shown beside the SQL editor."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from dashboards.lib.snapshot import fetch
+
+Connection = duckdb.DuckDBPyConnection
+
+_SCHEMA = """
+with relations as (
+    select database_name, schema_name, table_name, comment from duckdb_tables()
+    union all
+    select database_name, schema_name, view_name, comment from duckdb_views()
+)
+select t.table_name, c.column_name, c.data_type, c.comment as description,
+       t.comment as table_description
+from relations as t
+join duckdb_columns() as c
+  on c.database_name = t.database_name and c.schema_name = t.schema_name
+ and c.table_name = t.table_name
+where t.schema_name = 'marts' and t.database_name = current_database()
+order by t.table_name, c.column_index
+"""
+
+
+def load_schema(con: Connection) -> pl.DataFrame:
+    """Every column of every `marts` table or view: table_name, column_name, data_type, descriptions."""
+    return fetch(con, _SCHEMA)

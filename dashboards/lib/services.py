@@ -1,0 +1,87 @@
+"""The services table and one service's whole record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from dashboards.lib.filters import Filters
+from dashboards.lib.selection import select_services
+from dashboards.lib.snapshot import fetch, table_exists
+
+Connection = duckdb.DuckDBPyConnection
+
+_SERVICES = """
+select service, repo, owner, language, lifecycle, created_at, on_golden_path, golden_path,
+       escape_hatch, array_to_string(escape_hatch_reasons, ', ') as escape_hatch_reasons,
+       uses_platform_ci, catalogued, has_service_spec, template_source, template_commit
+from selected_services
+where created_at >= $start_ts and created_at < $end_ts
+order by service, repo
+"""
+
+
+def load_services(con: Connection, f: Filters) -> pl.DataFrame:
+    """Every selected service created in the period, one row each."""
+    select_services(con, f)
+    return fetch(con, _SERVICES, f.params())
+
+
+@dataclass(frozen=True)
+class ServiceRecord:
+    fields: pl.DataFrame  # field, value (as text)
+    history: pl.DataFrame
+    ci: pl.DataFrame | None
+    deploys: pl.DataFrame | None
+    first_deploy: pl.DataFrame | None
+
+
+def load_service_record(con: Connection, service: str, repo: str) -> ServiceRecord | None:
+    """Everything the warehouse knows about one service, or None when it is not there."""
+    key = {"service": service, "repo": repo}
+    row = fetch(con, "select * from marts.services where service = $service and repo = $repo", key)
+    if row.is_empty():
+        return None
+    record = row.row(0, named=True)
+    fields = pl.DataFrame(
+        {"field": list(record), "value": [_as_text(v) for v in record.values()]},
+        schema={"field": pl.String, "value": pl.String},
+    )
+    history = fetch(con, """
+        select snapshot_date, owner, golden_path, on_golden_path, has_service_spec, escape_hatch,
+               array_to_string(escape_hatch_reasons, ', ') as escape_hatch_reasons,
+               uses_platform_ci
+        from marts.service_snapshots where service = $service and repo = $repo
+        order by snapshot_date desc""", key)
+    ci = deploys = first_deploy = None
+    if table_exists(con, "marts", "ci_friction_monthly"):
+        ci = _of_repo(fetch(con, "select * exclude (service) from marts.ci_friction_monthly "
+                                 "where service = $service order by month desc", key), repo)
+    if table_exists(con, "marts", "deploys"):
+        deploys = _of_repo(fetch(con, "select * exclude (service) from marts.deploys "
+                                      "where service = $service order by deployed_at desc limit 50",
+                                 key), repo)
+    if table_exists(con, "marts", "time_to_first_deploy"):
+        first_deploy = _of_repo(fetch(con, "select * exclude (service) from marts.time_to_first_deploy "
+                                           "where service = $service", key), repo)
+    return ServiceRecord(fields=fields, history=history, ci=ci, deploys=deploys,
+                         first_deploy=first_deploy)
+
+
+def _of_repo(frame: pl.DataFrame, repo: str) -> pl.DataFrame:
+    """Rows of one repo's service, when the table tells repos apart (a name can recur)."""
+    if "repo" not in frame.columns:
+        return frame
+    return frame.filter(pl.col("repo") == repo).drop("repo")
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)

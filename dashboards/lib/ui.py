@@ -1,0 +1,202 @@
+"""Streamlit pieces every page shares: the page context, cached loading, filters and tables.
+
+The only module of `dashboards.lib` that imports Streamlit; the queries themselves are plain
+functions in `queries.py`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from dashboards.lib.filters import Filters, period_from_widget
+from dashboards.lib.loaders import LOADERS
+from dashboards.lib.meta import Meta
+from dashboards.lib.snapshot import open_snapshot
+from dashboards.lib.text import md_escape
+
+CONTEXT_KEY = "_pathlens_context"
+STALE_AFTER = timedelta(days=8)
+CACHE_TTL_S = 3600
+_FORMULA_START = r"^[=+\-@\t\r]"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What app.py worked out for this rerun: which warehouse version, and the filters."""
+
+    path: str
+    version: str
+    meta: Meta
+    filters: Filters
+
+
+def context() -> PageContext:
+    """The context app.py stored for this rerun (pages run only under app.py)."""
+    ctx = st.session_state.get(CONTEXT_KEY)
+    if ctx is None:
+        raise RuntimeError("pathlens pages run inside dashboards/app.py (streamlit run dashboards/app.py)")
+    return ctx
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
+def _cached(name: str, path: str, version: str, args: tuple) -> Any:
+    # Keyed by the warehouse version: a publish makes every entry unreachable at once.
+    with open_snapshot(path, version) as con:
+        return LOADERS[name](con, *args)
+
+
+def load_meta(path: str, version: str) -> Meta:
+    """Refresh metadata and filter choices of this warehouse version (cached)."""
+    return _cached("meta", path, version, ())
+
+
+def load(name: str, *args: Any) -> Any:
+    """Run loader `name` of queries.LOADERS on this rerun's warehouse version (cached)."""
+    ctx = context()
+    return _cached(name, ctx.path, ctx.version, args)
+
+
+# ---------------------------------------------------------------------------------------------
+# Filters
+
+
+def sidebar_filters(meta: Meta) -> Filters:
+    """The shared filters, kept in the URL query string (`?period=…&team=…&language=…`)."""
+    first, last = meta.first_month, meta.last_day
+    sidebar = st.sidebar
+    sidebar.header("Filters")
+    picked = sidebar.date_input(
+        "Period", value=(first, last), min_value=first, max_value=last, key="period",
+        bind="query-params", format="YYYY-MM-DD",
+        help="Time series show the months of the period; lists show services created and "
+             "exception requests opened in it.",
+    )
+    teams = sidebar.multiselect("Teams", list(meta.teams), key="team", bind="query-params",
+                                placeholder="All teams")
+    languages = sidebar.multiselect("Languages", list(meta.languages), key="language",
+                                    bind="query-params", placeholder="All languages")
+    sidebar.button("Reset filters", on_click=_reset_filters, args=(first, last), width="stretch")
+    sidebar.caption("The filters are part of the page address: copy it to share this view.")
+    start, end = period_from_widget(picked, first, last)
+    return Filters(
+        start=start, end=end, teams=tuple(sorted(teams)), languages=tuple(sorted(languages)),
+        covers_all=start <= first and end >= last,
+    )
+
+
+def _reset_filters(first: date, last: date) -> None:
+    st.session_state["period"] = (first, last)
+    st.session_state["team"] = []
+    st.session_state["language"] = []
+
+
+def describe_filters(f: Filters) -> str:
+    """One line saying what the filters select, for captions (Markdown-escaped)."""
+    parts = [f"{f.start:%b %Y} – {f.end:%b %Y}"]
+    parts.append("teams: " + ", ".join(f.teams) if f.teams else "all teams")
+    parts.append("languages: " + ", ".join(f.languages) if f.languages else "all languages")
+    return md_escape(" · ".join(parts))
+
+
+# ---------------------------------------------------------------------------------------------
+# Freshness
+
+
+def freshness_banner(meta: Meta, now: datetime | None = None) -> None:
+    """When the data is from; a warning when the last refresh is more than 8 days old."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    as_of = f"{meta.as_of:%d %b %Y %H:%M} UTC"
+    source = md_escape(meta.source)
+    if meta.refreshed_at is None:
+        st.warning(f"Data as of {as_of} (source: {source}); the time of the last refresh is unknown.")
+        return
+    age = now - meta.refreshed_at
+    line = f"Data as of {as_of} · refreshed {humanize(age)} ago · source: {source}"
+    if age > STALE_AFTER:
+        st.warning(f"Stale data: the last refresh was {humanize(age)} ago "
+                   f"({meta.refreshed_at:%d %b %Y %H:%M} UTC). {line}", icon="⚠️")
+    else:
+        st.caption(line)
+
+
+def humanize(age: timedelta) -> str:
+    """`age` as a short phrase: '5 min', '3 h', '12 days'."""
+    seconds = max(age.total_seconds(), 0)
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    if seconds < 2 * 86400:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} days"
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables
+
+
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    """`frame` as CSV; text cells that a spreadsheet would run as a formula are quoted with '.
+
+    Lists of plain values become comma-separated text, other nested values JSON, bytes hex
+    (CSV has none of them).
+    """
+    exprs = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        if isinstance(dtype, pl.List) and not dtype.inner.is_nested():
+            col = col.cast(pl.List(pl.String)).list.join(", ")
+        elif dtype.is_nested() or dtype == pl.Object:
+            col = col.map_elements(lambda v: json.dumps(_plain_value(v), default=str),
+                                   return_dtype=pl.String)
+        elif dtype == pl.Binary:
+            col = col.bin.encode("hex")
+        else:
+            exprs.append(_neutralise(col, dtype).alias(name))
+            continue
+        exprs.append(_neutralise(col, pl.String).alias(name))
+    return frame.select(exprs).write_csv().encode("utf-8")
+
+
+def _neutralise(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if dtype != pl.String:
+        return col
+    return pl.when(col.str.contains(_FORMULA_START)).then(pl.lit("'") + col).otherwise(col)
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, pl.Series):
+        return value.to_list()
+    return value
+
+
+def table(frame: pl.DataFrame, *, key: str, file_name: str, caption: str | None = None,
+          column_config: dict | None = None, height: int | str = "auto", **kwargs: Any) -> Any:
+    """A sortable table with a CSV download of exactly its rows; returns st.dataframe's value.
+
+    Both sit in a container keyed `table-<key>` (the CSS class `st-key-table-<key>`).
+    """
+    with st.container(key=f"table-{key}"):
+        if caption:
+            st.caption(caption)
+        shown = st.dataframe(frame, hide_index=True, width="stretch", key=key, height=height,
+                             column_config=column_config, **kwargs)
+        st.download_button(
+            "Download CSV", data=csv_bytes(frame), file_name=file_name, mime="text/csv",
+            key=f"{key}_csv", on_click="ignore", icon=":material/download:",
+        )
+    return shown
+
+
+def chart(fig: Any, *, key: str) -> None:
+    """A Plotly figure at full width."""
+    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+
+
+def pct(value: float | None, digits: int = 0) -> str:
+    """A ratio as a percentage, '–' when unknown."""
+    return "–" if value is None else f"{value:.{digits}%}"

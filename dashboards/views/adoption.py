@@ -1,0 +1,59 @@
+"""Adoption: by month, team, language and template, and last month's services off the path."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards.lib import ui
+from pipelines import charts
+
+HEATMAP_ROWS = 30
+
+ctx = ui.context()
+f = ctx.filters
+data = ui.load("adoption", f, ctx.meta.last_complete_month)
+
+st.title("Adoption")
+st.caption(ui.describe_filters(f))
+
+left, right = st.columns(2)
+with left:
+    ui.chart(charts.adoption_trend(data.monthly, threshold=data.threshold), key="monthly")
+with right:
+    ui.chart(charts.services_created(data.monthly), key="created")
+
+
+def _breakdown(by_month: pl.DataFrame, totals: pl.DataFrame, group: str, label: str) -> None:
+    ui.chart(charts.adoption_by_group(totals, group=group, group_label=label,
+                                      threshold=data.threshold), key=f"{group}_bars")
+    busiest = totals.sort("services_created", descending=True).head(HEATMAP_ROWS).get_column(group)
+    if totals.height > HEATMAP_ROWS:
+        st.caption(f"The heatmap shows the {HEATMAP_ROWS} {label.lower()}s that created the most "
+                   "services in the period; filter to see others.")
+    ui.chart(charts.adoption_heatmap(by_month.filter(pl.col(group).is_in(busiest.implode())),
+                                     group=group, group_label=label), key=f"{group}_heatmap")
+    ui.table(totals.sort("new_service_adoption", nulls_last=True), key=f"{group}_table",
+             file_name=f"adoption_by_{group}.csv",
+             column_config={"new_service_adoption": st.column_config.NumberColumn(
+                 "new_service_adoption", format="percent")})
+
+
+team_tab, language_tab, template_tab, monthly_tab = st.tabs(
+    ["By team", "By language", "By template", "By month (table)"])
+with team_tab:
+    _breakdown(data.by_team_month, data.by_team, "team", "Team")
+with language_tab:
+    _breakdown(data.by_language_month, data.by_language, "language", "Language")
+with template_tab:
+    ui.chart(charts.adoption_by_template(data.by_template), key="templates")
+    ui.table(data.by_template, key="template_table", file_name="adoption_by_template.csv")
+with monthly_tab:
+    ui.table(data.monthly, key="monthly_table", file_name="adoption_monthly.csv")
+
+st.subheader(f"Services created in {data.todo_month:%B %Y} without a golden path")
+if data.todo.is_empty():
+    st.success("None: every service created that month came from a golden path (or none was created).")
+else:
+    ui.table(data.todo, key="todo", file_name=f"off_golden_path_{data.todo_month:%Y-%m}.csv",
+             caption=f"{data.todo.height} services to follow up with their owners.")

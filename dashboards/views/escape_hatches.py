@@ -1,0 +1,44 @@
+"""Escape hatches: which services override the platform's Kubernetes defaults, why, since when."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards.lib import ui
+from pipelines import charts
+
+ctx = ui.context()
+f = ctx.filters
+data = ui.load("escape_hatches", f)
+summary = data.summary
+
+st.title("Escape hatches")
+st.caption(ui.describe_filters(f) + " · the rate over time covers every service of the teams "
+           "and languages selected, from the dated snapshots")
+
+cols = st.columns(3)
+cols[0].metric("Escape-hatch rate", ui.pct(summary.escape_hatch_rate, 1), border=True,
+               help="Services whose service spec sets the escape hatch ÷ services with a service spec")
+cols[1].metric("Services using the escape hatch", summary.escape_hatch_services, border=True)
+cols[2].metric("Services with a service spec", summary.spec_services, border=True)
+
+left, right = st.columns(2)
+with left:
+    ui.chart(charts.escape_hatch_reasons(list(summary.reasons)), key="reasons")
+with right:
+    ui.chart(charts.escape_hatch_rate(data.rate), key="rate")
+
+st.subheader("Services using the escape hatch")
+if data.hatches.is_empty():
+    st.info("No service selected by the filters uses the escape hatch.")
+else:
+    ui.table(
+        data.hatches, key="hatches", file_name="escape_hatches.csv",
+        caption="Reasons: gpu (asks for a GPU), sidecar (several containers or a native sidecar), "
+                "declared:… (the team's own reason, from the catalog annotation), other. "
+                "'Seen since' is the first dated snapshot that shows the escape hatch.",
+        column_config={
+            "created_at": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD"),
+            "escape_hatch_seen_since": st.column_config.DateColumn("seen since"),
+        },
+    )

@@ -1,0 +1,50 @@
+"""Exception requests: how many, how fast they close, which teams ask; each links to its issue."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards.lib import ui
+from pipelines import charts
+
+ctx = ui.context()
+f = ctx.filters
+data = ui.load("exceptions", f)
+requests = data.requests
+
+st.title("Exception requests")
+st.caption(ui.describe_filters(f) + " · the language filter does not apply to requests")
+
+closed = requests.filter(pl.col("closed_at").is_not_null())
+median_days = closed.get_column("days_to_close").median() if closed.height else None
+cols = st.columns(4)
+cols[0].metric("Opened in the period", requests.height, border=True)
+cols[1].metric("Of those, still open", requests.height - closed.height, border=True)
+cols[2].metric("Median days to close", "–" if median_days is None else f"{median_days:.1f}",
+               help="Over the requests opened in the period that are closed", border=True)
+cols[3].metric("Open backlog now", data.open_now, border=True,
+               help="Every selected request not closed at the refresh, whenever it was opened")
+
+ui.chart(charts.exception_requests_monthly(data.monthly), key="monthly")
+left, right = st.columns(2)
+with left:
+    ui.chart(charts.days_to_close(data.monthly), key="days")
+with right:
+    ui.chart(charts.requests_by_team(data.by_team), key="teams")
+
+st.subheader("Requests opened in the period")
+if requests.is_empty():
+    st.info("No exception request was opened in the period.")
+else:
+    ui.table(
+        requests, key="requests_table", file_name="exception_requests.csv",
+        column_config={
+            "html_url": st.column_config.LinkColumn("issue", display_text="open on GitHub"),
+            "days_to_close": st.column_config.NumberColumn("days to close", format="%.1f"),
+            "opened_at": st.column_config.DatetimeColumn("opened", format="YYYY-MM-DD"),
+            "closed_at": st.column_config.DatetimeColumn("closed", format="YYYY-MM-DD"),
+        },
+    )
+with st.expander("Monthly numbers"):
+    ui.table(data.monthly, key="monthly_table", file_name="exception_requests_monthly.csv")

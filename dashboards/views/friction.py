@@ -1,0 +1,53 @@
+"""Friction: what the golden path saves — CI failures and duration, time to first deploy."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards.lib import ui
+from pipelines import charts
+
+ctx = ui.context()
+f = ctx.filters
+data = ui.load("friction", f, ctx.meta.last_complete_month)
+
+st.title("Friction: golden path against DIY")
+st.caption(ui.describe_filters(f))
+
+if not data.available:
+    st.info("No friction data yet: this warehouse has no CI runs or deploys "
+            "(`marts.ci_runs`, `marts.deploys` ...). They appear after a refresh that reads "
+            "GitHub Actions and Kubernetes.", icon=":material/hourglass_empty:")
+    st.stop()
+
+if data.vs_diy is not None:
+    ui.chart(charts.golden_path_vs_diy(data.vs_diy), key="vs_diy")
+    ui.table(data.vs_diy, key="vs_diy_table", file_name="golden_path_vs_diy.csv",
+             caption="Organisation-wide, as computed by the refresh (the filters do not apply here).")
+
+if data.ci_monthly is not None:
+    left, right = st.columns(2)
+    with left:
+        ui.chart(charts.monthly_comparison(
+            data.ci_monthly, value="failure_rate", title="CI failure rate per month",
+            y_title="Failed ÷ (failed + succeeded) runs", percent=True), key="ci_failure")
+    with right:
+        ui.chart(charts.monthly_comparison(
+            data.ci_monthly, value="median_duration_s", title="Median CI run duration per month",
+            y_title="Duration (s)"), key="ci_duration")
+
+if data.ttfd is not None:
+    ui.chart(charts.time_to_first_deploy(data.ttfd), key="ttfd")
+    with st.expander("Time to first deploy, per service"):
+        ui.table(data.ttfd, key="ttfd_table", file_name="time_to_first_deploy.csv")
+
+if data.flaky is not None:
+    st.subheader(f"Highest CI failure rates in {data.flaky_month:%B %Y}")
+    if data.flaky.is_empty():
+        st.info("No CI runs of the selected services that month.")
+    else:
+        ui.table(data.flaky, key="flaky", file_name=f"ci_friction_{data.flaky_month:%Y-%m}.csv",
+                 column_config={
+                     "failure_rate": st.column_config.NumberColumn("failure rate", format="percent"),
+                     "rerun_rate": st.column_config.NumberColumn("rerun rate", format="percent"),
+                 })

@@ -1,0 +1,103 @@
+"""Overview: last complete month's adoption against the threshold, and the signals around it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards.lib import ui
+from dashboards.lib.text import md_escape
+from pipelines import charts
+
+ctx = ui.context()
+f = ctx.filters
+data = ui.load("overview", f, ctx.meta.last_complete_month)
+
+st.title("Overview")
+st.caption(ui.describe_filters(f))
+st.subheader(f"{data.month:%B %Y}, the last complete month")
+
+month = f"{data.month:%B %Y}"
+headline = data.headline or {}
+previous = data.previous or {}
+adoption = headline.get("new_service_adoption")
+threshold = data.threshold
+
+requests_by_month = {r["month"]: r for r in data.requests.iter_rows(named=True)}
+opened = requests_by_month.get(data.month, {}).get("opened")
+opened_before = requests_by_month.get(previous.get("month"), {}).get("opened") if previous else None
+
+cols = st.columns(4)
+prev_adoption = previous.get("new_service_adoption")
+cols[0].metric(
+    "New-service adoption", ui.pct(adoption),
+    delta=(f"{(adoption - prev_adoption) * 100:+.0f} pp vs {previous['month']:%b}"
+           if adoption is not None and prev_adoption is not None else None),
+    help=(f"{headline.get('golden_path_created', 0)} of {headline.get('services_created', 0)} "
+          f"services created in {month} came from a golden path"),
+    border=True,
+)
+cols[1].metric(
+    "Overall adoption", ui.pct(headline.get("overall_adoption")),
+    help=(f"{headline.get('golden_path_total', 0)} of {headline.get('services_total', 0)} "
+          f"services are on a golden path at the end of {month}"),
+    border=True,
+)
+cols[2].metric(
+    "Escape-hatch rate", ui.pct(data.escape.escape_hatch_rate, 1),
+    help=(f"{data.escape.escape_hatch_services} of {data.escape.spec_services} services with a "
+          "service spec override the platform's Kubernetes defaults"),
+    border=True,
+)
+cols[3].metric(
+    "Exception requests opened", "–" if opened is None else opened,
+    delta=(f"{opened - opened_before:+d} vs {previous['month']:%b}"
+           if opened is not None and opened_before is not None else None),
+    delta_color="inverse", border=True,
+)
+
+if adoption is None:
+    st.info(f"No services were created in {month}, so there is no new-service adoption to report.")
+elif headline.get("below_threshold"):
+    st.error(
+        f"**Below threshold:** new-service adoption in {month} was {ui.pct(adoption)}, under the "
+        f"{ui.pct(threshold)} threshold — {headline['golden_path_created']} of "
+        f"{headline['services_created']} new services came from a golden path. "
+        "The Adoption page lists the services that did not.",
+        icon=":material/warning:",
+    )
+else:
+    st.success(
+        f"New-service adoption in {month} was {ui.pct(adoption)}, at or above the "
+        f"{ui.pct(threshold)} threshold.", icon=":material/check_circle:",
+    )
+
+if data.alerts is not None and not data.alerts.is_empty():
+    with st.container(border=True):
+        st.subheader("Alerts")
+        for alert in data.alerts.iter_rows(named=True):
+            text = " · ".join(md_escape(alert.get(k)) for k in ("severity", "rule", "period")
+                              if alert.get(k) is not None)
+            text = f"**{text}**: {md_escape(alert.get('message'))}"
+            if str(alert.get("severity")).lower() in ("critical", "error", "high"):
+                st.error(text)
+            else:
+                st.warning(text)
+
+left, right = st.columns(2)
+with left:
+    ui.chart(charts.adoption_trend(
+        data.trend, threshold=threshold,
+        title=f"New-service adoption, 12 months to {data.month:%b %Y}"), key="trend")
+with right:
+    ui.chart(charts.exception_requests_monthly(data.requests), key="requests")
+
+left, right = st.columns(2)
+with left:
+    ui.chart(charts.escape_hatch_reasons(list(data.escape.reasons)), key="reasons")
+with right:
+    ui.chart(charts.services_created(data.trend,
+                                     title=f"Services created, 12 months to {data.month:%b %Y}"),
+             key="created")
+
+st.page_link("views/adoption.py", label="Adoption by team, language and template",
+             icon=":material/arrow_forward:")

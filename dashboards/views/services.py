@@ -1,0 +1,74 @@
+"""Services: every service, searchable and sortable; pick one to see its whole record."""
+
+from __future__ import annotations
+
+import functools
+
+import polars as pl
+import streamlit as st
+
+from dashboards.lib import ui
+from dashboards.lib.text import file_slug, md_escape
+
+ctx = ui.context()
+f = ctx.filters
+services = ui.load("services", f)
+
+st.title("Services")
+st.caption(ui.describe_filters(f) + " · services created in the period")
+
+query = st.text_input("Search", key="q", bind="query-params",
+                      placeholder="service, repo, team, language or template")
+shown = services
+if query:
+    haystack = pl.concat_str(
+        [pl.col(c).fill_null("") for c in ("service", "repo", "owner", "language", "golden_path")],
+        separator=" ",
+    ).str.to_lowercase()
+    shown = services.filter(haystack.str.contains(query.lower(), literal=True))
+
+labels = [f"{s} · {r}" for s, r in zip(shown.get_column("service"), shown.get_column("repo"), strict=True)]
+keys = dict(zip(labels, zip(shown.get_column("service"), shown.get_column("repo"), strict=True), strict=True))
+
+
+def _open_selected(row_labels: list[str]) -> None:
+    rows = st.session_state["services_table"].selection.rows
+    if rows:
+        st.session_state["service"] = row_labels[rows[0]]
+
+
+ui.table(
+    shown, key="services_table", file_name="services.csv",
+    caption=f"{shown.height} of {services.height} services · click a row to open its record",
+    on_select=functools.partial(_open_selected, labels), selection_mode="single-row",
+    column_config={"created_at": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD")},
+)
+
+picked = st.selectbox("Service record", labels, index=None, key="service", bind="query-params",
+                      placeholder="Pick a service (or click a row above)")
+if picked is not None and picked in keys:
+    service, repo = keys[picked]
+    slug = file_slug(f"{repo}_{service}")
+    record = ui.load("service_record", service, repo)
+    if record is None:
+        st.warning("That service is not in this warehouse any more.")
+    else:
+        st.subheader(md_escape(service))
+        st.caption(md_escape(repo))
+        left, right = st.columns([2, 3])
+        with left:
+            ui.table(record.fields, key="record_fields", file_name=f"service_{slug}.csv")
+        with right:
+            st.markdown("**Snapshot history**")
+            ui.table(record.history, key="record_history", file_name=f"service_{slug}_history.csv")
+            if record.first_deploy is not None:
+                st.markdown("**Time to first production deploy**")
+                ui.table(record.first_deploy, key="record_ttfd",
+                         file_name=f"service_{slug}_first_deploy.csv")
+            if record.ci is not None:
+                st.markdown("**CI per month**")
+                ui.table(record.ci, key="record_ci", file_name=f"service_{slug}_ci.csv")
+            if record.deploys is not None:
+                st.markdown("**Latest deploys**")
+                ui.table(record.deploys, key="record_deploys",
+                         file_name=f"service_{slug}_deploys.csv")

@@ -1,0 +1,80 @@
+"""SQL: ad hoc read-only queries over the warehouse, with the `marts` schema beside the editor."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards.lib import ui
+from dashboards.lib.query import QueryError, QueryRefused, execute
+from dashboards.lib.text import md_escape
+from pipelines import charts
+
+TIMEOUT_S = 30
+MAX_ROWS = 10_000
+EXAMPLE = """-- New-service adoption by team, all time
+SELECT coalesce(owner, '(no team)') AS team,
+       count(*) AS services,
+       avg(on_golden_path::INT) AS adoption
+FROM marts.services
+GROUP BY ALL
+ORDER BY services DESC"""
+
+ctx = ui.context()
+st.title("SQL")
+st.caption(f"Read-only queries on the published warehouse (DuckDB SQL). At most {MAX_ROWS:,} rows "
+           f"are shown and a query is stopped after {TIMEOUT_S} s. The sidebar filters do not "
+           "apply here.")
+
+editor, reference = st.columns([3, 2])
+
+with reference:
+    st.subheader("marts schema")
+    schema = ui.load("schema")
+    if schema.is_empty():
+        st.info("The warehouse has no marts tables yet.")
+    for name, columns in schema.group_by("table_name", maintain_order=True):
+        table_name = name[0]
+        with st.expander(f"marts.{table_name}"):
+            described = columns.get_column("table_description").drop_nulls()
+            if described.len():
+                st.caption(md_escape(described[0]))
+            st.dataframe(columns.select("column_name", "data_type", "description"),
+                         hide_index=True, width="stretch")
+
+with editor:
+    with st.form("sql_form"):
+        text = st.text_area("Query", value=EXAMPLE, height=220, key="sql_text")
+        submitted = st.form_submit_button("Run query", type="primary", icon=":material/play_arrow:")
+    if submitted:
+        try:
+            st.session_state["sql_result"] = execute(ctx.path, text, timeout_s=TIMEOUT_S,
+                                                     max_rows=MAX_ROWS)
+            st.session_state.pop("sql_error", None)
+        except QueryRefused as exc:
+            st.session_state["sql_error"] = ("Refused", str(exc))
+            st.session_state.pop("sql_result", None)
+        except (QueryError, FileNotFoundError) as exc:
+            st.session_state["sql_error"] = ("Query failed", str(exc))
+            st.session_state.pop("sql_result", None)
+
+    error = st.session_state.get("sql_error")
+    result = st.session_state.get("sql_result")
+    if error:
+        title, message = error
+        st.error(f"**{title}**", icon=":material/block:")
+        st.code(message, language=None)
+    elif result is not None:
+        frame: pl.DataFrame = result.frame
+        note = f"{frame.height:,} rows in {result.seconds:.2f} s"
+        if result.truncated:
+            note += f" · only the first {MAX_ROWS:,} rows are shown"
+        ui.table(frame, key="sql_table", file_name="query.csv", caption=note)
+        numeric = [c for c, t in frame.schema.items() if t.is_numeric()]
+        if frame.width >= 2 and numeric:
+            with st.expander("Quick chart"):
+                c1, c2, c3 = st.columns(3)
+                x = c1.selectbox("x", frame.columns, key="chart_x")
+                y = c2.selectbox("y", numeric, index=len(numeric) - 1, key="chart_y")
+                kind = c3.radio("kind", ["bar", "line", "scatter"], horizontal=True, key="chart_kind")
+                ui.chart(charts.quick_chart(frame, x=x, y=y, kind=kind), key="quick_chart")

@@ -1,0 +1,275 @@
+"""A small hand-built `marts` schema whose numbers are worked out by hand below.
+
+Services (created_at, owner, language, golden path?, service spec?, escape-hatch reasons):
+
+    Jan 2024  s-api       payments  go          golden   spec
+              s-worker    payments  python      -        spec  [gpu]
+    Feb       s-web       web       typescript  golden   spec  [declared:needs istio, sidecar]
+    Mar       (none)
+    Apr       s-ml        ml        python      golden   spec  [gpu]
+              s-etl       ml        python      -        -
+    May       s-pay2      payments  go          golden   spec
+              s-ml2       ml        python      golden   spec
+              s-legacy    (none)    java        -        -      (uncatalogued)
+              s-web2      web       typescript  -        spec
+              batch_<i>job</i>  ml  python      -        spec  [other]
+    Jun       s-new       payments  go          golden   spec
+
+The refresh's "now" is 2024-06-10, so May 2024 is the last complete month: 2 of 5 new
+services from a golden path = 0.4, below the 0.5 threshold. Escape hatches: 4 of the 9 services
+with a spec = 0.444…; reasons gpu 2, sidecar 1, declared 1, other 1.
+
+Exception requests (acme/platform): #6 ml Jan 15 → May 2 (108 d), #1 payments Mar 4 → Mar 14
+(10 d), #2 web Apr 2 → Apr 6 (4 d, title `<script>…`, a `javascript:` URL), #3 web May 6 open,
+#4 no team May 20 → Jun 1 (12 d), #5 payments May 28 open.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from pipelines.warehouse import WarehousePaths, publish
+
+AS_OF = datetime(2024, 6, 10, 9, 30)
+HOSTILE_SERVICE = "batch_<i>job</i>"
+HOSTILE_TITLE = "<script>alert(1)</script>"
+
+# service, repo, owner, language, created, golden_path, spec, reasons
+SERVICES = [
+    ("s-api", "acme/s-api", "payments", "go", "2024-01-05", "go-service", True, None),
+    ("s-worker", "acme/s-worker", "payments", "python", "2024-01-10", None, True, ["gpu"]),
+    ("s-web", "acme/s-web", "web", "typescript", "2024-02-05", "ts-service", True,
+     ["declared:needs istio", "sidecar"]),
+    ("s-ml", "acme/ml", "ml", "python", "2024-04-03", "python-service", True, ["gpu"]),
+    ("s-etl", "acme/s-etl", "ml", "python", "2024-04-20", None, False, None),
+    ("s-pay2", "acme/s-pay2", "payments", "go", "2024-05-02", "go-service", True, None),
+    ("s-ml2", "acme/ml2", "ml", "python", "2024-05-07", "python-service", True, None),
+    ("s-legacy", "acme/s-legacy", None, "java", "2024-05-15", None, False, None),
+    ("s-web2", "acme/s-web2", "web", "typescript", "2024-05-21", None, True, None),
+    (HOSTILE_SERVICE, "acme/batch", "ml", "python", "2024-05-30", None, True, ["other"]),
+    ("s-new", "acme/s-new", "payments", "go", "2024-06-03", "go-service", True, None),
+]
+
+# month, created, golden, new_service_adoption, total, golden_total, overall, below
+ADOPTION = [
+    ("2024-01-01", 2, 1, 0.5, 2, 1, 0.5, False),
+    ("2024-02-01", 1, 1, 1.0, 3, 2, 2 / 3, False),
+    ("2024-03-01", 0, 0, None, 3, 2, 2 / 3, None),
+    ("2024-04-01", 2, 1, 0.5, 5, 3, 0.6, False),
+    ("2024-05-01", 5, 2, 0.4, 10, 5, 0.5, True),
+    ("2024-06-01", 1, 1, 1.0, 11, 6, 6 / 11, False),
+]
+
+# repo, number, title, team, opened, closed, url
+REQUESTS = [
+    ("acme/platform", 6, "Old request", "ml", "2024-01-15 09:00", "2024-05-02 09:00",
+     "https://github.com/acme/platform/issues/6"),
+    ("acme/platform", 1, "Need GPU nodes", "payments", "2024-03-04 12:00", "2024-03-14 12:00",
+     "https://github.com/acme/platform/issues/1"),
+    ("acme/platform", 2, HOSTILE_TITLE, "web", "2024-04-02 08:00", "2024-04-06 08:00",
+     "javascript:alert(1)"),
+    ("acme/platform", 3, "Sidecar for istio", "web", "2024-05-06 10:00", None,
+     "https://github.com/acme/platform/issues/3"),
+    ("acme/platform", 4, "Custom base image", None, "2024-05-20 10:00", "2024-06-01 10:00",
+     "https://github.com/acme/platform/issues/4"),
+    ("acme/platform", 5, "Bigger runners", "payments", "2024-05-28 10:00", None,
+     "https://github.com/acme/platform/issues/5"),
+]
+
+# month, opened, closed, open_at_month_end, median_days_to_close
+REQUESTS_MONTHLY = [
+    ("2024-01-01", 1, 0, 1, None),
+    ("2024-02-01", 0, 0, 1, None),
+    ("2024-03-01", 1, 1, 1, 10.0),
+    ("2024-04-01", 1, 1, 1, 4.0),
+    ("2024-05-01", 3, 1, 3, 108.0),
+    ("2024-06-01", 0, 1, 2, 12.0),
+]
+
+SNAPSHOT_DATES = ("2024-04-30", "2024-05-31", "2024-06-10")
+
+DDL = """
+create schema if not exists raw;
+create schema if not exists staging;
+create schema if not exists marts;
+create table marts.refresh_info (refresh_id varchar, source varchar, as_of timestamp,
+    refreshed_at timestamp, last_complete_month date);
+create table marts.repos (repo varchar, created_at timestamp, pushed_at timestamp,
+    language varchar, is_service boolean, has_catalog boolean, has_service_spec boolean,
+    uses_platform_ci boolean);
+create table marts.services (service varchar, repo varchar, owner varchar, language varchar,
+    lifecycle varchar, created_at timestamp, catalogued boolean, golden_path varchar,
+    on_golden_path boolean, template_source varchar, template_commit varchar,
+    has_service_spec boolean, escape_hatch boolean, escape_hatch_reasons varchar[],
+    uses_platform_ci boolean, spec_path varchar, kubernetes_id varchar);
+create table marts.adoption_monthly (month date, services_created bigint,
+    golden_path_created bigint, new_service_adoption double, services_total bigint,
+    golden_path_total bigint, overall_adoption double, below_threshold boolean, threshold double);
+create table marts.adoption_monthly_by_team as
+    select month, null::varchar as owner, * exclude (month) from marts.adoption_monthly limit 0;
+create table marts.adoption_monthly_by_language as
+    select month, null::varchar as language, * exclude (month) from marts.adoption_monthly limit 0;
+create table marts.adoption_by_template (month date, golden_path varchar, services_created bigint);
+create table marts.escape_hatches (service varchar, repo varchar, owner varchar,
+    language varchar, reasons varchar[], spec_path varchar, created_at timestamp);
+create table marts.escape_hatch_summary (spec_services bigint, escape_hatch_services bigint,
+    escape_hatch_rate double, gpu bigint, sidecar bigint, declared bigint, other bigint);
+create table marts.service_snapshots (snapshot_date date, service varchar, repo varchar,
+    owner varchar, language varchar, golden_path varchar, on_golden_path boolean,
+    has_service_spec boolean, escape_hatch boolean, escape_hatch_reasons varchar[],
+    uses_platform_ci boolean);
+create table marts.exception_requests (repo varchar, number bigint, title varchar, team varchar,
+    state varchar, opened_at timestamp, closed_at timestamp, days_to_close double,
+    labels varchar[], html_url varchar);
+create table marts.exception_requests_monthly (month date, opened bigint, closed bigint,
+    open_at_month_end bigint, median_days_to_close double);
+"""
+
+FRICTION_DDL = """
+create table marts.ci_runs (repo varchar, service varchar, workflow varchar, run_id bigint,
+    run_attempt bigint, event varchar, conclusion varchar, created_at timestamp, queue_s double,
+    duration_s double, failed boolean, on_golden_path boolean);
+create table marts.ci_friction_monthly (month date, service varchar, runs bigint, failed bigint,
+    failure_rate double, median_duration_s double, p90_duration_s double, median_queue_s double,
+    rerun_rate double);
+create table marts.deploys (service varchar, source varchar, cluster varchar, namespace varchar,
+    environment varchar, deployed_at timestamp, revision varchar, status varchar,
+    production boolean);
+create table marts.time_to_first_deploy (service varchar, created_at timestamp,
+    first_production_deploy_at timestamp, days double, on_golden_path boolean);
+create table marts.golden_path_vs_diy (metric varchar, golden_path double, diy double,
+    ratio double, golden_path_n bigint, diy_n bigint);
+"""
+
+# s-api (golden): 4 runs in May, 1 failed of 4 decided = 0.25, median duration 130 s.
+# s-worker (DIY): 3 runs, 1 failed, 1 cancelled = 1 of 2 decided = 0.5, median 400 s.
+CI_RUNS = [
+    ("acme/s-api", "s-api", 1, "success", "2024-05-03 10:00", 100.0, True),
+    ("acme/s-api", "s-api", 2, "success", "2024-05-04 10:00", 120.0, True),
+    ("acme/s-api", "s-api", 3, "failure", "2024-05-05 10:00", 200.0, True),
+    ("acme/s-api", "s-api", 4, "success", "2024-05-06 10:00", 140.0, True),
+    ("acme/s-worker", "s-worker", 5, "failure", "2024-05-03 11:00", 300.0, False),
+    ("acme/s-worker", "s-worker", 6, "success", "2024-05-04 11:00", 400.0, False),
+    ("acme/s-worker", "s-worker", 7, "cancelled", "2024-05-05 11:00", 500.0, False),
+]
+
+
+def _ts(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    return datetime.fromisoformat(text)
+
+
+def build(path: Path, *, friction: bool = False, extra_golden_in_may: int = 0,
+          refreshed_at: datetime | None = None) -> Path:
+    """Write the hand-built marts into a new DuckDB file at `path`; returns `path`.
+
+    `extra_golden_in_may` adds that many golden-path services created in May (a later refresh):
+    with 1, May's adoption is 3 of 6 = 0.5, at the threshold.
+    """
+    refreshed_at = refreshed_at or datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=2)
+    services = list(SERVICES) + [
+        (f"s-late{i}", f"acme/s-late{i}", "payments", "go", "2024-05-29", "go-service", True, None)
+        for i in range(extra_golden_in_may)
+    ]
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(DDL)
+        con.execute("insert into marts.refresh_info values ('r1', 'demo', $as_of, $refreshed, "
+                    "date '2024-05-01')", {"as_of": AS_OF, "refreshed": refreshed_at})
+        for name, repo, owner, lang, created, golden, spec, reasons in services:
+            con.execute(
+                "insert into marts.services values ($service, $repo, $owner, $lang, 'production', "
+                "$created, $owner is not null, $golden, $golden is not null, null, null, $spec, "
+                "$reasons is not null, $reasons, $golden is not null, "
+                "case when $spec then 'service.yaml' end, $service)",
+                {"service": name, "repo": repo, "owner": owner, "lang": lang,
+                 "created": datetime.fromisoformat(created), "golden": golden, "spec": spec,
+                 "reasons": reasons},
+            )
+            con.execute("insert into marts.repos values ($repo, $created, $created, $lang, true, "
+                        "$owner is not null, $spec, $golden is not null)",
+                        {"repo": repo, "created": datetime.fromisoformat(created), "lang": lang,
+                         "owner": owner, "spec": spec, "golden": golden})
+            if reasons:
+                con.execute("insert into marts.escape_hatches values ($s, $r, $o, $l, $reasons, "
+                            "'service.yaml', $c)",
+                            {"s": name, "r": repo, "o": owner, "l": lang, "reasons": reasons,
+                             "c": datetime.fromisoformat(created)})
+            for day in SNAPSHOT_DATES:
+                if created <= day:
+                    con.execute(
+                        "insert into marts.service_snapshots values ($d, $s, $r, $o, $l, $g, "
+                        "$g is not null, $spec, $reasons is not null, $reasons, $g is not null)",
+                        {"d": date.fromisoformat(day), "s": name, "r": repo, "o": owner, "l": lang,
+                         "g": golden, "spec": spec, "reasons": reasons})
+        adoption = list(ADOPTION)
+        if extra_golden_in_may:
+            n = extra_golden_in_may
+            adoption = [
+                row if row[0] < "2024-05-01" else
+                (row[0], row[1] + (n if row[0] == "2024-05-01" else 0),
+                 row[2] + (n if row[0] == "2024-05-01" else 0),
+                 (row[2] + n) / (row[1] + n) if row[0] == "2024-05-01" else row[3],
+                 row[4] + n, row[5] + n, (row[5] + n) / (row[4] + n),
+                 ((row[2] + n) / (row[1] + n) < 0.5) if row[0] == "2024-05-01" else row[7])
+                for row in ADOPTION
+            ]
+        for month, created, golden, nsa, total, gtotal, overall, below in adoption:
+            con.execute("insert into marts.adoption_monthly values (?, ?, ?, ?, ?, ?, ?, ?, 0.5)",
+                        [date.fromisoformat(month), created, golden, nsa, total, gtotal, overall,
+                         below])
+        spec_services = sum(1 for s in services if s[6])
+        con.execute("insert into marts.escape_hatch_summary values (?, 4, ?, 2, 1, 1, 1)",
+                    [spec_services, 4 / spec_services])
+        for repo, number, title, team, opened, closed, url in REQUESTS:
+            o, c = _ts(opened), _ts(closed)
+            labels = ["golden-path-exception"] + ([f"team:{team}"] if team else [])
+            con.execute(
+                "insert into marts.exception_requests values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [repo, number, title, team, "closed" if c else "open", o, c,
+                 (c - o).total_seconds() / 86400 if c else None, labels, url])
+        for month, opened, closed, open_end, median in REQUESTS_MONTHLY:
+            con.execute("insert into marts.exception_requests_monthly values (?, ?, ?, ?, ?)",
+                        [date.fromisoformat(month), opened, closed, open_end, median])
+        if friction:
+            _friction(con)
+    finally:
+        con.close()
+    return path
+
+
+def _friction(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(FRICTION_DDL)
+    for repo, service, run_id, conclusion, created, duration, golden in CI_RUNS:
+        con.execute("insert into marts.ci_runs values (?, ?, 'ci.yml', ?, 1, 'push', ?, ?, 5.0, ?, "
+                    "? in ('failure', 'timed_out', 'startup_failure'), ?)",
+                    [repo, service, run_id, conclusion, _ts(created), duration, conclusion, golden])
+    con.execute("""insert into marts.ci_friction_monthly values
+        (date '2024-05-01', 's-api', 4, 1, 0.25, 130.0, 182.0, 5.0, 0.0),
+        (date '2024-05-01', 's-worker', 3, 1, 0.5, 400.0, 480.0, 5.0, 0.0)""")
+    con.execute("""insert into marts.deploys values
+        ('s-api', 'kubernetes', 'prod-eu', 'payments', null, timestamp '2024-01-08 17:00', '1', 'complete', true),
+        ('s-worker', 'github', null, null, 'production', timestamp '2024-01-30 12:00', '7', 'success', true)""")
+    con.execute("""insert into marts.time_to_first_deploy
+        select service, created_at,
+               case service when 's-api' then timestamp '2024-01-08 12:00'
+                            when 's-worker' then timestamp '2024-01-30 00:00' end,
+               case service when 's-api' then 3.5 when 's-worker' then 20.0 end,
+               on_golden_path
+        from marts.services""")
+    con.execute("""insert into marts.golden_path_vs_diy values
+        ('ci_failure_rate', 0.25, 0.5, 0.5, 4, 3),
+        ('median_ci_duration_s', 130.0, 400.0, 0.325, 4, 3),
+        ('median_days_to_first_deploy', 3.5, 20.0, 0.175, 1, 1)""")
+
+
+def publish_handbuilt(published: Path, **kwargs) -> Path:
+    """Build the hand-built warehouse as a refresh would and publish it at `published`."""
+    paths = WarehousePaths.for_(published)
+    paths.build.unlink(missing_ok=True)
+    build(paths.build, **kwargs)
+    return publish(paths)

@@ -1,0 +1,173 @@
+"""The running dashboard in a real headless Chromium, on the demo organisation's warehouse.
+
+Each page must render its charts (or tables) with no error element and no console error; a
+screenshot per page lands in the test's tmp folder (or in $PATHLENS_SCREENSHOT_DIR, which is
+how docs/screenshots/ is made). $PATHLENS_DEMO_WAREHOUSE points it at an existing warehouse
+instead of building the tiny demo.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.dashboards.server import CHROMIUM, CHROMIUM_ARGS, dashboard
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# url path, screenshot name, what proves the page rendered
+PAGES = [
+    ("", "overview", ".js-plotly-plot .main-svg"),
+    ("adoption", "adoption", ".js-plotly-plot .main-svg"),
+    ("escape-hatches", "escape_hatches", ".js-plotly-plot .main-svg"),
+    ("exceptions", "exceptions", ".js-plotly-plot .main-svg"),
+    ("friction", "friction", ".js-plotly-plot .main-svg"),
+    ("services", "services", '[data-testid="stDataFrame"]'),
+]
+SETTLE_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def base_url(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    with dashboard(demo_warehouse, log=log) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1800})
+    page = context.new_page()
+    page.console_errors = []
+    page.failed_responses = []
+    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    page.on("response", lambda r: r.status >= 400 and page.failed_responses.append(r.url))
+    yield page
+    context.close()
+
+
+def _screenshot_dir(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("PATHLENS_SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _settle(page) -> None:
+    """Wait until Streamlit has finished the run (no running indicator, no skeletons)."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=SETTLE_MS)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"] [data-testid=\"stStatusWidgetRunningIcon\"]')"
+        " && !document.querySelector('[data-testid=\"stSkeleton\"]')",
+        timeout=SETTLE_MS,
+    )
+    page.wait_for_timeout(500)
+
+
+# Opened at /adoption, Streamlit's frontend first looks for its server under /adoption/_stcore/
+# (in case the app is served under a path prefix) before trying /_stcore/: two expected 404s.
+_PROBES = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
+_NOT_FOUND = "Failed to load resource: the server responded with a status of 404 (Not Found)"
+
+
+def _assert_clean(page, where: str) -> None:
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, f"{where}: {exceptions.first.inner_text()}"
+    probes = [u for u in page.failed_responses if _PROBES.search(u)]
+    failed = [u for u in page.failed_responses if not _PROBES.search(u)]
+    assert failed == [], f"{where}: failed requests {failed}"
+    errors = list(page.console_errors)
+    for _ in probes:
+        if _NOT_FOUND in errors:
+            errors.remove(_NOT_FOUND)
+    assert errors == [], f"{where}: console errors {errors}"
+
+
+@pytest.mark.parametrize(("url_path", "name", "ready"), PAGES, ids=[p[1] for p in PAGES])
+def test_page_renders(page, base_url: str, tmp_path: Path, url_path: str, name: str, ready: str):
+    page.goto(f"{base_url}/{url_path}")
+    page.wait_for_selector(ready, timeout=SETTLE_MS)
+    _settle(page)
+    _assert_clean(page, url_path)
+    if ready.startswith(".js-plotly-plot"):
+        assert page.locator(".js-plotly-plot .main-svg").count() >= 2
+    page.screenshot(path=str(_screenshot_dir(tmp_path) / f"{name}.png"), full_page=True)
+
+
+def test_sql_page_runs_a_query_and_charts_it(page, base_url: str, tmp_path: Path):
+    page.goto(f"{base_url}/sql")
+    page.wait_for_selector('[data-testid="stTextArea"] textarea', timeout=SETTLE_MS)
+    _settle(page)
+    page.get_by_role("button", name="Run query").click()
+    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=SETTLE_MS)
+    page.get_by_text("Quick chart").click()
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=SETTLE_MS)
+    _settle(page)
+    _assert_clean(page, "sql")
+    page.screenshot(path=str(_screenshot_dir(tmp_path) / "sql.png"), full_page=True)
+
+
+def test_sql_page_refuses_a_write(page, base_url: str):
+    page.goto(f"{base_url}/sql")
+    editor = page.locator('[data-testid="stTextArea"] textarea')
+    editor.wait_for(timeout=SETTLE_MS)
+    _settle(page)
+    editor.fill("DROP TABLE marts.services")
+    page.get_by_role("button", name="Run query").click()
+    alert = page.locator('[data-testid="stAlertContentError"]')
+    alert.wait_for(timeout=SETTLE_MS)
+    assert "Refused" in alert.inner_text()
+    assert "DROP refused" in page.locator('[data-testid="stCode"]').inner_text()
+    _assert_clean(page, "sql refusal")
+
+
+def test_filters_live_in_the_url_across_pages(page, base_url: str):
+    page.goto(f"{base_url}/")
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=SETTLE_MS)
+    _settle(page)
+    teams = page.locator('[data-testid="stMultiSelect"]').first
+    teams.click()
+    option = page.locator('[role="option"]').filter(has_not_text="Select all").first
+    chosen = option.inner_text().strip()
+    option.click()
+    page.keyboard.press("Escape")
+    page.wait_for_url(re.compile(r"[?&]team="), timeout=SETTLE_MS)
+    _settle(page)
+    page.get_by_role("link", name="Adoption").first.click()
+    page.wait_for_url(re.compile(r"/adoption\?.*team="), timeout=SETTLE_MS)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=SETTLE_MS)
+    _settle(page)
+    assert chosen in page.locator('[data-testid="stMultiSelect"]').first.inner_text()
+    _assert_clean(page, "filters")
+
+
+def test_clicking_a_service_opens_its_record(page, base_url: str):
+    page.goto(f"{base_url}/services")
+    grid = page.locator('.st-key-table-services_table [data-testid="stDataFrame"]')
+    grid.wait_for(timeout=SETTLE_MS)
+    _settle(page)
+    grid.click(position={"x": 15, "y": 35 + 17})  # the first row's selection cell
+    page.wait_for_url(re.compile(r"[?&]service="), timeout=SETTLE_MS)
+    page.wait_for_selector(".st-key-table-record_fields", timeout=SETTLE_MS)
+    _settle(page)
+    headings = page.locator('[data-testid="stHeading"]').all_inner_texts()
+    assert len(headings) == 3  # Filters, Services, the service's name
+    service = parse_qs(urlparse(page.url).query)["service"][0]
+    assert service.startswith(f"{headings[2]} · ")  # the link to share: "service · repo"
+    _assert_clean(page, "service record")

@@ -1,0 +1,133 @@
+"""The figure builders of pipelines.charts: what they draw, and that repository text stays text."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import plotly.graph_objects as go
+import polars as pl
+import pytest
+
+from pipelines import charts
+
+EVIL = '<a href="javascript:alert(1)">x</a><img src=x onerror=alert(1)>'
+ESCAPED = '&lt;a href="javascript:alert(1)"&gt;x&lt;/a&gt;&lt;img src=x onerror=alert(1)&gt;'
+
+
+def monthly(rows: list[tuple]) -> pl.DataFrame:
+    return pl.DataFrame(rows, orient="row", schema=[
+        ("month", pl.Date), ("services_created", pl.Int64), ("golden_path_created", pl.Int64),
+        ("new_service_adoption", pl.Float64), ("services_total", pl.Int64),
+        ("golden_path_total", pl.Int64), ("overall_adoption", pl.Float64)])
+
+
+def all_text(fig: go.Figure) -> str:
+    return fig.to_json()
+
+
+def test_plain_escapes_what_plotly_would_render():
+    assert charts.plain(EVIL) == ESCAPED
+    assert charts.plain(None) == "(none)"
+    assert charts.plain("a & b") == "a &amp; b"
+
+
+def test_adoption_trend_marks_months_below_the_threshold():
+    fig = charts.adoption_trend(monthly([
+        (date(2024, 4, 1), 2, 1, 0.5, 5, 3, 0.6),
+        (date(2024, 5, 1), 5, 2, 0.4, 10, 5, 0.5),
+        (date(2024, 6, 1), 0, 0, None, 10, 5, 0.5),
+    ]), threshold=0.5)
+    new, overall = fig.data
+    assert list(new.y) == [0.5, 0.4, None]
+    assert list(new.marker.color) == [charts.GOLDEN, charts.ALERT, charts.GOLDEN]
+    assert [list(c) for c in new.customdata] == [[1, 2], [2, 5], [0, 0]]
+    assert list(overall.y) == [0.6, 0.5, 0.5]
+    assert fig.layout.shapes[0].y0 == 0.5 and fig.layout.yaxis.tickformat == ".0%"
+    assert fig.layout.title.text == "New-service adoption by month"
+    assert fig.layout.xaxis.title.text == "Month created"
+
+
+def test_empty_data_draws_a_message_not_a_blank_chart():
+    fig = charts.adoption_trend(monthly([]), threshold=0.5)
+    assert fig.layout.annotations[0].text == "No data for the selected filters"
+    assert charts.escape_hatch_reasons([("GPU", 0)]).layout.annotations[0].text == "No escape hatches"
+
+
+def test_heatmap_escapes_group_names_and_leaves_empty_cells_empty():
+    frame = pl.DataFrame({
+        "month": [date(2024, 1, 1), date(2024, 2, 1)], "team": [EVIL, "web"],
+        "services_created": [2, 1], "golden_path_created": [1, 1],
+        "new_service_adoption": [0.5, 1.0]})
+    fig = charts.adoption_heatmap(frame, group="team", group_label="Team")
+    heat = fig.data[0]
+    assert list(heat.y) == [ESCAPED, "web"]
+    assert list(heat.z[0]) == [0.5, None] and list(heat.z[1]) == [None, 1.0]
+    assert heat.text[0][0].startswith(ESCAPED + " · Jan 2024<br>1 of 2 new services")
+    assert heat.text[0][1].endswith("no services created")
+    assert EVIL not in all_text(fig)
+
+
+@pytest.mark.parametrize("build", [
+    lambda: charts.adoption_by_group(pl.DataFrame({
+        "team": [EVIL], "services_created": [3], "golden_path_created": [1],
+        "new_service_adoption": [1 / 3]}), group="team", group_label="Team", threshold=0.5),
+    lambda: charts.adoption_by_template(pl.DataFrame({
+        "month": [date(2024, 1, 1)], "golden_path": [EVIL], "services_created": [2]})),
+    lambda: charts.requests_by_team(pl.DataFrame({
+        "team": [EVIL], "open": [1], "closed": [2], "median_days_to_close": [3.0]})),
+    lambda: charts.time_to_first_deploy(pl.DataFrame({
+        "service": [EVIL], "days": [2.0], "on_golden_path": [True]})),
+    lambda: charts.quick_chart(pl.DataFrame({"team": [EVIL], "n": [1]}), x="team", y="n"),
+    lambda: charts.escape_hatch_reasons([(EVIL, 2)]),
+    lambda: charts.golden_path_vs_diy(pl.DataFrame({
+        "metric": [EVIL], "golden_path": [1.0], "diy": [2.0]})),
+], ids=["by_group", "template", "requests_by_team", "ttfd", "quick", "reasons", "vs_diy"])
+def test_repository_text_never_reaches_a_figure_unescaped(build):
+    fig = build()
+    assert EVIL not in all_text(fig)
+    assert "&lt;a href" in all_text(fig)
+
+
+def test_adoption_by_group_sorts_lowest_first_and_colours_below_threshold():
+    frame = pl.DataFrame({"team": ["a", "b", "c"], "services_created": [4, 2, 1],
+                          "golden_path_created": [3, 0, 1],
+                          "new_service_adoption": [0.75, 0.0, 1.0]})
+    bars = charts.adoption_by_group(frame, group="team", group_label="Team", threshold=0.5).data[0]
+    assert list(bars.y) == ["b", "a", "c"]
+    assert list(bars.marker.color) == [charts.ALERT, charts.GOLDEN, charts.GOLDEN]
+
+
+def test_exception_requests_monthly():
+    frame = pl.DataFrame({"month": [date(2024, 1, 1), date(2024, 2, 1)], "opened": [3, 1],
+                          "closed": [0, 2], "open_at_month_end": [3, 2],
+                          "median_days_to_close": [None, 4.5]})
+    fig = charts.exception_requests_monthly(frame)
+    assert [t.name for t in fig.data] == ["Opened", "Closed", "Open at month end"]
+    assert list(fig.data[2].y) == [3, 2]
+    days = charts.days_to_close(frame).data[0]
+    assert list(days.y) == [4.5] and list(days.customdata) == [2]
+
+
+def test_golden_path_vs_diy_has_one_panel_per_metric():
+    frame = pl.DataFrame({"metric": ["ci_failure_rate", "median_ci_duration_s"],
+                          "golden_path": [0.1, 100.0], "diy": [0.2, 300.0],
+                          "golden_path_n": [10.0, 10.0], "diy_n": [236.11, 5.0]})
+    fig = charts.golden_path_vs_diy(frame)
+    assert [a.text for a in fig.layout.annotations] == ["CI failure rate", "Median CI duration (s)"]
+    assert list(fig.data[0].customdata) == ["10", "236"]
+    assert fig.layout.yaxis.tickformat == ".1%"
+
+
+def test_monthly_comparison_splits_golden_path_and_diy():
+    frame = pl.DataFrame({"month": [date(2024, 5, 1)] * 2, "on_golden_path": [True, False],
+                          "failure_rate": [0.25, 0.5], "n": [4, 3]})
+    fig = charts.monthly_comparison(frame, value="failure_rate", title="t", y_title="y", percent=True)
+    assert [(t.name, list(t.y)) for t in fig.data] == [("Golden path", [0.25]), ("DIY", [0.5])]
+
+
+def test_escape_hatch_rate_with_a_single_snapshot_has_a_readable_axis():
+    frame = pl.DataFrame({"snapshot_date": [date(2024, 6, 10)], "escape_hatch_services": [4],
+                          "spec_services": [9], "escape_hatch_rate": [4 / 9]})
+    fig = charts.escape_hatch_rate(frame)
+    assert list(fig.layout.xaxis.range) == [date(2024, 6, 3), date(2024, 6, 17)]
+    assert list(fig.data[0].customdata[0]) == [4, 9]

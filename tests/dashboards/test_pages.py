@@ -1,0 +1,289 @@
+"""Every page through AppTest on the hand-built warehouse (numbers worked out in handbuilt.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from dashboards.lib.text import md_escape
+from tests.dashboards.conftest import PAGES, run_page
+from tests.dashboards.handbuilt import HOSTILE_SERVICE, HOSTILE_TITLE
+
+
+def charts(at) -> dict[str, dict]:
+    """The page's Plotly figures by title."""
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return {f["layout"]["title"]["text"]: f for f in figures}
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def trace(figure: dict, name: str | None = None) -> dict:
+    return next(t for t in figure["data"] if name is None or t.get("name") == name)
+
+
+def frame_by_key(at, key: str):
+    """The rows of the table `ui.table(..., key=key)` drew."""
+    return at.get_by_key(f"table-{key}").dataframe[0].value
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("params", [
+    {},
+    {"team": "payments"},
+    {"team": ["web", "(no team)"], "language": ["typescript", "java"],
+     "period": ["2024-02-01", "2024-05-31"]},
+    {"period": ["2024-03-01", "2024-03-31"], "team": "ml"},
+], ids=["all", "team", "teams+languages+period", "empty-period"])
+def test_every_page_and_filter_renders(warehouse, page, params):
+    at = run_page(page, params)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value
+    # every table comes with a CSV download of its rows
+    tables = [b for b in at.get("container") if (b.key or "").startswith("table-")]
+    for block in tables:
+        assert len(block.dataframe) == 1 and len(block.download_button) == 1, block.key
+    assert len(tables) == len(at.dataframe) - (len(at.expander) if page == "sql" else 0)
+
+
+def test_overview_reports_last_complete_month_below_threshold(warehouse):
+    at = run_page("overview")
+    assert at.subheader[0].value == "May 2024, the last complete month"
+    m = metrics(at)
+    assert m["New-service adoption"] == "40%"
+    assert m["Overall adoption"] == "50%"
+    assert m["Escape-hatch rate"] == "44.4%"
+    assert m["Exception requests opened"] == "3"
+    assert at.metric[0].delta == "-10 pp vs Apr"
+    assert at.metric[3].delta == "+2 vs Apr"
+    assert len(at.error) == 1 and "Below threshold" in at.error[0].value
+    assert "2 of 5 new services" in at.error[0].value
+    figs = charts(at)
+    trend = figs["New-service adoption, 12 months to May 2024"]
+    assert trace(trend, "New services from a golden path")["y"] == [0.5, 1.0, None, 0.5, 0.4]
+    assert trace(trend, "New services from a golden path")["marker"]["color"][-1] == "#c0392b"
+    assert any(s.get("y0") == 0.5 for s in trend["layout"]["shapes"])  # the threshold line
+    requests = figs["Exception requests per month"]
+    assert trace(requests, "Opened")["y"] == [1, 0, 1, 1, 3, 0]
+    assert trace(requests, "Open at month end")["y"] == [1, 1, 1, 1, 3, 2]
+    assert trace(figs["Why services use the escape hatch"])["x"] == [2, 1, 1, 1]
+
+
+def test_overview_for_one_team(warehouse):
+    # payments: May s-pay2 on the path (1 of 1); by May's end s-api, s-worker, s-pay2 (2 of 3);
+    # specs s-api, s-worker, s-pay2, s-new with one escape hatch; one request (#5) in May.
+    at = run_page("overview", {"team": "payments"})
+    assert metrics(at) == {"New-service adoption": "100%", "Overall adoption": "67%",
+                           "Escape-hatch rate": "25.0%", "Exception requests opened": "1"}
+    assert not at.error and "at or above" in at.success[0].value
+
+
+def test_overview_period_without_new_services(warehouse):
+    at = run_page("overview", {"period": ["2024-01-01", "2024-03-20"]})
+    assert at.subheader[0].value == "March 2024, the last complete month"
+    assert metrics(at)["New-service adoption"] == "–"
+    assert "No services were created in March 2024" in at.info[0].value
+    trend = charts(at)["New-service adoption, 12 months to Mar 2024"]
+    assert trace(trend, "All services on a golden path")["y"] == pytest.approx([0.5, 2 / 3, 2 / 3])
+
+
+def test_overview_shows_alerts_as_text(warehouse):
+    import duckdb
+
+    from pipelines.warehouse import WarehousePaths, publish
+
+    paths = WarehousePaths.for_(warehouse)
+    with duckdb.connect(str(paths.build)) as con:
+        con.execute("create table marts.alerts (alert_key varchar, rule varchar, severity varchar, "
+                    "subject varchar, period date, message varchar, raised_at timestamp)")
+        con.execute("insert into marts.alerts values "
+                    "('a', 'adoption_below_threshold', 'warning', 'org', date '2024-05-01', "
+                    "'Adoption fell to 40% [see](javascript:alert(1))', timestamp '2024-06-10 09:30'), "
+                    "('b', 'old_rule', 'warning', 'org', date '2023-01-01', 'old', timestamp '2023-02-01')")
+    publish(paths)
+    at = run_page("overview")
+    warnings = [w.value for w in at.warning]
+    assert warnings[0] == ("**warning · adoption\\_below\\_threshold · 2024\\-05\\-01**: Adoption fell "
+                           "to 40\\% \\[see\\]\\(javascript\\:alert\\(1\\)\\)")
+    assert "old\\_rule" in warnings[1]  # newest first
+
+
+def test_adoption_page_breakdowns_and_todo(warehouse):
+    at = run_page("adoption")
+    by_team = frame_by_key(at, "team_table").set_index("team")
+    # payments: s-api, s-worker, s-pay2, s-new (3 on the path); web: s-web, s-web2 (1);
+    # ml: s-ml, s-etl, s-ml2, batch (2); no team: s-legacy (0).
+    assert by_team.loc["payments", "services_created"] == 4
+    assert by_team.loc["payments", "golden_path_created"] == 3
+    assert by_team.loc["web", "new_service_adoption"] == pytest.approx(0.5)
+    assert by_team.loc["ml", "new_service_adoption"] == pytest.approx(0.5)
+    assert by_team.loc["(no team)", "new_service_adoption"] == 0
+    by_language = frame_by_key(at, "language_table").set_index("language")
+    assert by_language.loc["go", "golden_path_created"] == 3
+    assert by_language.loc["java", "services_created"] == 1
+    templates = frame_by_key(at, "template_table")
+    may = templates[templates["month"].astype(str) == "2024-05-01"]
+    assert sorted(zip(may["golden_path"].fillna("-"), may["services_created"], strict=True)) == [
+        ("-", 3), ("go-service", 1), ("python-service", 1)]
+    todo = frame_by_key(at, "todo")
+    assert sorted(todo["service"]) == sorted(["s-legacy", "s-web2", HOSTILE_SERVICE])
+    assert at.subheader[0].value == "Services created in May 2024 without a golden path"
+    heatmap = charts(at)["New-service adoption by team and month"]
+    assert "payments" in trace(heatmap)["y"]
+
+
+def test_adoption_monthly_for_languages_follows_the_definitions(warehouse):
+    # go: s-api (Jan, path), s-pay2 (May, path), s-new (Jun, path); java: s-legacy (May, off).
+    at = run_page("adoption", {"language": ["go", "java"]})
+    monthly = frame_by_key(at, "monthly_table")
+    assert list(monthly["services_created"]) == [1, 0, 0, 0, 2, 1]
+    assert list(monthly["golden_path_total"]) == [1, 1, 1, 1, 2, 3]
+    assert list(monthly["new_service_adoption"].round(3).fillna(-1)) == [1.0, -1, -1, -1, 0.5, 1.0]
+    below = [None if pd.isna(v) else bool(v) for v in monthly["below_threshold"]]
+    assert below == [False, None, None, None, False, False]
+
+
+def test_escape_hatch_page(warehouse):
+    at = run_page("escape_hatches")
+    assert metrics(at) == {"Escape-hatch rate": "44.4%", "Services using the escape hatch": "4",
+                           "Services with a service spec": "9"}
+    hatches = frame_by_key(at, "hatches").set_index("service")
+    assert hatches.loc["s-web", "reasons"] == "declared:needs istio, sidecar"
+    assert hatches.loc["s-worker", "owner"] == "payments"
+    assert str(hatches.loc["s-worker", "escape_hatch_seen_since"])[:10] == "2024-04-30"
+    assert str(hatches.loc[HOSTILE_SERVICE, "escape_hatch_seen_since"])[:10] == "2024-05-31"
+    rate = trace(charts(at)["Escape-hatch rate over time"])
+    # Apr 30: 3 of 4 specs; May 31: 4 of 8; Jun 10: 4 of 9.
+    assert rate["y"] == pytest.approx([0.75, 0.5, 4 / 9])
+
+
+def test_escape_hatches_for_ml_created_in_may(warehouse):
+    at = run_page("escape_hatches", {"team": "ml", "period": ["2024-05-01", "2024-05-31"]})
+    # ml services created in May with a spec: s-ml2, batch; batch's reason is "other".
+    assert metrics(at)["Escape-hatch rate"] == "50.0%"
+    assert list(frame_by_key(at, "hatches")["service"]) == [HOSTILE_SERVICE]
+    assert trace(charts(at)["Why services use the escape hatch"])["x"] == [0, 0, 0, 1]
+
+
+def test_exception_requests_page(warehouse):
+    at = run_page("exceptions")
+    assert metrics(at) == {"Opened in the period": "6", "Of those, still open": "2",
+                           "Median days to close": "11.0", "Open backlog now": "2"}
+    requests = frame_by_key(at, "requests_table").set_index("number")
+    assert requests.loc[2, "title"] == HOSTILE_TITLE  # shown as text in the table
+    assert pd.isna(requests.loc[2, "html_url"])  # a javascript: URL is not linked
+    assert requests.loc[3, "html_url"] == "https://github.com/acme/platform/issues/3"
+    assert requests.loc[6, "days_to_close"] == pytest.approx(108)
+    by_team = trace(charts(at)["Exception requests by team"], "Open")
+    assert dict(zip(by_team["y"], by_team["x"], strict=True)) == {
+        "payments": 1, "web": 1, "ml": 0, "(no team label)": 0}
+    days = trace(charts(at)["Median days to close an exception request"])
+    assert days["y"] == [10.0, 4.0, 108.0, 12.0]
+
+
+def test_exception_requests_for_one_team_recompute_the_months(warehouse):
+    # web: #2 Apr 2 → Apr 6, #3 May 6 still open.
+    at = run_page("exceptions", {"team": "web"})
+    monthly = frame_by_key(at, "monthly_table")
+    assert list(monthly["opened"]) == [0, 0, 0, 1, 1, 0]
+    assert list(monthly["closed"]) == [0, 0, 0, 1, 0, 0]
+    assert list(monthly["open_at_month_end"]) == [0, 0, 0, 0, 1, 1]
+    assert metrics(at)["Open backlog now"] == "1"
+
+
+def test_friction_page_without_friction_marts(warehouse):
+    at = run_page("friction")
+    assert not at.exception
+    assert "No friction data yet" in at.info[0].value
+    assert not at.get("plotly_chart")
+
+
+def test_friction_page(friction_warehouse):
+    at = run_page("friction")
+    figs = charts(at)
+    vs = figs["Golden path against DIY"]
+    assert [t["y"] for t in vs["data"]] == [[0.25, 0.5], [130.0, 400.0], [3.5, 20.0]]
+    failure = figs["CI failure rate per month"]
+    assert trace(failure, "Golden path")["y"] == [0.25]
+    assert trace(failure, "DIY")["y"] == [0.5]
+    assert trace(figs["Median CI run duration per month"], "DIY")["y"] == [400.0]
+    ttfd = figs["Days from creation to first production deploy"]
+    assert trace(ttfd, "Golden path")["y"] == [3.5] and trace(ttfd, "DIY")["y"] == [20.0]
+    flaky = frame_by_key(at, "flaky")
+    assert list(flaky["service"]) == ["s-worker", "s-api"]
+
+
+def test_friction_page_for_a_team_without_runs(friction_warehouse):
+    at = run_page("friction", {"team": "web"})
+    figs = charts(at)
+    assert figs["CI failure rate per month"]["layout"]["annotations"][0]["text"].startswith("No data")
+    assert "No CI runs of the selected services that month." in [i.value for i in at.info]
+
+
+def test_services_page_search_and_record(friction_warehouse):
+    at = run_page("services")
+    assert len(frame_by_key(at, "services_table")) == 11
+    at.text_input(key="q").set_value("PAYMENTS").run()
+    shown = frame_by_key(at, "services_table")
+    assert sorted(shown["service"]) == ["s-api", "s-new", "s-pay2", "s-worker"]
+    at.selectbox(key="service").set_value("s-worker · acme/s-worker").run()
+    fields = dict(frame_by_key(at, "record_fields").values.tolist())
+    assert fields["owner"] == "payments" and fields["escape_hatch_reasons"] == "gpu"
+    assert fields["on_golden_path"] == "no"
+    history = frame_by_key(at, "record_history")
+    assert len(history) == 3
+    assert frame_by_key(at, "record_ttfd")["days"].tolist() == [20.0]
+
+
+def test_service_record_from_the_url_escapes_markdown(warehouse):
+    at = run_page("services", {"service": f"{HOSTILE_SERVICE} · acme/batch"})
+    assert at.subheader[0].value == "batch\\_\\<i\\>job\\<\\/i\\>"
+    assert not at.exception
+
+
+def test_sql_page_runs_queries_and_refuses_writes(warehouse):
+    at = run_page("sql")
+    schema_tables = [e.label for e in at.expander]
+    assert "marts.services" in schema_tables and "marts.adoption_monthly" in schema_tables
+    at.text_area(key="sql_text").set_value(
+        "select owner, count(*) as n from marts.services group by owner order by n desc, owner")
+    at.form_submit_button[0].click().run()
+    result = frame_by_key(at, "sql_table")
+    assert result.iloc[0].tolist() == ["ml", 4]  # ml and payments both have 4; ml sorts first
+    assert len(result) == 4
+    assert any(c.value.startswith("4 rows in ") for c in at.caption)
+    at.text_area(key="sql_text").set_value("DELETE FROM marts.services")
+    at.form_submit_button[0].click().run()
+    assert at.error[0].value == "**Refused**"
+    assert "DELETE refused" in at.code[0].value
+    at.text_area(key="sql_text").set_value("select * from read_csv('/etc/passwd')")
+    at.form_submit_button[0].click().run()
+    assert "files is disabled" in at.code[0].value
+
+
+def test_filters_come_from_the_url(warehouse):
+    at = run_page("overview", {"team": ["payments", "web"], "language": "go",
+                               "period": ["2024-02-01", "2024-05-31"]})
+    assert at.multiselect(key="team").value == ["payments", "web"]
+    assert at.multiselect(key="language").value == ["go"]
+    expected = md_escape("Feb 2024 – May 2024 · teams: payments, web · languages: go")
+    assert expected in [c.value for c in at.caption]
+
+
+def test_unknown_team_in_the_url_is_ignored(warehouse):
+    at = run_page("overview", {"team": "nobody"})
+    assert not at.exception
+    assert at.multiselect(key="team").value == []
+
+
+def test_reset_filters(warehouse):
+    at = run_page("overview", {"team": "payments", "period": ["2024-02-01", "2024-03-31"]})
+    assert metrics(at)["New-service adoption"] == "–"  # payments created nothing in Mar 2024
+    next(b for b in at.button if b.label == "Reset filters").click().run()
+    assert at.multiselect(key="team").value == []
+    assert metrics(at)["New-service adoption"] == "40%"
+    assert at.subheader[0].value == "May 2024, the last complete month"
