@@ -32,6 +32,8 @@ cols[0].metric(
     "New-service adoption", ui.pct(adoption),
     delta=(f"{(adoption - prev_adoption) * 100:+.0f} pp vs {previous['month']:%b}"
            if adoption is not None and prev_adoption is not None else None),
+    delta_arrow="off" if adoption is not None and prev_adoption is not None
+    and round((adoption - prev_adoption) * 100) == 0 else "auto",
     help=(f"{headline.get('golden_path_created', 0)} of {headline.get('services_created', 0)} "
           f"services created in {month} came from a golden path"),
     border=True,
@@ -52,7 +54,9 @@ cols[3].metric(
     "Exception requests opened", "–" if opened is None else opened,
     delta=(f"{opened - opened_before:+d} vs {previous['month']:%b}"
            if opened is not None and opened_before is not None else None),
-    delta_color="inverse", border=True,
+    delta_color="inverse" if opened != opened_before else "off",
+    delta_arrow="auto" if opened != opened_before else "off",  # "+0" is no change, not a rise
+    border=True,
 )
 
 if adoption is None:
