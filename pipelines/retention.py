@@ -69,31 +69,16 @@ def compact_ci_runs(con: duckdb.DuckDBPyConnection, *, as_of: datetime, retentio
             """
             insert into raw.ci_runs_monthly_compacted
             select
-                month,
-                repo,
-                count(*) as runs,
-                count(*) filter (where conclusion in ('failure', 'timed_out', 'startup_failure')) as failed,
-                count(*) filter (where conclusion = 'success') as succeeded,
-                count(*) filter (where run_attempt > 1) as reruns,
-                quantile_cont(duration_s, 0.5) as median_duration_s,
-                quantile_cont(duration_s, 0.9) as p90_duration_s,
-                median(queue_s) as median_queue_s,
+                month, repo, runs, failed, succeeded, reruns,
+                duration_quantiles[1] as median_duration_s,
+                duration_quantiles[2] as p90_duration_s,
+                median_queue_s,
                 $compacted_at as compacted_at
-            from (
-                select
-                    repo,
-                    conclusion,
-                    run_attempt,
-                    date_trunc('month', created_at)::date as month,
-                    case when status = 'completed' then epoch(updated_at - run_started_at) end as duration_s,
-                    epoch(run_started_at - created_at) as queue_s
-                from raw.workflow_runs
-                where created_at < $cutoff and repo in (select repo from staging.services)
-            ) as r
-            where not exists (
+            from staging.ci_repo_monthly as r
+            where month < $cutoff
+              and not exists (
                 select 1 from raw.ci_runs_monthly_compacted as c where c.repo = r.repo and c.month = r.month
-            )
-            group by repo, month
+              )
             returning runs
             """,
             {"cutoff": cutoff, "compacted_at": compacted_at},

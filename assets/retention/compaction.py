@@ -10,7 +10,7 @@ from pipelines.retention import compact_ci_runs, rewrite_database
 
 @dg.asset(
     key=["raw", "ci_runs_monthly_compacted"],
-    deps=[["raw", "workflow_runs"], ["staging", "services"], ["staging", "settings"]],
+    deps=[["raw", "workflow_runs"], ["staging", "ci_repo_monthly"], ["staging", "settings"]],
     kinds={"duckdb"},
     group_name="retention",
 )

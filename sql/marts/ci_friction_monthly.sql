@@ -5,31 +5,7 @@
 -- and month, then given to each service of the repo. Months whose runs were compacted
 -- (ci.retention_days) come from raw.ci_runs_monthly_compacted: their counts are exact and their
 -- medians and p90 frozen as computed at compaction.
-with live_monthly as (
-    select
-        repo,
-        month,
-        count(*) as runs,
-        count(*) filter (where conclusion in ('failure', 'timed_out', 'startup_failure')) as failed,
-        count(*) filter (where conclusion = 'success') as succeeded,
-        count(*) filter (where run_attempt > 1) as reruns,
-        quantile_cont(duration_s, [0.5, 0.9]) as duration_quantiles,  -- one pass for both
-        median(queue_s) as median_queue_s
-    from (
-        select
-            repo,
-            conclusion,
-            run_attempt,
-            date_trunc('month', created_at)::date as month,
-            case when status = 'completed' then epoch(updated_at - run_started_at) end as duration_s,
-            epoch(run_started_at - created_at) as queue_s
-        from raw.workflow_runs
-        where repo in (select repo from staging.services)
-    )
-    group by repo, month
-),
-
-repo_monthly as (
+with repo_monthly as (
     select
         repo, month, runs, failed, succeeded, reruns,
         [median_duration_s, p90_duration_s] as duration_quantiles,
@@ -38,7 +14,7 @@ repo_monthly as (
     where repo in (select repo from staging.services)
     union all by name
     -- a compacted month is frozen: runs of it read again later do not count
-    select * from live_monthly as l
+    select * from staging.ci_repo_monthly as l
     where not exists (
         select 1 from raw.ci_runs_monthly_compacted as c where c.repo = l.repo and c.month = l.month
     )
