@@ -34,4 +34,3 @@ select
 from raw.deployments as d
 join staging.services as sv on sv.repo = d.repo
 cross join staging.settings as s
-order by deployed_at, service
