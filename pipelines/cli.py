@@ -168,8 +168,26 @@ def refresh(
 
     if not config.exists():
         raise fail(f"{config}: file not found (run `pathlens demo` for the demo organisation)")
-    _load(config)  # validate before anything is fetched
+    settings = _load(config)  # validate before anything is fetched
+    if settings.github is not None and _selects_github(select):
+        _check_github_credentials(settings)  # a bad credential stops the refresh before any write
     _materialise(PathlensResource(config_path=str(config)), selection=select)
+
+
+def _selects_github(selection: str | None) -> bool:
+    """Whether a refresh with this selection reads GitHub (a rebuild from raw does not)."""
+    from pipelines.runner import selected_asset_keys
+
+    return "raw/repos" in selected_asset_keys(selection)
+
+
+def _check_github_credentials(settings: Settings) -> None:
+    from pipelines.sources.github import CredentialError, GitHubSource, SourceError
+
+    try:
+        GitHubSource(settings).check_credentials()
+    except (CredentialError, SourceError) as exc:
+        raise fail(str(exc)) from None
 
 
 def _serve_dashboard(warehouse: Path, port: int) -> None:

@@ -39,6 +39,15 @@ def load_project_definitions() -> dg.Definitions:
     return dg.load_from_defs_folder(path_within_project=PROJECT_ROOT)
 
 
+def selected_asset_keys(selection: str | None) -> set[str]:
+    """The asset keys ("raw/repos", ...) a selection string picks, as `run_refresh` would."""
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    project = load_project_definitions()
+    graph = dg.Definitions(assets=project.assets, resources={"pathlens": PathlensResource()}).resolve_asset_graph()
+    keys = dg.AssetSelection.from_string(selection or "*").resolve(graph)
+    return {key.to_user_string() for key in keys}
+
+
 def ensure_dagster_home() -> None:
     """Point DAGSTER_HOME at the project (where dagster.yaml lives) unless it is already set."""
     home = os.environ.get("DAGSTER_HOME")

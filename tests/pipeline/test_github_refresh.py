@@ -92,3 +92,25 @@ def test_refresh_from_github_to_marts(tmp_path, monkeypatch):
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert any(p.suffix == ".duckdb" for p in written)
     assert not any(TOKEN.encode() in p.read_bytes() for p in written)
+
+
+def test_a_rejected_token_stops_the_refresh_before_anything_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATHLENS_IT_TOKEN", "ghp_WrongToken1111111111111111111111")
+    warehouse = tmp_path / "data" / "pathlens.duckdb"
+    with GitHubTestServer(org(), tokens={TOKEN}) as server:
+        (tmp_path / "pathlens.yaml").write_text(CONFIG.format(warehouse=warehouse, api_url=server.base_url))
+        result = CliRunner().invoke(app, ["refresh"])
+    assert result.exit_code == 1
+    assert "PATHLENS_IT_TOKEN" in result.output  # names the variable to fix
+    assert "ghp_WrongToken" not in result.output
+    assert not (tmp_path / "data").exists()  # no warehouse, not even a build file
+
+
+def test_a_missing_token_variable_is_named(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PATHLENS_IT_TOKEN", raising=False)
+    (tmp_path / "pathlens.yaml").write_text(CONFIG.format(warehouse=tmp_path / "wh.duckdb", api_url="http://127.0.0.1:9"))
+    result = CliRunner().invoke(app, ["refresh"])
+    assert result.exit_code == 1 and "PATHLENS_IT_TOKEN" in result.output
+    assert not (tmp_path / "wh.duckdb").exists()
