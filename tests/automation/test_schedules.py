@@ -88,11 +88,13 @@ def test_alerts_are_built_before_the_publish_and_reports_after(definitions):
     graph = definitions.resolve_asset_graph()
     assert dg.AssetKey(["marts", "alerts"]) in graph.get(dg.AssetKey(["published_warehouse"])).parent_keys
     assert graph.get(dg.AssetKey(["reports", "weekly"])).parent_keys == {dg.AssetKey(["published_warehouse"])}
-    # the monthly CI mart waits for the compaction step, which waits for the runs and the services
+    # the monthly CI mart waits for the compaction step, which waits for the runs and for the
+    # per repo-month figures it freezes (which in turn read the services)
     compaction = dg.AssetKey(["raw", "ci_runs_monthly_compacted"])
+    repo_monthly = dg.AssetKey(["staging", "ci_repo_monthly"])
     assert compaction in graph.get(dg.AssetKey(["marts", "ci_friction_monthly"])).parent_keys
-    assert {dg.AssetKey(["raw", "workflow_runs"]), dg.AssetKey(["staging", "services"])} <= graph.get(
-        compaction).parent_keys
+    assert {dg.AssetKey(["raw", "workflow_runs"]), repo_monthly} <= graph.get(compaction).parent_keys
+    assert dg.AssetKey(["staging", "services"]) in graph.get(repo_monthly).parent_keys
 
 
 def test_sources_carry_a_freshness_policy(definitions):
