@@ -15,13 +15,16 @@ from pipelines.transform import FACT_TABLES, write_facts
 )
 def repo_facts(context: dg.AssetExecutionContext, pathlens: PathlensResource):
     """Every file in raw.repo_files parsed; a file that cannot be parsed is a row of
-    `staging.file_errors` (repo, path, what was wrong), never a failed run.
+    `staging.file_errors` (repo, path, severity, what was wrong), never a failed run.
 
     Rebuilt whole from raw each refresh, so a re-run gives the same tables.
     """
     with pathlens.build_connection() as con:
         frames = write_facts(con, pathlens.settings())
     for row in frames["file_errors"].head(20).iter_rows(named=True):
-        context.log.warning(f"{row['repo']}:{row['path']}: {row['error']}")
+        context.log.warning(f"{row['repo']}:{row['path']}: {row['severity']}: {row['error']}")
     for name in FACT_TABLES:
-        yield dg.MaterializeResult(asset_key=["staging", name], metadata={"rows": frames[name].height})
+        metadata = {"rows": frames[name].height}
+        if name == "file_errors":
+            metadata["files_not_used"] = frames[name].filter(severity="error").height
+        yield dg.MaterializeResult(asset_key=["staging", name], metadata=metadata)

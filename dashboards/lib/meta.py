@@ -25,6 +25,8 @@ class Meta:
     teams: tuple[str, ...]
     languages: tuple[str, ...]
     threshold: float | None
+    files_not_used: int = 0  # repository files the refresh could not parse
+    fetch_errors: int = 0  # what the refresh could not fetch
 
     @property
     def last_day(self) -> date:
@@ -34,7 +36,7 @@ class Meta:
 
 def load_meta(con: Connection) -> Meta:
     """Refresh info, the first month with data, the teams and languages to filter on."""
-    info = fetch(con, "select refreshed_at, as_of, source, last_complete_month from marts.refresh_info")
+    info = fetch(con, "select * from marts.refresh_info")
     if info.is_empty():
         raise LookupError("marts.refresh_info is empty: the warehouse has not been refreshed")
     row = info.row(0, named=True)
@@ -57,4 +59,7 @@ def load_meta(con: Connection) -> Meta:
         teams=tuple(teams),
         languages=tuple(languages),
         threshold=bounds["threshold"],
+        # older warehouses lack these columns
+        files_not_used=row.get("files_not_used") or 0,
+        fetch_errors=row.get("fetch_errors") or 0,
     )

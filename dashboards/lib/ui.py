@@ -123,6 +123,13 @@ def freshness_banner(meta: Meta, now: datetime | None = None) -> None:
                    f"({meta.refreshed_at:%d %b %Y %H:%M} UTC). {line}", icon="⚠️")
     else:
         st.caption(line)
+    gaps = []
+    if meta.files_not_used:
+        gaps.append(f"{meta.files_not_used} repository file(s) could not be parsed (`staging.file_errors`)")
+    if meta.fetch_errors:
+        gaps.append(f"{meta.fetch_errors} fetch(es) failed (`raw.fetch_errors`)")
+    if gaps:
+        st.warning("Incomplete data: " + "; ".join(gaps) + ". The numbers leave those out.", icon="⚠️")
 
 
 def humanize(age: timedelta) -> str:

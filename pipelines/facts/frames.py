@@ -90,6 +90,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "repo": pl.String(),
         "path": pl.String(),
         "file_kind": pl.String(),  # catalog | service_spec | copier | cruft | workflow
+        "severity": pl.String(),  # error: the file or document was not used | warning: a field left empty
         "error": pl.String(),
     },
 }
@@ -131,7 +132,7 @@ def facts_frames(
                  json.dumps(c.annotations, ensure_ascii=False))
             )  # fmt: skip
         for error in result.errors:
-            rows["file_errors"].append((repo, path, "catalog", one_line(error)))
+            rows["file_errors"].append((repo, path, "catalog", "error", one_line(error)))
 
     def service_spec(repo: str, path: str, text: str) -> None:
         s = parse_service_spec(text, path, escape_hatch_path, gpu)
@@ -140,7 +141,7 @@ def facts_frames(
              s.has_override, s.override_gpu, s.override_sidecar)
         )  # fmt: skip
         for warning in s.warnings:
-            rows["file_errors"].append((repo, path, "service_spec", one_line(warning)))
+            rows["file_errors"].append((repo, path, "service_spec", "warning", one_line(warning)))
 
     def answers(parse: Callable[[str, str], Any]) -> Callable[[str, str, str], None]:
         def read(repo: str, path: str, text: str) -> None:
@@ -168,16 +169,16 @@ def facts_frames(
             continue
         if content is None:
             rows["file_errors"].append(
-                (repo, path, kind, "the file could not be read (no content)")
+                (repo, path, kind, "error", "the file could not be read (no content)")
             )
             continue
         try:
             readers[kind](repo, path, content)
         except ParseError as exc:
-            rows["file_errors"].append((repo, path, kind, exc.detail))
+            rows["file_errors"].append((repo, path, kind, "error", exc.detail))
         except Exception as exc:  # a parser bug must not stop the other 50,000 files
             rows["file_errors"].append(
-                (repo, path, kind, one_line(f"internal error {type(exc).__name__}: {exc}"))
+                (repo, path, kind, "error", one_line(f"internal error {type(exc).__name__}: {exc}"))
             )
     return {
         name: pl.DataFrame(rows[name], schema=schema, orient="row")

@@ -287,3 +287,21 @@ def test_reset_filters(warehouse):
     assert at.multiselect(key="team").value == []
     assert metrics(at)["New-service adoption"] == "40%"
     assert at.subheader[0].value == "May 2024, the last complete month"
+
+
+def test_every_page_says_when_the_refresh_could_not_use_some_sources(warehouse):
+    import duckdb
+
+    with duckdb.connect(str(warehouse)) as con:  # a refresh with 3 unparsed files, 1 failed fetch
+        con.execute("alter table marts.refresh_info add column files_not_used bigint default 3")
+        con.execute("alter table marts.refresh_info add column fetch_errors bigint default 1")
+    for page in ("overview", "adoption"):
+        at = run_page(page)
+        warnings = [w.value for w in at.warning]
+        assert any("3 repository file(s) could not be parsed" in w and "1 fetch(es) failed" in w
+                   for w in warnings), (page, warnings)
+
+
+def test_no_incomplete_data_warning_on_a_clean_refresh(warehouse):
+    at = run_page("overview")
+    assert not any("Incomplete data" in w.value for w in at.warning)

@@ -99,7 +99,7 @@ def test_frames_have_exactly_the_agreed_columns(out: dict[str, pl.DataFrame]) ->
         "workflow_calls": [
             "repo", "path", "job", "uses", "called_repo", "called_file", "ref", "is_local",
         ],
-        "file_errors": ["repo", "path", "file_kind", "error"],
+        "file_errors": ["repo", "path", "file_kind", "severity", "error"],
     }  # fmt: skip
 
 
@@ -135,13 +135,14 @@ def test_workflow_calls(out: dict[str, pl.DataFrame]) -> None:
 
 def test_file_errors(out: dict[str, pl.DataFrame]) -> None:
     assert out["file_errors"].rows() == [
-        ("acme/pay", "catalog-info.yaml", "catalog", "document 1 (line 10): metadata.name: missing"),
-        ("acme/pay", "service.yaml", "service_spec",
+        # a refused document is dropped: an error; a field left empty keeps the spec: a warning
+        ("acme/pay", "catalog-info.yaml", "catalog", "error", "document 1 (line 10): metadata.name: missing"),
+        ("acme/pay", "service.yaml", "service_spec", "warning",
          "service.port: expected a whole number, got 'eighty' (left empty)"),
-        ("acme/old", "catalog-info.yaml", "catalog", "the file could not be read (no content)"),
-        ("acme/old", "service.yaml", "service_spec",
+        ("acme/old", "catalog-info.yaml", "catalog", "error", "the file could not be read (no content)"),
+        ("acme/old", "service.yaml", "service_spec", "error",
          "line 2, column 1: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence)"),
-        ("acme/old", ".github/workflows/bad.yml", "workflow",
+        ("acme/old", ".github/workflows/bad.yml", "workflow", "error",
          "`jobs` is missing: not a GitHub Actions workflow"),
     ]  # fmt: skip
 
@@ -214,6 +215,7 @@ def test_a_parser_bug_becomes_an_error_row_and_the_rest_goes_on(
         "acme/pay",
         ".github/workflows/ci.yml",
         "workflow",
+        "error",
         "internal error RuntimeError: boom",
     ) in (out["file_errors"].rows())
     assert out["catalog_components"].height == 1
