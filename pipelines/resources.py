@@ -47,12 +47,19 @@ class PathlensResource(dg.ConfigurableResource):
         return WarehousePaths.for_(self.settings().warehouse)
 
     def refresh_as_of(self) -> datetime:
-        """The refresh's "now" (naive UTC): `as_of` if set, the demo's date, else the clock."""
+        """The refresh's "now" (naive UTC): `as_of` if set, the demo's date, else the clock.
+
+        The demo without a date is "now" as of today's midnight (UTC): every asset of a run
+        generates the very same organisation (the generator is memoised on it), and a re-run
+        on the same day changes nothing.
+        """
         if self.as_of:
             return parse_as_of(self.as_of)
         settings = self.settings()
-        if settings.demo is not None and settings.demo.as_of:
-            return parse_as_of(settings.demo.as_of)
+        if settings.demo is not None:
+            if settings.demo.as_of:
+                return parse_as_of(settings.demo.as_of)
+            return datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
         return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
     @contextlib.contextmanager
