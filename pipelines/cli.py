@@ -305,8 +305,14 @@ def check_config(
     path = file or config
     settings = _load(path)
     from pipelines.describe import describe_settings
+    from pipelines.preflight import preflight_problems
 
     console.print(describe_settings(settings, path))
+    problems = preflight_problems(settings)
+    for line in problems:
+        err.print(f"{path}: {line}", markup=False, highlight=False)
+    if problems:
+        raise fail(f"{path} is valid but {len(problems)} thing(s) it needs are missing on this machine")
 
 
 def main() -> None:  # pragma: no cover - console script entry

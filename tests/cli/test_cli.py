@@ -14,8 +14,12 @@ runner = CliRunner()
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "pathlens.example.yaml"
 
 
-def test_check_config_prints_what_it_would_read(monkeypatch):
+def test_check_config_prints_what_it_would_read(monkeypatch, tmp_path):
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_do_not_print_me")
+    monkeypatch.setenv("HOME", str(tmp_path))  # the example reads ~/.kube/config
+    (tmp_path / ".kube").mkdir()
+    (tmp_path / ".kube" / "config").write_text(
+        "contexts:\n- {name: prod-eu, context: {}}\n- {name: staging, context: {}}\n")
     result = runner.invoke(app, ["check-config", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
     assert "configuration OK" in result.output
@@ -95,3 +99,30 @@ def test_report_writes_html_markdown_and_csv(tiny_warehouse, tmp_path):
 def test_report_rejects_an_unknown_period(tiny_warehouse):
     result = runner.invoke(app, ["report", "--warehouse", str(tiny_warehouse), "--period", "year"])
     assert result.exit_code == 1 and "--period must be week or month" in result.output
+
+
+def test_check_config_reports_what_is_missing_on_this_machine(tmp_path, monkeypatch):
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\ncontexts:\n- name: prod-eu\n  context: {cluster: c, user: u}\n")
+    config = tmp_path / "pathlens.yaml"
+    config.write_text(
+        "github: {org: acme}\n"
+        f"kubernetes: {{kubeconfig: {kubeconfig}, contexts: [prod-eu, staging], production_contexts: [prod-us]}}\n"
+    )
+    result = runner.invoke(app, ["check-config", str(config)])
+    assert result.exit_code == 1
+    assert "github.token_env: the environment variable GITHUB_TOKEN is not set" in result.output
+    assert f"kubernetes.contexts[1]: no context 'staging' in {kubeconfig}" in result.output
+    assert "kubernetes.production_contexts[0]: 'prod-us' is not one of kubernetes.contexts" in result.output
+    assert "kubernetes.contexts[0]" not in result.output  # prod-eu is there
+
+
+def test_check_config_passes_when_everything_is_in_place(tmp_path, monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_x")
+    key = tmp_path / "app.pem"
+    key.write_text("not checked here")
+    config = tmp_path / "pathlens.yaml"
+    config.write_text(f"github: {{org: acme, app_id: 1, installation_id: 2, private_key_path: {key}}}\n")
+    result = runner.invoke(app, ["check-config", str(config)])
+    assert result.exit_code == 0, result.output
