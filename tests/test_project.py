@@ -30,11 +30,22 @@ def test_definitions_load_with_every_sql_model_and_check():
 
 
 def test_every_table_a_model_reads_is_built_by_something():
+    from assets.metrics.sql import ALL_SOURCES, SOURCE_SIDE_TABLES
+
     defs = dg.load_from_defs_folder(path_within_project=ROOT)
     keys = {tuple(key.path) for a in defs.assets for key in a.keys}
+    assert set(ALL_SOURCES) <= keys
     for model in load_models():
         for dep in model.deps:
-            assert dep in keys, f"{model.path.name} reads {dep}, which no asset builds"
+            assert dep in keys or dep in SOURCE_SIDE_TABLES, f"{model.path.name} reads {dep}, which no asset builds"
+
+
+def test_a_model_reading_what_sources_record_waits_for_every_source():
+    defs = dg.load_from_defs_folder(path_within_project=ROOT)
+    refresh_info = next(a for a in defs.assets if dg.AssetKey(["marts", "refresh_info"]) in a.keys)
+    parents = {tuple(k.path) for k in refresh_info.asset_deps[dg.AssetKey(["marts", "refresh_info"])]}
+    assert {("raw", "repos"), ("raw", "k8s_replicasets"), ("raw", "backstage_entities")} <= parents
+    assert ("raw", "fetch_errors") not in parents
 
 
 def test_dependencies_are_read_from_the_sql():

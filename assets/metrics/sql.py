@@ -4,14 +4,27 @@ blocking check on its table (a check that returns rows stops the publish)."""
 import dagster as dg
 
 from pipelines.resources import PathlensResource
+from pipelines.sources.registry import GITHUB_TABLES, KUBERNETES_TABLES
 from pipelines.sql_models import SqlModel, SqlTest, load_models, load_tests
 from pipelines.transform import build_model, failing_rows
+
+# Tables every source appends to as it goes, not assets of their own: a model reading them
+# waits for all the sources instead.
+SOURCE_SIDE_TABLES = {("raw", "fetch_errors"), ("raw", "fetch_log"), ("raw", "fetch_state")}
+ALL_SOURCES = [("raw", t) for t in (*GITHUB_TABLES, *KUBERNETES_TABLES, "backstage_entities")]
+
+
+def _asset_deps(model: SqlModel) -> list[list[str]]:
+    deps = {dep for dep in model.deps if dep not in SOURCE_SIDE_TABLES}
+    if any(dep in SOURCE_SIDE_TABLES for dep in model.deps):
+        deps.update(ALL_SOURCES)
+    return [list(dep) for dep in sorted(deps)]
 
 
 def _model_asset(model: SqlModel) -> dg.AssetsDefinition:
     @dg.asset(
         key=[model.schema, model.name],
-        deps=[list(dep) for dep in model.deps],
+        deps=_asset_deps(model),
         kinds={"sql", "duckdb"},
         group_name=model.schema,
         description=model.description or f"{model.qualified}, built from {model.path.name}",
