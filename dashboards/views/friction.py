@@ -36,6 +36,11 @@ if data.ci_monthly is not None:
             data.ci_monthly, value="median_duration_s", title="Median CI run duration per month",
             y_title="Duration (s)"), key="ci_duration")
 
+if data.deploys_monthly is not None:
+    ui.chart(charts.monthly_comparison(
+        data.deploys_monthly, value="deploys_per_service", title="Production deploys per service per month",
+        y_title="Deploys ÷ services existing that month"), key="deploy_frequency")
+
 if data.ttfd is not None:
     ui.chart(charts.time_to_first_deploy(data.ttfd), key="ttfd")
     with st.expander("Time to first deploy, per service"):

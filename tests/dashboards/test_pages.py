@@ -215,6 +215,13 @@ def test_friction_page(friction_warehouse):
     assert trace(ttfd, "Golden path")["y"] == [3.5] and trace(ttfd, "DIY")["y"] == [20.0]
     flaky = frame_by_key(at, "flaky")
     assert list(flaky["service"]) == ["s-worker", "s-api"]
+    # January to June 2024: s-api (golden) deployed on Jan 8, s-worker (DIY) on Jan 30, each the
+    # only service of its kind in January; n = services existing by each month's end
+    deploys = figs["Production deploys per service per month"]
+    assert trace(deploys, "Golden path")["y"] == [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert trace(deploys, "Golden path")["customdata"] == [1, 2, 2, 3, 5, 6]
+    assert trace(deploys, "DIY")["y"] == [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert trace(deploys, "DIY")["customdata"] == [1, 1, 1, 2, 5, 5]
 
 
 def test_friction_page_for_a_team_without_runs(friction_warehouse):
