@@ -139,23 +139,36 @@ def _source_summary(resource, run_id: str):
 
 @app.command()
 def demo(
-    scale: Annotated[str, typer.Option(help="tiny | small | default | large")] = "default",
-    seed: Annotated[int, typer.Option(help="Seed of the demo organisation.")] = 7,
+    scale: Annotated[str | None, typer.Option(help="tiny | small | default | large (default: default).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the demo organisation (default 7).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="The demo's 'now' (ISO date); default today.")] = None,
-    warehouse: Annotated[Path, typer.Option(help="Warehouse file to build.")] = Path("data/pathlens.duckdb"),
+    warehouse: Annotated[Path | None, typer.Option(help="Warehouse file to build (default data/pathlens.duckdb).")] = None,
     dashboard: Annotated[bool, typer.Option("--dashboard/--no-dashboard", help="Start the dashboard afterwards.")] = True,
     port: Annotated[int, typer.Option(help="Dashboard port.")] = 8501,
+    config: ConfigOption = Path(DEFAULT_CONFIG_FILE),
 ) -> None:
-    """Build the demo organisation, materialise every asset, and start the dashboard."""
+    """Build the demo organisation, materialise every asset, and start the dashboard.
+
+    A `demo:` configuration (--config, default ./pathlens.yaml) is used when there is one, the
+    options above overriding its scale, seed and date; a live configuration is left aside.
+    """
     from pipelines.resources import PathlensResource
 
-    if scale not in ("tiny", "small", "default", "large"):
+    if scale is not None and scale not in ("tiny", "small", "default", "large"):
         raise fail(f"--scale must be tiny, small, default or large, not {scale!r}")
-    resource = PathlensResource(demo_scale=scale, demo_seed=seed, as_of=as_of or "", warehouse=str(warehouse))
-    console.print(f"pathlens demo: organisation [bold]acme[/] at scale [bold]{scale}[/] (seed {seed}) → {warehouse}")
+    if config.exists():
+        _load(config)  # a broken file is reported, not silently replaced by the defaults
+    resource = PathlensResource(
+        config_path=str(config), demo=True, demo_scale=scale or "", demo_seed=seed, as_of=as_of or "",
+        warehouse=str(warehouse) if warehouse else "",
+    )
+    settings = resource.settings()
+    published = resource.paths().published
+    console.print(f"pathlens demo: organisation [bold]acme[/] at scale [bold]{settings.demo.scale}[/] "
+                  f"(seed {settings.demo.seed}) → {published}")
     _materialise(resource, selection=None)
     if dashboard:
-        _serve_dashboard(warehouse, port)
+        _serve_dashboard(published, port)
 
 
 @app.command()

@@ -18,27 +18,33 @@ from pipelines.warehouse import WarehousePaths, writer
 class PathlensResource(dg.ConfigurableResource):
     """Where the configuration lives and which warehouse a run builds.
 
-    `demo_scale` set (by `pathlens demo`) means: use the demo organisation at that scale.
-    Otherwise `config_path` is read; when that file does not exist the demo is the source,
-    so `dagster dev` in a fresh checkout shows the demo organisation.
+    `config_path` is read when it exists. `demo` (set by `pathlens demo`) asks for the demo
+    organisation: a demo configuration file is then used with `demo_scale`, `demo_seed` and
+    `as_of` overriding its own, and a live configuration is set aside for the demo's
+    conventions. Without a configuration file the demo is the source, so `dagster dev` in a
+    fresh checkout shows the demo organisation.
     """
 
     config_path: str = "pathlens.yaml"
+    demo: bool = False
     demo_scale: str = ""
-    demo_seed: int = 7
+    demo_seed: int | None = None
     as_of: str = ""  # fixes the refresh's "now" (ISO date/time); default: the demo's, else the clock
     warehouse: str = ""
 
     def settings(self) -> Settings:
         """The validated settings (raises ConfigError naming the file and key path)."""
-        if self.demo_scale or not Path(self.config_path).exists():
-            return demo_settings(
+        from_file = load_settings(self.config_path) if Path(self.config_path).exists() else None
+        if from_file is not None and (from_file.is_demo or not self.demo):
+            settings = from_file
+            if settings.demo is not None:
+                settings = _with_demo(settings, scale=self.demo_scale, seed=self.demo_seed, as_of=self.as_of)
+        else:
+            settings = demo_settings(
                 scale=self.demo_scale or "default",
-                seed=self.demo_seed,
-                warehouse=self.warehouse or "data/pathlens.duckdb",
+                seed=7 if self.demo_seed is None else self.demo_seed,
                 as_of=self.as_of or None,
             )
-        settings = load_settings(self.config_path)
         if self.warehouse:
             settings = settings.model_copy(update={"warehouse": self.warehouse})
         return settings
@@ -67,6 +73,13 @@ class PathlensResource(dg.ConfigurableResource):
         """A read-write connection to the build warehouse, closed on exit."""
         with writer(self.paths().build) as con:
             yield con
+
+
+def _with_demo(settings: Settings, *, scale: str, seed: int | None, as_of: str) -> Settings:
+    """A demo configuration with the scale, seed and date given on the command line, if any."""
+    changes = {k: v for k, v in {"scale": scale or None, "seed": seed, "as_of": as_of or None}.items()
+               if v is not None}
+    return settings.model_copy(update={"demo": settings.demo.model_copy(update=changes)})
 
 
 def parse_as_of(text: str) -> datetime:

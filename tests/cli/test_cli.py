@@ -126,3 +126,41 @@ def test_check_config_passes_when_everything_is_in_place(tmp_path, monkeypatch):
     config.write_text(f"github: {{org: acme, app_id: 1, installation_id: 2, private_key_path: {key}}}\n")
     result = runner.invoke(app, ["check-config", str(config)])
     assert result.exit_code == 0, result.output
+
+
+def test_demo_reads_a_demo_configuration_with_options_overriding_it(tmp_path, monkeypatch):
+    from pipelines.resources import PathlensResource
+
+    config = tmp_path / "demo.yaml"
+    config.write_text(f"warehouse: {tmp_path / 'wh.duckdb'}\ndemo: {{scale: small, seed: 3}}\nadoption: {{threshold: 0.6}}\n")
+    as_file = PathlensResource(config_path=str(config), demo=True).settings()
+    assert (as_file.demo.scale, as_file.demo.seed, as_file.adoption.threshold) == ("small", 3, 0.6)
+    assert as_file.warehouse == str(tmp_path / "wh.duckdb")
+    overridden = PathlensResource(config_path=str(config), demo=True, demo_scale="tiny", demo_seed=9).settings()
+    assert (overridden.demo.scale, overridden.demo.seed, overridden.adoption.threshold) == ("tiny", 9, 0.6)
+
+
+def test_demo_sets_a_live_configuration_aside(tmp_path):
+    from pipelines.resources import PathlensResource
+
+    config = tmp_path / "pathlens.yaml"
+    config.write_text("github: {org: elsewhere}\nadoption: {threshold: 0.9}\n")
+    settings = PathlensResource(config_path=str(config), demo=True).settings()
+    assert settings.is_demo and settings.github is None and settings.adoption.threshold == 0.5
+    assert not PathlensResource(config_path=str(config)).settings().is_demo  # refresh reads it
+
+
+def test_demo_with_a_broken_configuration_says_so(tmp_path):
+    config = tmp_path / "pathlens.yaml"
+    config.write_text("demo: {scale: enormous}\n")
+    result = runner.invoke(app, ["demo", "--config", str(config), "--no-dashboard"])
+    assert result.exit_code == 1 and "demo.scale" in result.output
+
+
+def test_demo_command_with_a_demo_config(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pathlens.yaml").write_text("warehouse: out/demo.duckdb\ndemo: {scale: tiny, as_of: '2026-11-27'}\n")
+    result = runner.invoke(app, ["demo", "--no-dashboard"])
+    assert result.exit_code == 0, result.output
+    assert "at scale tiny" in result.output
+    assert (tmp_path / "out" / "demo.duckdb").is_file()

@@ -21,7 +21,7 @@ SCALE, SEED = "small", 11
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     warehouse = tmp_path_factory.mktemp("demo") / "pathlens.duckdb"
-    resource = PathlensResource(demo_scale=SCALE, demo_seed=SEED, as_of=AS_OF, warehouse=str(warehouse))
+    resource = PathlensResource(demo=True, demo_scale=SCALE, demo_seed=SEED, as_of=AS_OF, warehouse=str(warehouse))
     outcome = run_refresh(resource, selection="not group:reports", instance=dg.DagsterInstance.ephemeral())
     assert outcome.success and outcome.published, outcome
     org = generate(SCALE, SEED, datetime.fromisoformat(AS_OF))

@@ -95,7 +95,7 @@ def test_a_second_refresh_of_the_same_data_changes_nothing(tmp_path):
 
 
 def test_the_demo_without_a_date_is_the_same_organisation_for_every_asset_of_a_day():
-    first = PathlensResource(demo_scale="tiny").refresh_as_of()
-    again = PathlensResource(demo_scale="tiny").refresh_as_of()
+    first = PathlensResource(demo=True, demo_scale="tiny").refresh_as_of()
+    again = PathlensResource(demo=True, demo_scale="tiny").refresh_as_of()
     assert first == again
     assert (first.hour, first.minute, first.second, first.microsecond) == (0, 0, 0, 0)
