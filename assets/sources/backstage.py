@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipelines.resources import PathlensResource
+from pipelines.sources.registry import plain_metadata
 
 
 @dg.asset(key=["raw", "backstage_entities"], kinds={"backstage", "duckdb"}, group_name="sources")
@@ -18,6 +19,4 @@ def backstage_raw(context: dg.AssetExecutionContext, pathlens: PathlensResource)
 
     with pathlens.build_connection() as con:
         metadata = BackstageSource(settings).load_into(con, context.run.run_id)
-    return dg.MaterializeResult(
-        metadata={k: v if isinstance(v, int | float | str) else str(v) for k, v in metadata.items()}
-    )
+    return dg.MaterializeResult(metadata=plain_metadata(metadata))

@@ -6,7 +6,7 @@ import dagster as dg
 
 from pipelines.progress import report as report_progress
 from pipelines.resources import PathlensResource
-from pipelines.sources.registry import GITHUB_TABLES, github_loader
+from pipelines.sources.registry import GITHUB_TABLES, github_loader, plain_metadata
 
 # The daily refresh runs at 05:00 UTC (assets/reports/automation.py): warn when a day was
 # missed, fail when more than a day and a few hours passed without a load.
@@ -41,9 +41,4 @@ def github_raw(context: dg.AssetExecutionContext, pathlens: PathlensResource):
     with pathlens.build_connection() as con:
         metadata = loader.load_into(con, context.run.run_id)
     for name in GITHUB_TABLES:
-        yield dg.MaterializeResult(asset_key=["raw", name], metadata=_plain(metadata))
-
-
-def _plain(metadata: dict) -> dict:
-    """Metadata Dagster can store: numbers and strings, lists as text."""
-    return {k: v if isinstance(v, int | float | str) else str(v) for k, v in metadata.items()}
+        yield dg.MaterializeResult(asset_key=["raw", name], metadata=plain_metadata(metadata))

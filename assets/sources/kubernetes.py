@@ -5,7 +5,7 @@ from datetime import timedelta
 import dagster as dg
 
 from pipelines.resources import PathlensResource
-from pipelines.sources.registry import KUBERNETES_TABLES, kubernetes_loader
+from pipelines.sources.registry import KUBERNETES_TABLES, kubernetes_loader, plain_metadata
 
 # The daily refresh runs at 05:00 UTC (assets/reports/automation.py): warn when a day was
 # missed, fail when more than a day and a few hours passed without a load.
@@ -33,5 +33,5 @@ def kubernetes_raw(context: dg.AssetExecutionContext, pathlens: PathlensResource
     for name in KUBERNETES_TABLES:
         yield dg.MaterializeResult(
             asset_key=["raw", name],
-            metadata={k: v if isinstance(v, int | float | str) else str(v) for k, v in metadata.items()},
+            metadata=plain_metadata(metadata),
         )

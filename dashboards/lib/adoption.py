@@ -72,29 +72,24 @@ def reported_month(meta_last_complete: date, f: Filters) -> date:
     return min(meta_last_complete, month_start(f.end))
 
 
-_BY_TEAM_MONTH = """
+def _by_group_month(column: str, label: str, missing: str) -> str:
+    """New-service adoption per month and group (`column` of selected_services, shown as
+    `label`, NULL shown as the `missing` parameter) over the selected period."""
+    return f"""
 select date_trunc('month', created_at)::date as month,
-       coalesce(owner, $no_team) as team,
+       coalesce({column}, ${missing}) as {label},
        count(*) as services_created,
        count(*) filter (where on_golden_path) as golden_path_created,
        count(*) filter (where on_golden_path) / count(*) as new_service_adoption
 from selected_services
 where created_at >= $start_ts and created_at < $end_ts
 group by all
-order by month, team
+order by month, {label}
 """
 
-_BY_LANGUAGE_MONTH = """
-select date_trunc('month', created_at)::date as month,
-       coalesce(language, $no_language) as language,
-       count(*) as services_created,
-       count(*) filter (where on_golden_path) as golden_path_created,
-       count(*) filter (where on_golden_path) / count(*) as new_service_adoption
-from selected_services
-where created_at >= $start_ts and created_at < $end_ts
-group by all
-order by month, language
-"""
+
+_BY_TEAM_MONTH = _by_group_month("owner", "team", "no_team")
+_BY_LANGUAGE_MONTH = _by_group_month("language", "language", "no_language")
 
 _BY_TEMPLATE = """
 select date_trunc('month', created_at)::date as month,

@@ -23,6 +23,11 @@ KUBERNETES_TABLES = ("k8s_namespaces", "k8s_workloads", "k8s_replicasets")
 Progress = Callable[[str, int, int], None]
 
 
+def plain_metadata(metadata: dict) -> dict:
+    """A loader's metadata as Dagster can store it: numbers and strings, anything else as text."""
+    return {k: v if isinstance(v, int | float | str) else str(v) for k, v in metadata.items()}
+
+
 class Loader(Protocol):
     def load_into(self, con: duckdb.DuckDBPyConnection, refresh_id: str) -> dict: ...
 

@@ -53,6 +53,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SOURCE = "kubernetes"
+# what one load counts, per context and in total (the load's metadata)
+COUNTS = ("rows_k8s_namespaces", "rows_k8s_workloads", "rows_k8s_replicasets", "new_replicasets",
+          "namespaces_marked_deleted", "workloads_removed", "unlabelled_workloads", "requests", "errors")
 WORKLOAD_KINDS = {"deployments": "Deployment", "statefulsets": "StatefulSet"}
 
 
@@ -172,20 +175,8 @@ class KubernetesSource:
         and the rest still load. Returns JSON-ready metadata for the Dagster materialisation.
         """
         contexts, config_errors = self.resolved_contexts()
-        totals: dict = {
-            "source": SOURCE,
-            "contexts": contexts,
-            "rows_k8s_namespaces": 0,
-            "rows_k8s_workloads": 0,
-            "rows_k8s_replicasets": 0,
-            "new_replicasets": 0,
-            "namespaces_marked_deleted": 0,
-            "workloads_removed": 0,
-            "unlabelled_workloads": 0,
-            "requests": 0,
-            "errors": 0,
-            "errors_by_context": {},
-        }
+        totals: dict = {"source": SOURCE, "contexts": contexts, **dict.fromkeys(COUNTS, 0),
+                        "errors_by_context": {}}
         for name, error in config_errors:
             self._write_errors(con, refresh_id, name, [error], utc_now())
             totals["errors_by_context"][name] = 1
@@ -202,17 +193,7 @@ class KubernetesSource:
 
     def _write_context(self, con: duckdb.DuckDBPyConnection, refresh_id: str, snap: ContextSnapshot) -> dict:
         """Writes one context's snapshot in one transaction; returns what it changed."""
-        counts = {
-            "rows_k8s_namespaces": 0,
-            "rows_k8s_workloads": 0,
-            "rows_k8s_replicasets": 0,
-            "new_replicasets": 0,
-            "namespaces_marked_deleted": 0,
-            "workloads_removed": 0,
-            "unlabelled_workloads": 0,
-            "requests": sum(s.requests for s in snap.stats.values()),
-            "errors": 0,
-        }
+        counts = {**dict.fromkeys(COUNTS, 0), "requests": sum(s.requests for s in snap.stats.values())}
         cluster, at = snap.context, snap.fetched_at
         errors = list(snap.errors)
         con.execute("BEGIN TRANSACTION")
