@@ -98,6 +98,24 @@ RAW_TABLES: dict[str, RawTable] = {
             "The files pathlens reads (catalog, service spec, template answers, workflows), as text.",
         ),
         RawTable(
+            "repo_file_versions",
+            {
+                "repo": "VARCHAR",
+                "path": "VARCHAR",
+                "commit_sha": "VARCHAR",  # the default-branch commit that wrote this version
+                "committed_at": "TIMESTAMP",  # that commit's committer date (UTC)
+                "blob_sha": "VARCHAR",  # NULL when the commit deleted the file
+                "size": "BIGINT",
+                "content": "VARCHAR",  # the text at that commit; NULL when deleted or unreadable
+                "deleted": "BOOLEAN",  # the commit removed the file: absent from committed_at on
+                "fetched_at": "TIMESTAMP",
+            },
+            ("repo", "path", "commit_sha"),
+            "Every version of every file pathlens reads, on the repo's default branch: one row per "
+            "commit that touched it (back to history.backfill_days) plus the version each refresh "
+            "saw, so service history is rebuilt from the same parsers as today's state.",
+        ),
+        RawTable(
             "workflow_runs",
             {
                 "repo": "VARCHAR",
