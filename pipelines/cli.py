@@ -19,11 +19,36 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
-from rich.text import Text
+from typer.core import TyperGroup
 
 from pipelines.config import DEFAULT_CONFIG_FILE, ConfigError, Settings, load_settings
 
+
+class _Group(TyperGroup):
+    """The command group; its help shows no value type beside flags (a flag takes no value)."""
+
+    def get_command(self, ctx, cmd_name):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _untyped_flags(command.get_params(ctx))
+        return command
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        _untyped_flags(params)
+        return params
+
+
+def _untyped_flags(params) -> None:
+    # Typer's help shows each option's type (`<int>`); for a flag that reads `<bool>`, as if it
+    # took a value. An empty metavar leaves the type column blank for flags only.
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+
+
 app = typer.Typer(
+    cls=_Group,
     help="pathlens: are your golden paths actually used?",
     no_args_is_help=True,
     add_completion=False,
@@ -265,48 +290,73 @@ def sql(
     warehouse: Annotated[Path | None, typer.Option(help="Published warehouse to query.")] = None,
     max_rows: Annotated[int, typer.Option(help="Rows shown at most.")] = 200,
     timeout: Annotated[float, typer.Option(help="Seconds before a query is interrupted.")] = 30.0,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table (fits the terminal) | csv | json | markdown.")] = "table",
 ) -> None:
-    """Run a read-only query against the warehouse, or open an interactive prompt."""
-    from dashboards.lib.query import QueryError, run_query
+    """Run a read-only query against the warehouse, or open an interactive prompt.
 
+    The prompt takes statements ending in `;` over several lines, keeps a history, and knows
+    .tables, .schema TABLE and .help. With input from a file or a pipe it runs each statement.
+    """
+    from pipelines.table_format import FORMATS
+
+    if fmt not in FORMATS:
+        raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     path = _warehouse_for(config, warehouse)
     if not path.exists():
         raise fail(f"no warehouse at {path}: run `pathlens demo` or `pathlens refresh` first")
+    from dashboards.lib.query import QueryError, run_query
 
     def run_one(text: str) -> bool:
         try:
             frame, truncated = run_query(path, text, timeout_s=timeout, max_rows=max_rows)
         except QueryError as exc:
-            err.print(f"error: {exc}", markup=False, highlight=False)
+            _error_line(str(exc))
             return False
-        _print_frame(frame, truncated, max_rows)
+        _print_rows(frame.columns, frame.rows(), truncated=truncated, max_rows=max_rows, fmt=fmt)
         return True
 
     if query is not None:
         if not run_one(query):
             raise typer.Exit(1)
         return
-    console.print(f"pathlens sql on {path} (read-only; empty line or Ctrl+D to quit)")
-    while True:
-        try:
-            text = console.input("[bold]sql>[/] ")
-        except (EOFError, KeyboardInterrupt):
-            break
-        if not text.strip():
-            break
-        run_one(text)
+    from pipelines.sql_shell import Shell, interactive_inputs
+
+    if sys.stdin.isatty():
+        _out(f"pathlens sql on {path} (read-only). End statements with ';'. .help for help, .quit or Ctrl+D to leave.")
+    shell = Shell(run=run_one, write=_out)
+    shell.loop(interactive_inputs())
 
 
-def _print_frame(frame, truncated: bool, max_rows: int) -> None:
-    table = Table(show_header=True, header_style="bold")
-    for name in frame.columns:
-        table.add_column(name, overflow="fold")
-    for row in frame.iter_rows():
-        # Text(): values are data, never rich markup
-        table.add_row(*(Text("NULL" if v is None else str(v)) for v in row))
-    console.print(table)
-    note = f"{frame.height} row(s)" + (f" (first {max_rows} shown)" if truncated else "")
-    console.print(note, style="dim")
+def _out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _error_line(message: str) -> None:
+    """One error on stderr, its text shown as data (no terminal escapes)."""
+    from pipelines.table_format import visible
+
+    lines = message.strip().splitlines() or ["failed"]
+    sys.stderr.write("error: " + "\n       ".join(visible(line) for line in lines) + "\n")
+    sys.stderr.flush()
+
+
+def _print_rows(columns: list[str], rows: list[tuple], *, truncated: bool, max_rows: int, fmt: str) -> None:
+    """Rows in the chosen format on stdout; the row count (a table) or a truncation warning on stderr."""
+    import shutil
+
+    from pipelines.table_format import render, visible
+
+    if fmt == "table" and list(columns) == ["explain_key", "explain_value"]:
+        for _key, plan in rows:  # DuckDB's plan is already drawn as a tree: show it as it is
+            _out("\n".join(visible(line) for line in str(plan).splitlines()))
+        return
+    width = shutil.get_terminal_size((100, 24)).columns
+    _out(render(fmt, columns, rows, width=width))
+    if fmt == "table":
+        _out(f"{len(rows):,} row(s)" + (f" (the first {max_rows:,}; --max-rows shows more)" if truncated else ""))
+    elif truncated:
+        sys.stderr.write(f"warning: only the first {max_rows:,} rows were written (--max-rows)\n")
 
 
 @app.command("check-config")
@@ -314,18 +364,28 @@ def check_config(
     file: Annotated[Path | None, typer.Argument(help="Configuration file (default: --config).")] = None,
     config: ConfigOption = Path(DEFAULT_CONFIG_FILE),
 ) -> None:
-    """Validate a configuration file and print what it would read."""
+    """Validate a configuration file and print what it would read.
+
+    Exits 1 only when the file itself is invalid (each error with its key path); what this
+    machine lacks (an unset token variable, a key file, a kubeconfig context) is a warning.
+    """
     path = file or config
-    settings = _load(path)
+    try:
+        settings = load_settings(path)
+    except ConfigError as exc:
+        for line in exc.errors:
+            err.print(f"{exc.path}: {line}", highlight=False, markup=False)
+        raise fail(f"{exc.path} is invalid: {len(exc.errors)} error(s); nothing was checked beyond them") from None
     from pipelines.describe import describe_settings
     from pipelines.preflight import preflight_problems
 
     console.print(describe_settings(settings, path))
     problems = preflight_problems(settings)
     for line in problems:
-        err.print(f"{path}: {line}", markup=False, highlight=False)
+        err.print(f"warning: {path}: {line}", markup=False, highlight=False)
     if problems:
-        raise fail(f"{path} is valid but {len(problems)} thing(s) it needs are missing on this machine")
+        err.print(f"{path} is valid, with {len(problems)} warning(s): this machine lacks what they name, "
+                  "so a refresh here fails until they are fixed", markup=False, highlight=False)
 
 
 def main() -> None:  # pragma: no cover - console script entry

@@ -8,9 +8,11 @@ environment variables that hold them (``token_env``, ``webhook_url_env``).
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -120,6 +122,13 @@ class KubernetesSettings(_Strict):
     fallback_label: str = "app.kubernetes.io/name"
     pr_namespace_pattern: str = "pr-*"
 
+    @model_validator(mode="after")
+    def _production_contexts_are_contexts(self) -> KubernetesSettings:
+        unknown = [name for name in self.production_contexts if self.contexts and name not in self.contexts]
+        if unknown:
+            raise ValueError(f"production_contexts {unknown} are not among contexts {self.contexts}")
+        return self
+
 
 class DeploysSettings(_Strict):
     production_environments: list[str] = Field(default_factory=lambda: ["production"])
@@ -206,15 +215,86 @@ def _key_path(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
+# Errors about the kind of value given, where showing it helps and cannot reveal a secret
+# (custom rules, such as credentials in a URL, say what is wrong without echoing it).
+_SHOW_FOUND = {
+    "bool_parsing", "bool_type", "int_parsing", "int_type", "int_from_float", "float_parsing", "float_type",
+    "string_type", "list_type", "dict_type", "model_type", "model_attributes_type", "literal_error",
+    "greater_than", "greater_than_equal", "less_than", "less_than_equal", "too_short", "too_long",
+}
+
+
+# GitHub token prefixes, PEM blocks, and long unbroken runs of letters and digits
+_SECRET_LIKE = re.compile(r"gh[pousr]_|github_pat_|-----BEGIN|(?=[A-Za-z0-9_\-+/=]*\d)(?=[A-Za-z0-9_\-+/=]*[A-Za-z])[A-Za-z0-9_\-+/=]{24,}")
+
+
+def _found(value: Any) -> str:
+    """A short, safe description of the value found in the file."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, dict):
+        return f"a mapping ({len(value)} key(s))"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item(s)"
+    text = repr(value)
+    if "://" in text and "@" in text:
+        return "a URL with credentials, not shown"
+    if isinstance(value, str) and _SECRET_LIKE.search(value):
+        return "a value that looks like a secret, not shown"
+    return text if len(text) <= 60 else text[:57] + "…'"
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The settings model that holds the key at `loc` (None when the path leaves the models)."""
+    model: Any = Settings
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue  # a list item: the element type was taken when the list's field was
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return None
+        model = _model_in(field.annotation)
+        if model is None:
+            return None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model inside `X`, `X | None` or `list[X]`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _unknown_key(loc: tuple[Any, ...]) -> str:
+    """"unknown key", with the nearest known key at that place or else the keys known there."""
+    model = _model_at(loc)
+    if model is None or not isinstance(loc[-1], str):
+        return "unknown key"
+    known = list(model.model_fields)
+    near = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6)
+    if near:
+        return f"unknown key (did you mean `{near[0]}`?)"
+    return f"unknown key; known here: {', '.join(known)}"
+
+
 def _describe(error: dict[str, Any]) -> str:
     loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     message = error["msg"]
     if error["type"] == "missing":
         message = "field required"
     elif error["type"] == "extra_forbidden":
-        message = "unknown key"
+        message = _unknown_key(loc)
+    elif error["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        message = "expected a mapping of settings"
     elif message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
+    if error["type"] in _SHOW_FOUND and "input" in error:
+        message += f" (found {_found(error['input'])})"
     return f"{_key_path(loc)}: {message}"
 
 

@@ -49,9 +49,4 @@ def _kubeconfig_problems(settings: Settings) -> list[str]:
         for i, name in enumerate(k8s.contexts)
         if name not in known
     ]
-    problems += [
-        f"kubernetes.production_contexts[{i}]: {name!r} is not one of kubernetes.contexts"
-        for i, name in enumerate(k8s.production_contexts)
-        if k8s.contexts and name not in k8s.contexts
-    ]
     return problems

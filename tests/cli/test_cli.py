@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -35,7 +36,8 @@ def test_check_config_lists_every_error_with_its_key_path(tmp_path):
     assert result.exit_code == 1
     assert f"{bad}: golden_paths[1].name: field required" in result.output
     assert f"{bad}: adoption.threshold: Input should be less than or equal to 1" in result.output
-    assert "has 2 error(s)" in result.output
+    assert "adoption.threshold: Input should be less than or equal to 1 (found 2)" in result.output
+    assert f"{bad} is invalid: 2 error(s)" in result.output
 
 
 def test_refresh_without_a_config_file_fails_with_one_line(tmp_path, monkeypatch):
@@ -72,6 +74,29 @@ def test_sql_runs_a_read_only_query(tiny_warehouse):
     assert "1 row(s)" in result.output
 
 
+def test_sql_formats(tiny_warehouse):
+    query = "select 1/7 as ratio, 'a|b' as name, NULL as nothing"
+    table = runner.invoke(app, ["sql", query, "--warehouse", str(tiny_warehouse)], env={"COLUMNS": "60"})
+    assert table.exit_code == 0 and "0.1429" in table.output and "1 row(s)" in table.output
+    as_json = runner.invoke(app, ["sql", query, "--warehouse", str(tiny_warehouse), "--format", "json"])
+    assert json.loads(as_json.output) == [{"ratio": 1 / 7, "name": "a|b", "nothing": None}]
+    as_csv = runner.invoke(app, ["sql", query, "--warehouse", str(tiny_warehouse), "-f", "csv"])
+    assert as_csv.output.splitlines() == ["ratio,name,nothing", f"{1 / 7!r},a|b,"]
+    as_md = runner.invoke(app, ["sql", query, "--warehouse", str(tiny_warehouse), "-f", "markdown"])
+    assert as_md.output.splitlines()[2] == "| 0.1429 | a\\|b | NULL |"
+    bad = runner.invoke(app, ["sql", query, "--warehouse", str(tiny_warehouse), "-f", "xml"])
+    assert bad.exit_code == 1 and "--format must be one of table, csv, json, markdown" in bad.output
+
+
+def test_sql_prompt_reads_statements_from_a_pipe(tiny_warehouse):
+    script = "select count(*) as n\n  from marts.services\n where false;\n.schema marts.services\nselect 'x\x1b[2J' as y;\n"
+    result = runner.invoke(app, ["sql", "--warehouse", str(tiny_warehouse)], input=script)
+    assert result.exit_code == 0, result.output
+    assert "│ 0 │" in result.output  # the two-line statement ran as one
+    assert "escape_hatch_reasons" in result.output and "VARCHAR[]" in result.output
+    assert "\x1b" not in result.output and "x\\x1b[2J" in result.output
+
+
 def test_sql_refuses_writes_and_file_reads(tiny_warehouse):
     for query in ("drop table marts.services", "select * from read_csv('/etc/passwd')"):
         result = runner.invoke(app, ["sql", query, "--warehouse", str(tiny_warehouse)])
@@ -101,21 +126,54 @@ def test_report_rejects_an_unknown_period(tiny_warehouse):
     assert result.exit_code == 1 and "--period must be week or month" in result.output
 
 
-def test_check_config_reports_what_is_missing_on_this_machine(tmp_path, monkeypatch):
+def test_check_config_warns_about_what_this_machine_lacks_and_exits_0(tmp_path, monkeypatch):
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text("apiVersion: v1\nkind: Config\ncontexts:\n- name: prod-eu\n  context: {cluster: c, user: u}\n")
     config = tmp_path / "pathlens.yaml"
     config.write_text(
         "github: {org: acme}\n"
-        f"kubernetes: {{kubeconfig: {kubeconfig}, contexts: [prod-eu, staging], production_contexts: [prod-us]}}\n"
+        f"kubernetes: {{kubeconfig: {kubeconfig}, contexts: [prod-eu, staging], production_contexts: [prod-eu]}}\n"
     )
     result = runner.invoke(app, ["check-config", str(config)])
-    assert result.exit_code == 1
-    assert "github.token_env: the environment variable GITHUB_TOKEN is not set" in result.output
+    assert result.exit_code == 0, result.output
+    assert f"warning: {config}: github.token_env: the environment variable GITHUB_TOKEN is not set" in result.output
     assert f"kubernetes.contexts[1]: no context 'staging' in {kubeconfig}" in result.output
-    assert "kubernetes.production_contexts[0]: 'prod-us' is not one of kubernetes.contexts" in result.output
     assert "kubernetes.contexts[0]" not in result.output  # prod-eu is there
+    assert f"{config} is valid, with 2 warning(s)" in result.output
+
+
+def test_check_config_exits_1_only_for_an_invalid_file_and_says_so(tmp_path):
+    config = tmp_path / "pathlens.yaml"
+    config.write_text("github: {org: acme}\nkubernetes: {contexts: [prod-eu], production_contexts: [prod-us]}\n")
+    result = runner.invoke(app, ["check-config", str(config)])
+    assert result.exit_code == 1
+    assert "kubernetes: production_contexts ['prod-us'] are not among contexts ['prod-eu']" in result.output
+    assert f"{config} is invalid: 1 error(s)" in result.output
+    assert "configuration OK" not in result.output
+
+
+def test_config_errors_suggest_the_nearest_key_and_show_the_value_found(tmp_path):
+    config = tmp_path / "pathlens.yaml"
+    config.write_text("github: {org: acme, tokn_env: X, max_concurrency: lots}\nalrets: {}\n"
+                      "golden_paths: [{name: a, ref: r, sorce: s}]\nreports: [1]\nservices: {zzz: 1}\n")
+    result = runner.invoke(app, ["check-config", str(config)])
+    assert result.exit_code == 1
+    out = result.output
+    assert "github.tokn_env: unknown key (did you mean `token_env`?)" in out
+    assert "alrets: unknown key (did you mean `alerts`?)" in out
+    assert "golden_paths[0].sorce: unknown key (did you mean `source`?)" in out
+    assert "services.zzz: unknown key; known here: catalog_file, spec_file, types" in out
+    assert "github.max_concurrency: Input should be a valid integer, unable to parse string as an integer (found 'lots')" in out
+    assert "reports: expected a mapping of settings (found a list of 1 item(s))" in out
+
+
+def test_help_shows_no_type_beside_flags():
+    for args in (["--help"], ["demo", "--help"], ["sql", "--help"], ["report", "--help"]):
+        result = runner.invoke(app, args, env={"COLUMNS": "120"})
+        assert result.exit_code == 0
+        assert "<bool>" not in result.output, args
+    assert "<int>" in runner.invoke(app, ["sql", "--help"], env={"COLUMNS": "120"}).output  # other types stay
 
 
 def test_check_config_passes_when_everything_is_in_place(tmp_path, monkeypatch):

@@ -123,8 +123,17 @@ def test_demo_source_replaces_github():
 
 def test_secrets_are_never_read_from_the_file(tmp_path):
     errors = errors_of(tmp_path, "github: {org: acme, token: ghp_secretvalue123}\n")
-    assert errors == ["github.token: unknown key"]
+    assert errors == ["github.token: unknown key (did you mean `token_env`?)"]
     assert not any("ghp_secretvalue123" in e for e in errors)
+
+
+def test_a_value_that_looks_like_a_secret_is_not_shown_in_a_type_error(tmp_path):
+    errors = errors_of(tmp_path, "github: {org: acme, app_id: ghp_16C7e42F292c6912E7710c838347Ae178B4a}\n"
+                                 "adoption: {threshold: 'https://u:pw@host/x'}\n")
+    assert errors == ["github.app_id: Input should be a valid integer, unable to parse string as an integer "
+                      "(found a value that looks like a secret, not shown)",
+                      "adoption.threshold: Input should be a valid number, unable to parse string as a number "
+                      "(found a URL with credentials, not shown)"]
 
 
 def test_the_documented_example_is_valid():
