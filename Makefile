@@ -8,7 +8,8 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
 setup:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
-	$(UV) sync --frozen --all-extras
+	$(UV) sync --frozen --all-extras --compile-bytecode
+	$(UV) run python -m compileall -q pipelines assets dashboards bench >/dev/null
 
 # Debian's Chromium for the real-browser dashboard tests (Playwright drives /usr/bin/chromium).
 browser:

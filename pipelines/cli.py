@@ -6,22 +6,17 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
 from typer.core import TyperGroup
 
-from pipelines.config import DEFAULT_CONFIG_FILE, ConfigError, Settings, load_settings
+if TYPE_CHECKING:
+    from pipelines.config import Settings
+
+# Heavy modules (pydantic, polars, rich, dagster) are imported where a command needs them, so
+# `pathlens sql` starts fast. This is pipelines.config.DEFAULT_CONFIG_FILE (a test keeps them equal).
+DEFAULT_CONFIG_FILE = "pathlens.yaml"
 
 
 class _Group(TyperGroup):
@@ -54,8 +49,28 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err = Console(stderr=True, soft_wrap=True)  # one error, one line: never wrapped
+class _LazyConsole:
+    """A rich Console made on first use: importing rich is start-up time most commands skip."""
+
+    def __init__(self, **options):
+        self._options = options
+        self._console = None
+
+    @property
+    def real(self):
+        """The rich Console itself (for APIs that take one, like Progress)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str):
+        return getattr(self.real, name)
+
+
+console = _LazyConsole()
+err = _LazyConsole(stderr=True, soft_wrap=True)  # one error, one line: never wrapped
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD_APP = PROJECT_ROOT / "dashboards" / "app.py"
@@ -72,6 +87,8 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _load(config: Path) -> Settings:
+    from pipelines.config import ConfigError, load_settings
+
     try:
         return load_settings(config)
     except ConfigError as exc:
@@ -91,6 +108,15 @@ def _warehouse_for(config: Path, warehouse: Path | None) -> Path:
 
 def _materialise(resource, selection: str | None) -> None:
     """Run a refresh with a progress bar; exit non-zero with a one-line reason on failure."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     from pipelines.progress import listening
     from pipelines.runner import run_refresh
 
@@ -100,7 +126,7 @@ def _materialise(resource, selection: str | None) -> None:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=console,
+        console=console.real,
         transient=False,
     ) as progress:
         task = progress.add_task("refresh: starting", total=None)
@@ -135,6 +161,8 @@ def _materialise(resource, selection: str | None) -> None:
 
 
 def _print_summary(resource, outcome) -> None:
+    from rich.table import Table
+
     table = Table(title="refresh summary", show_header=True, header_style="bold")
     table.add_column("asset")
     table.add_column("rows / detail", justify="right")
@@ -369,6 +397,8 @@ def check_config(
     Exits 1 only when the file itself is invalid (each error with its key path); what this
     machine lacks (an unset token variable, a key file, a kubeconfig context) is a warning.
     """
+    from pipelines.config import ConfigError, load_settings
+
     path = file or config
     try:
         settings = load_settings(path)

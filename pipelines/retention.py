@@ -25,6 +25,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.warehouse import release
+
 
 @dataclass(frozen=True)
 class CompactionResult:
@@ -101,6 +103,7 @@ def rewrite_database(path: Path) -> tuple[int, int]:
     The caller must hold no connection to `path`.
     """
     path = Path(path)
+    release(path)  # a run's kept-open connection would go on reading the replaced file
     before = path.stat().st_size
     fresh = path.with_name(f".{path.stem}.rewrite{path.suffix}")
     fresh.unlink(missing_ok=True)

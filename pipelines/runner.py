@@ -16,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.resources import PathlensResource
+from pipelines.warehouse import kept_open
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REFRESH_JOB = "pathlens_refresh"
@@ -48,13 +49,48 @@ def selected_asset_keys(selection: str | None) -> set[str]:
     return {key.to_user_string() for key in keys}
 
 
-def ensure_dagster_home() -> None:
-    """Point DAGSTER_HOME at the project (where dagster.yaml lives) unless it is already set."""
+def ensure_dagster_home(project_root: Path = PROJECT_ROOT) -> Path:
+    """The Dagster home for this process, set in DAGSTER_HOME; returns it.
+
+    An explicit DAGSTER_HOME wins. Otherwise it is the one the project's `.env` names, else the
+    project folder (where dagster.yaml lives), which is then written to `.env`: `dagster dev`
+    and `dg dev` read `.env` from the folder they start in, so in the project folder they open
+    the same instance as the `pathlens` commands, and the UI shows their runs,
+    materialisations, checks and metadata instead of a throwaway instance's nothing.
+    """
     home = os.environ.get("DAGSTER_HOME")
     if not home:
-        os.environ["DAGSTER_HOME"] = str(PROJECT_ROOT)
-    else:
-        Path(home).mkdir(parents=True, exist_ok=True)
+        env_file = project_root / ".env"
+        home = _dotenv_value(env_file, "DAGSTER_HOME")
+        if not home:
+            home = str(project_root.resolve())
+            _record_in_dotenv(env_file, "DAGSTER_HOME", home)
+        os.environ["DAGSTER_HOME"] = home
+    path = Path(home)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _dotenv_value(env_file: Path, name: str) -> str | None:
+    """`name`'s value in a .env file, read as Dagster reads it (python-dotenv); None if absent."""
+    if not env_file.is_file():
+        return None
+    from dotenv import dotenv_values
+
+    return dotenv_values(env_file).get(name) or None
+
+
+def _record_in_dotenv(env_file: Path, name: str, value: str) -> None:
+    """Append `name=value` to a .env file (created if needed); a read-only checkout is left alone."""
+    try:
+        existing = env_file.read_text(encoding="utf-8") if env_file.is_file() else ""
+        separator = "" if not existing or existing.endswith("\n") else "\n"
+        comment = "# written by pathlens: the Dagster home its commands and `dagster dev` share\n"
+        # single quotes: python-dotenv takes the text literally ($ is not expanded)
+        quoted = f"'{value}'" if "'" not in value else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        env_file.write_text(f"{existing}{separator}{comment}{name}={quoted}\n", encoding="utf-8")
+    except OSError:
+        pass
 
 
 def run_refresh(
@@ -112,9 +148,10 @@ def run_refresh(
 
     instance.add_event_listener(run_id, listen)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    result = job_def.execute_in_process(
-        run_config=run_config, instance=instance, run_id=run_id, raise_on_error=False
-    )
+    with kept_open(resource.paths().build):  # every step runs in this process: one open file
+        result = job_def.execute_in_process(
+            run_config=run_config, instance=instance, run_id=run_id, raise_on_error=False
+        )
     outcome.success = result.success and not outcome.failed_checks
     return outcome
 

@@ -81,8 +81,11 @@ def snapshot_services(con: duckdb.DuckDBPyConnection) -> int:
     return rows
 
 
-def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int:
-    """(Re)build one SQL model's table or view; returns its row count."""
+def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int | None:
+    """(Re)build one SQL model's table or view; returns a table's row count, None for a view.
+
+    (Counting a view's rows would run its whole query, for a number nobody reads.)
+    """
     existing = con.execute(
         "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
         [model.schema, model.name],
@@ -91,6 +94,8 @@ def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int:
     if existing and existing[0][0] != wanted:  # the model switched between table and view
         con.execute(f"DROP {'VIEW' if existing[0][0] == 'VIEW' else 'TABLE'} {model.qualified}")
     con.execute(build_statement(model))
+    if model.materialized == "view":
+        return None
     return con.execute(f"SELECT count(*) FROM {model.qualified}").fetchall()[0][0]
 
 

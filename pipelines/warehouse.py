@@ -44,19 +44,66 @@ class WarehousePaths:
         return self.published.with_name(self.published.stem + ".build" + self.published.suffix)
 
 
+# Build files a run keeps open (resolved path → the connection holding the DuckDB instance).
+_KEPT_OPEN: dict[str, duckdb.DuckDBPyConnection] = {}
+
+
 def connect_writer(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
-    """A read-write connection with every schema and raw table created."""
+    """A read-write connection with every schema and raw table created.
+
+    While a run keeps the file open (`kept_open`), this is a new connection to the instance it
+    holds: no reopening the file, no DDL again, and no checkpoint each time a step closes it.
+    """
+    kept = _KEPT_OPEN.get(_key(path))
+    if kept is not None:
+        con = kept.cursor()
+        _configure(con)
+        return con
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
-    con.execute("SET TimeZone = 'UTC'")
-    memory_limit = os.environ.get("PATHLENS_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
-    con.execute("SET memory_limit = ?", [memory_limit])
-    con.execute("SET preserve_insertion_order = false")
+    _configure(con)
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for table in RAW_TABLES.values():
         con.execute(table.ddl())
     return con
+
+
+def _configure(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("SET TimeZone = 'UTC'")
+    memory_limit = os.environ.get("PATHLENS_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+    con.execute("SET memory_limit = ?", [memory_limit])
+    con.execute("SET preserve_insertion_order = false")
+
+
+def _key(path: str | os.PathLike[str]) -> str:
+    return str(Path(path).expanduser().resolve())
+
+
+@contextlib.contextmanager
+def kept_open(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Keep the build warehouse open while the steps of one in-process run use it.
+
+    Each step opens and closes its own connection; without this, every open re-reads the file
+    and reruns the DDL and every close checkpoints, a fixed cost that dominated small refreshes.
+    `release` ends it early (before the file is replaced); it is closed, and checkpointed, on exit.
+    """
+    key = _key(path)
+    if key in _KEPT_OPEN:
+        yield
+        return
+    _KEPT_OPEN[key] = connect_writer(path)
+    try:
+        yield
+    finally:
+        release(path)
+
+
+def release(path: str | os.PathLike[str]) -> None:
+    """Close the connection `kept_open` holds on `path`, if any (later steps reopen the file)."""
+    con = _KEPT_OPEN.pop(_key(path), None)
+    if con is not None:
+        con.close()
 
 
 @contextlib.contextmanager
@@ -166,7 +213,7 @@ def publish(paths: WarehousePaths) -> Path:
     path sees either the old warehouse or the new one, never a partial file.
     """
     build, published = paths.build, paths.published
-    with duckdb.connect(str(build)) as con:
+    with writer(build) if _key(build) in _KEPT_OPEN else duckdb.connect(str(build)) as con:
         con.execute("CHECKPOINT")
     published.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{published.name}.", suffix=".tmp", dir=published.parent)

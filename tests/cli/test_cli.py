@@ -222,3 +222,27 @@ def test_demo_command_with_a_demo_config(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "at scale tiny" in result.output
     assert (tmp_path / "out" / "demo.duckdb").is_file()
+
+
+def test_the_cli_default_config_name_is_the_configs():
+    from pipelines import cli, config
+
+    assert cli.DEFAULT_CONFIG_FILE == config.DEFAULT_CONFIG_FILE
+
+
+def test_pathlens_sql_does_not_import_what_it_does_not_need(tiny_warehouse):
+    """Start-up time: `pathlens sql` loads no settings (no config here), rich, YAML or Dagster
+    (bench/bench_cli.py times it). Polars still comes with the query runner's result."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import runpy, sys\n"
+        f"sys.argv = ['pathlens', 'sql', 'select 1', '--warehouse', {str(tiny_warehouse)!r}]\n"
+        "try:\n    runpy.run_module('pipelines.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('rich', 'dagster', 'yaml') if m in sys.modules), file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         cwd=tiny_warehouse.parent)
+    assert "│ 1 │" in out.stdout
+    assert out.stderr.strip().splitlines()[-1] == "[]"
