@@ -10,18 +10,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# Inline Markdown syntax: code, emphasis, link brackets, table cells, strikethrough, and `:` so
-# no scheme (`javascript:`) can form an autolink. Repository strings never start a line here,
+# Inline Markdown syntax: code, emphasis, link brackets, table cells, strikethrough, and the `:`
+# of `://` so no bare URL becomes a link (`<scheme:…>` autolinks need a `<`, written as an
+# entity; `[x](javascript:…)` needs brackets, escaped). Repository strings never start a line here,
 # so block markers (`#`, `-`, `1.`) need no escape. `<`, `>`, `&` and `"` become entities
 # because Markdown renderers pass raw HTML through.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~:])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# `:` only where it would start a bare link (`https://…`): "declared: GPU" stays readable
+_MD_SCHEME = re.compile(r":(?=//)")
 _HTML_IN_MD = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 
 
 def md(value: Any) -> str:
     """`value` as literal Markdown text on one line: no emphasis, link, autolink, HTML or table cell break."""
     text = " ".join(str(value).split())  # newlines would end a list item or a table row
-    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SCHEME.sub(r"\\:", _MD_SPECIAL.sub(r"\\\1", text))
     return "".join(_HTML_IN_MD.get(c, c) for c in text)
 
 

@@ -23,19 +23,28 @@ def value(unit: str, x: float | int | None) -> str:
 
 
 def change(unit: str, x: float | int | None) -> str:
-    """A signed change: `+5.0 pp` (percentage points) for ratios, `−2` for counts; `–` when either side is missing."""
+    """A signed change: `+5.0 pp` (percentage points) for ratios, `−2` for counts; `–` when either side is missing.
+
+    A change that rounds to nothing in its unit is `±0` (never `−0 s` or `+0.0 days`).
+    """
     if x is None:
         return DASH
     if unit == "ratio":
-        points = round(x * 100, 1)
-        return "±0 pp" if points == 0 else f"{points:+.1f} pp".replace("-", "−")
+        return _signed(round(x * 100, 1), "{:+.1f} pp", "±0 pp")
     if unit == "count":
-        return "±0" if x == 0 else f"{x:+,}".replace("-", "−")
+        return _signed(x, "{:+,}", "±0")
     if unit == "days":
-        return f"{x:+.1f} days".replace("-", "−")
+        return _signed(round(x, 1), "{:+.1f} days", "±0 days")
     if unit == "seconds":
-        return f"{x / 60:+.1f} min".replace("-", "−") if abs(x) >= 120 else f"{x:+.0f} s".replace("-", "−")
+        if abs(x) >= 120:
+            return _signed(round(x / 60, 1), "{:+.1f} min", "±0 min")
+        return _signed(round(x), "{:+.0f} s", "±0 s")
     return str(x)
+
+
+def _signed(rounded: float | int, template: str, zero: str) -> str:
+    """`rounded` with its sign (a true minus sign), or `zero` when it is 0."""
+    return zero if rounded == 0 else template.format(rounded).replace("-", "−")
 
 
 def row_cells(row: SummaryRow) -> tuple[str, str, str]:

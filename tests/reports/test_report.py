@@ -167,7 +167,7 @@ def test_files(org, tmp_path):
     assert "| Overall adoption at the end | 38% | 40% | −2.5 pp |" in markdown  # 37.5% − 40%
     assert "| Median days to close | 4.2 days | – | – |" in markdown  # 4.25 to one decimal
     assert "| Median CI duration | 10.0 min | 3.3 min | +6.7 min |" in markdown  # 600 s, 200 s, +400 s
-    assert "| acme/platform\\#3 | \\[x\\](javascript\\:alert(1)) | (no team label) | closed |" in markdown
+    assert "| acme/platform\\#3 | \\[x\\](javascript:alert(1)) | (no team label) | closed |" in markdown
     assert "- New-service adoption: 33% (1 of 3 new services from a golden path), below the 50% threshold" in markdown
 
     html = files.html.read_text()
