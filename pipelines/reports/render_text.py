@@ -90,27 +90,35 @@ def render_markdown(data: ReportData) -> str:
     out += ["## Numbers", ""]
     out += _table(["Metric", f"This {p.noun}", f"Previous {p.noun}", "Change"],
                   [[r.label, *fmt.row_cells(r)] for r in data.summary], ["---", "---:", "---:", "---:"])
-    if data.escape_hatches.new:
-        out += ["", f"## New escape hatches ({len(data.escape_hatches.new)})", ""]
+    out += ["", f"## New escape hatches ({len(data.escape_hatches.new)})", ""]
+    if not data.escape_hatches.new:
+        out.append(f"None this {p.noun}.")
+    else:
         out += _table(["Service", "Repository", "Owner", "Reasons"], [
             [md(r["service"]), md(r["repo"]), _team(r["owner"], md), md(", ".join(r["reasons"] or []))]
             for r in data.escape_hatches.new])
-    if data.worst_teams:
-        start, end = data.team_window
-        out += ["", f"## Teams below the threshold (services created {start:%d %b %Y} – "
-                    f"{end - timedelta(days=1):%d %b %Y})", ""]
+    start, end = data.team_window
+    out += ["", f"## Teams below the threshold (services created {start:%d %b %Y} – "
+                f"{end - timedelta(days=1):%d %b %Y})", ""]
+    if not data.worst_teams:
+        out.append("None.")
+    else:
         out += _table(["Team", "New services", "From a golden path", "Adoption"], [
             [_team(t["owner"], md), str(t["services_created"]), str(t["golden_path_created"]),
              fmt.value("ratio", t["new_service_adoption"])] for t in data.worst_teams],
             ["---", "---:", "---:", "---:"])
-    if data.requests_opened:
-        out += ["", f"## Exception requests opened ({len(data.requests_opened)})", ""]
+    out += ["", f"## Exception requests opened ({len(data.requests_opened)})", ""]
+    if not data.requests_opened:
+        out.append(f"None this {p.noun}.")
+    else:
         out += _table(["Request", "Title", "Team", "State"], [
             [f"{md(r['repo'])}\\#{r['number']}", md(r["title"] or ""),
              "(no team label)" if r["team"] is None else md(r["team"]), md(r["state"] or "")]
             for r in data.requests_opened])
-    if data.friction:
-        out += ["", "## CI friction", ""]
+    out += ["", "## CI friction", ""]
+    if not data.friction:
+        out.append(f"None: no CI runs this {p.noun}.")
+    else:
         out += _table(["Group", "Runs", "Failure rate", "Change", "Median duration", "Change"], [
             [r["group"], f"{r['runs']:,}", fmt.value("ratio", r["failure_rate"]),
              fmt.change("ratio", fmt.difference(r["failure_rate"], r["previous_failure_rate"])),

@@ -33,3 +33,27 @@ def test_markdown_keeps_colons_readable_and_bare_urls_inert():
     assert md("see https://evil.example/x") == "see https\\://evil.example/x"
     html = MarkdownIt("commonmark").render(md("see https://evil.example/x"))
     assert "<a " not in html and "https://evil.example/x" in html
+
+
+def test_empty_sections_say_none_instead_of_disappearing(org):
+    """A quiet period keeps every section, each saying "none" (Markdown and HTML)."""
+    from dataclasses import replace
+
+    from pipelines.reports.render_html import render_html
+    from pipelines.reports.render_text import render_markdown
+    from pipelines.reports.write import load_report_data
+    from tests.reports.conftest import settings
+
+    data = load_report_data(org, "week", settings())
+    quiet = replace(data, worst_teams=[], requests_opened=[], friction=[],
+                    escape_hatches=replace(data.escape_hatches, new=[]))
+    markdown = render_markdown(quiet)
+    for heading, none in (("## New escape hatches (0)", "None this week."),
+                          ("## Teams below the threshold", "None."),
+                          ("## Exception requests opened (0)", "None this week."),
+                          ("## CI friction", "None: no CI runs this week.")):
+        after = markdown.split(heading, 1)[1]
+        assert after.split("\n##", 1)[0].strip().splitlines()[-1] == none, heading
+    html = render_html(quiet)
+    assert html.count('<p class="none">') == 4
+    assert "<h2>CI friction</h2>" in html
