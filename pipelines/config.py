@@ -160,6 +160,12 @@ class AlertsSettings(_Strict):
     refresh_failed: bool = True  # runs the failure sensor recorded
 
 
+class HistorySettings(_Strict):
+    """How far back the git history of the files pathlens reads is fetched (docs/github-source.md)."""
+
+    backfill_days: Annotated[int, Field(ge=0, le=3650)] = 730  # 0: no backfill, only what refreshes see
+
+
 class DemoSettings(_Strict):
     scale: Literal["tiny", "small", "default", "large"] = "default"
     seed: int = 7
@@ -181,6 +187,7 @@ class Settings(_Strict):
     adoption: AdoptionSettings = AdoptionSettings()
     reports: ReportsSettings = ReportsSettings()
     alerts: AlertsSettings = AlertsSettings()
+    history: HistorySettings = HistorySettings()
 
     @model_validator(mode="after")
     def _has_a_source(self) -> Settings:

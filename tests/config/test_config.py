@@ -75,6 +75,7 @@ def test_defaults_when_sections_are_left_out(tmp_path):
     assert settings.escape_hatch.gpu_resources == ["nvidia.com/gpu", "amd.com/gpu"]
     assert settings.exceptions.label == "golden-path-exception"
     assert settings.ci.backfill_days == 365
+    assert settings.history.backfill_days == 730
     assert settings.warehouse == "data/pathlens.duckdb"
 
 
@@ -92,6 +93,8 @@ def test_defaults_when_sections_are_left_out(tmp_path):
         ("github: {org: acme, app_id: 12}\n", "github: GitHub App auth needs app_id, private_key_path and installation_id"),
         ("github: {org: acme}\ngolden_paths: [{name: a}]\n", "golden_paths[0]: a golden path needs a `ref`"),
         ("warehouse: x.duckdb\n", "(top level): name a source"),
+        ("github: {org: acme}\nhistory: {backfill_days: -1}\n",
+         "history.backfill_days: Input should be greater than or equal to 0"),
     ],
 )
 def test_each_mistake_names_its_key_path(tmp_path, text, expected):
