@@ -13,12 +13,13 @@ import polars as pl
 from pipelines.raw_schema import RAW_TABLES
 from pipelines.sources.demo import files, ids
 from pipelines.sources.demo.deploys import generate_deploys, plan_deploys
+from pipelines.sources.demo.history import HistoryEvent, generate_versions
 from pipelines.sources.demo.issues import generate_issues
 from pipelines.sources.demo.plan import Plan, build_plan
 from pipelines.sources.demo.runs import RepoRuns, generate_runs
 from pipelines.sources.demo.scales import SCALES, SECOND
 
-TABLES = ("repos", "repo_files", "workflow_runs", "deployments", "issues", "k8s_namespaces",
+TABLES = ("repos", "repo_files", "repo_file_versions", "workflow_runs", "deployments", "issues", "k8s_namespaces",
           "k8s_workloads", "k8s_replicasets")
 
 INTENT_SCHEMA = {
@@ -54,6 +55,7 @@ class DemoOrg:
     `intent`: one row per service the generator meant to create, in scope or not (see
     `in_scope`); the truth to compare `marts.services` and friends with.
     `intent_exceptions`: one row per intended exception request (labelled issue, not a PR).
+    `history`: the dated changes the file history was made from (history.py), oldest first.
     """
 
     scale: str
@@ -62,6 +64,7 @@ class DemoOrg:
     tables: dict[str, pl.DataFrame]
     intent: pl.DataFrame
     intent_exceptions: pl.DataFrame
+    history: tuple[HistoryEvent, ...] = ()
 
 
 def generate(scale: str, seed: int, as_of: datetime) -> DemoOrg:
@@ -94,10 +97,12 @@ def _generate(scale_name: str, seed: int, as_of: datetime) -> DemoOrg:
     deployed = plan_deploys(plan, rnds[2])
     k8s = generate_deploys(plan, deployed, rngs[2], rnds[3])
     issues, exceptions = generate_issues(plan, rngs[4], rnds[4])
+    versions, history = generate_versions(plan, rnds[5])
 
     tables = {
         "repos": repos,
         "repo_files": repo_files,
+        "repo_file_versions": versions,
         "workflow_runs": runs,
         "deployments": k8s.deployments,
         "issues": issues,
@@ -109,7 +114,7 @@ def _generate(scale_name: str, seed: int, as_of: datetime) -> DemoOrg:
     tables = {name: frame if name == "workflow_runs" else _whole_seconds(frame)  # already is
               for name, frame in tables.items()}
     intent = _whole_seconds(_intent(plan, k8s.first_production))
-    return DemoOrg(scale_name, seed, as_of, tables, intent, _whole_seconds(exceptions))
+    return DemoOrg(scale_name, seed, as_of, tables, intent, _whole_seconds(exceptions), tuple(history))
 
 
 def _whole_seconds(frame: pl.DataFrame) -> pl.DataFrame:

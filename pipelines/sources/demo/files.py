@@ -240,6 +240,17 @@ def to_yaml(obj: Any) -> str:
     return yaml.dump(obj, Dumper=_IndentedDumper, sort_keys=False, default_flow_style=False)
 
 
+_OVERRIDE_TEXT: dict[int, tuple[object, str]] = {}
+
+
+def _override_yaml(escape: Any) -> str:
+    """`escape.override` as YAML, dumped once per escape hatch (the history renders it often)."""
+    cached = _OVERRIDE_TEXT.get(id(escape))
+    if cached is None or cached[0] is not escape:
+        cached = _OVERRIDE_TEXT[id(escape)] = (escape, to_yaml(escape.override))
+    return cached[1]
+
+
 def service_spec(spec: Spec, repo: Repo) -> str:
     lines = []
     if spec.comment:
@@ -257,7 +268,7 @@ def service_spec(spec: Spec, repo: Repo) -> str:
                   '      value: "http://otel-collector.monitoring:4317"']
     if spec.escape is not None:
         lines.append("  kubernetes_override:")
-        lines += ["    " + line for line in to_yaml(spec.escape.override).splitlines()]
+        lines += ["    " + line for line in _override_yaml(spec.escape).splitlines()]
     elif spec.null_override:
         lines.append("  kubernetes_override: null")
     return "\n".join(lines) + "\n"
