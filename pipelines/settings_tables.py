@@ -58,6 +58,7 @@ def settings_frame(settings: Settings, *, as_of: datetime, refresh_id: str) -> p
             "service_label": [service_label],
             "fallback_label": [fallback_label],
             "pr_namespace_pattern": [pr_pattern],
+            "history_backfill_days": [settings.history.backfill_days],
         },
         schema_overrides={"as_of": pl.Datetime("us")},
     )

@@ -19,6 +19,25 @@ from pipelines.sql_models import SqlModel, SqlTest, build_statement, load_models
 from pipelines.warehouse import replace_table, upsert
 
 FACT_TABLES = ("catalog_components", "service_specs", "template_answers", "workflow_calls", "file_errors")
+# The same facts for every version of every file (raw.repo_files and raw.repo_file_versions),
+# keyed by (repo, path, blob): what service history is rebuilt from.
+VERSION_TABLES = tuple(f"{name}_by_version" for name in FACT_TABLES)
+# Every distinct version of every file read: the current ones and their past. `blob` is the
+# git blob sha (the md5 of the text where a source gave none); sql/staging/file_versions.sql
+# keys versions the same way.
+_FILE_VERSIONS = """
+select repo, path, blob, any_value(content) as content, bool_or(is_current) as is_current
+from (
+    select repo, path, coalesce(sha, md5(content)) as blob, content, true as is_current
+    from raw.repo_files
+    union all
+    select repo, path, coalesce(blob_sha, md5(content)) as blob, content, false as is_current
+    from raw.repo_file_versions
+    where not coalesce(deleted, false)
+)
+group by repo, path, blob
+order by repo, path, blob
+"""
 SNAPSHOT_TABLE = ("raw", "service_snapshots")
 
 
@@ -42,19 +61,26 @@ def write_settings(con: duckdb.DuckDBPyConnection, settings: Settings, *, as_of:
 
 
 def write_facts(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, pl.DataFrame]:
-    """Parse every raw.repo_files text into the staging fact tables; returns the frames."""
+    """Parse every version of every file read (each distinct text once) into the staging fact
+    tables: `staging.<fact>_by_version` for all of them, `staging.<fact>` for the current ones
+    (raw.repo_files). Returns the current frames, then the versioned ones, by table name."""
     from pipelines.facts.frames import facts_frames
 
-    files = con.sql("SELECT repo, path, content FROM raw.repo_files ORDER BY repo, path").pl()
-    frames = facts_frames(
+    files = con.sql(_FILE_VERSIONS).pl()
+    versions = facts_frames(
         files,
         catalog_file=settings.services.catalog_file,
         spec_file=settings.services.spec_file,
         escape_hatch_path=settings.escape_hatch.path,
         gpu_resources=tuple(settings.escape_hatch.gpu_resources),
     )
+    current = files.filter("is_current").select("repo", "path", "blob")
+    frames = {}
     for name in FACT_TABLES:
-        replace_table(con, f"staging.{name}", frames[name])
+        frames[name] = versions[name].join(current, on=["repo", "path", "blob"], how="semi", maintain_order="left").drop("blob")
+        frames[f"{name}_by_version"] = versions[name]
+    for name, frame in frames.items():
+        replace_table(con, f"staging.{name}", frame)
     return frames
 
 

@@ -15,6 +15,9 @@ Which files: the catalog file and the service spec at their configured paths (re
 the repo root), `.copier-answers.yml` and `.cruft.json` at the root, and `*.yml` / `*.yaml`
 directly in `.github/workflows/`. Every other path is ignored. Every frame carries its schema
 even when empty, so downstream SQL never meets a missing column.
+
+When `files` has a `blob` column (which version of the file a row holds: its git blob sha),
+every frame carries it too, so one call parses every version of every file (service history).
 """
 
 from __future__ import annotations
@@ -119,9 +122,12 @@ def facts_frames(
     escape_hatch_path: str = DEFAULT_ESCAPE_HATCH_PATH,
     gpu_resources: Sequence[str] = DEFAULT_GPU_RESOURCES,
 ) -> dict[str, pl.DataFrame]:
-    """Parse every relevant file of `files` (columns repo, path, content); see module doc."""
+    """Parse every relevant file of `files` (columns repo, path, content, optionally blob); see
+    the module doc."""
     rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in SCHEMAS}
     gpu = tuple(gpu_resources)
+    versioned = "blob" in files.columns
+    blobs: dict[str, list[str | None]] = {name: [] for name in SCHEMAS}
 
     def catalog(repo: str, path: str, text: str) -> None:
         result = parse_catalog(text, path)
@@ -163,24 +169,38 @@ def facts_frames(
         "cruft": answers(parse_cruft),
         "workflow": workflow,
     }
-    for repo, path, content in files.select("repo", "path", "content").iter_rows():
+    columns = ["repo", "path", "content"] + (["blob"] if versioned else [])
+    for repo, path, content, *blob in files.select(columns).iter_rows():
         kind = file_kind(path, catalog_file=catalog_file, spec_file=spec_file)
         if kind is None:
             continue
+        counts = {name: len(r) for name, r in rows.items()}
         if content is None:
             rows["file_errors"].append(
                 (repo, path, kind, "error", "the file could not be read (no content)")
             )
-            continue
-        try:
-            readers[kind](repo, path, content)
-        except ParseError as exc:
-            rows["file_errors"].append((repo, path, kind, "error", exc.detail))
-        except Exception as exc:  # a parser bug must not stop the other 50,000 files
-            rows["file_errors"].append(
-                (repo, path, kind, "error", one_line(f"internal error {type(exc).__name__}: {exc}"))
-            )
-    return {
+        else:
+            _read(readers[kind], rows, repo, path, kind, content)
+        if versioned:
+            for name, r in rows.items():
+                blobs[name] += blob * (len(r) - counts[name])
+    frames = {
         name: pl.DataFrame(rows[name], schema=schema, orient="row")
         for name, schema in SCHEMAS.items()
     }
+    if versioned:
+        frames = {name: f.with_columns(blob=pl.Series(blobs[name], dtype=pl.String())) for name, f in frames.items()}
+    return frames
+
+
+def _read(reader: Callable[[str, str, str], None], rows: dict[str, list[tuple[Any, ...]]],
+          repo: str, path: str, kind: str, content: str) -> None:
+    """Run one parser; a problem becomes a file_errors row, never an exception."""
+    try:
+        reader(repo, path, content)
+    except ParseError as exc:
+        rows["file_errors"].append((repo, path, kind, "error", exc.detail))
+    except Exception as exc:  # a parser bug must not stop the other 50,000 files
+        rows["file_errors"].append(
+            (repo, path, kind, "error", one_line(f"internal error {type(exc).__name__}: {exc}"))
+        )

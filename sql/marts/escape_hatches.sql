@@ -1,6 +1,18 @@
--- One row per service whose service spec sets the escape hatch, with its sorted reasons.
+-- One row per service whose service spec sets the escape hatch, with its sorted reasons, since
+-- when it has one (the start of the first interval of marts.service_history with an escape
+-- hatch) and how old that is at the refresh's as_of, in days.
+with since as (
+    select service, repo, min(valid_from) as since
+    from staging.service_history
+    where escape_hatch
+    group by service, repo
+)
+
 select
-    service, repo, owner, language, escape_hatch_reasons as reasons, spec_path, created_at
-from staging.services
-where escape_hatch
-order by service, repo
+    sv.service, sv.repo, sv.owner, sv.language, sv.escape_hatch_reasons as reasons, sv.spec_path,
+    sv.created_at, h.since, epoch(s.as_of - h.since) / 86400 as age_days
+from staging.services as sv
+cross join staging.settings as s
+left join since as h on h.service = sv.service and h.repo = sv.repo
+where sv.escape_hatch
+order by sv.service, sv.repo

@@ -1,13 +1,16 @@
--- The platform service spec of each in-scope repo (the configured spec file, parsed).
+-- The platform service spec of each in-scope repo (the configured spec file, parsed) at each
+-- instant of the repo at which it was present; `is_current` marks today's.
 select
-    p.repo,
+    f.repo,
+    f.instant,
+    f.is_current,
     p.path as spec_path,
     p.name as spec_name,
     p.language as spec_language,
     p.has_override,
     p.override_gpu,
     p.override_sidecar
-from staging.service_specs as p
-join staging.repos as r on r.repo = p.repo
+from staging.files_at as f
+join staging.service_specs_by_version as p on p.repo = f.repo and p.path = f.path and p.blob = f.blob
 cross join staging.settings as s
-where p.path = s.spec_file
+where f.path = s.spec_file

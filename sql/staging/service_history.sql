@@ -1,0 +1,101 @@
+-- One row per service that exists today and interval of constant state (SPEC §3 "Service
+-- history"): `valid_from` inclusive, `valid_to` exclusive, NULL for the current interval.
+-- The state at each instant of the repo is staging.service_states at that instant — the very
+-- rules of today's services — matched to today's service by name (or, when the repo declares
+-- a single service both then and today, to that one: a renamed component keeps its history).
+-- At an instant where the repo's files then did not declare the service (a catalog that did
+-- not parse, a component not added yet) `declared` is false and the service counts as on no
+-- golden path, without an escape hatch or an owner. The history starts at the service's
+-- `created_at`, with the state of the repo's oldest instant where no older one is known.
+with current_services as (
+    select service, repo, created_at, count(*) over (partition by repo) as repo_services
+    from staging.services
+),
+
+states as (
+    select *, count(*) over (partition by repo, instant) as repo_services
+    from staging.service_states
+),
+
+at_instants as (
+    select
+        c.service,
+        c.repo,
+        c.created_at,
+        i.instant,
+        i.next_instant,
+        s.service is not null as declared,
+        coalesce(s.on_golden_path, false) as on_golden_path,
+        s.golden_path,
+        s.template_commit,
+        coalesce(s.escape_hatch, false) as escape_hatch,
+        coalesce(s.escape_hatch_reasons, []::varchar[]) as escape_hatch_reasons,
+        ci.uses_platform_ci,
+        coalesce(s.catalogued, false) as catalogued,
+        s.owner,
+        coalesce(s.has_service_spec, false) as has_service_spec,
+        coalesce(s.language, r.language) as language
+    from current_services as c
+    join staging.repos as r on r.repo = c.repo
+    join staging.repo_instants as i on i.repo = c.repo
+    left join staging.repo_ci as ci on ci.repo = i.repo and ci.instant = i.instant
+    left join states as s
+        on s.repo = c.repo
+       and s.instant = i.instant
+       and (s.service = c.service or (c.repo_services = 1 and s.repo_services = 1))
+    -- instants wholly before the service existed do not count
+    where i.next_instant is null or i.next_instant > c.created_at
+),
+
+changes as (
+    select
+        *,
+        case when row_number() over w = 1 then created_at else instant end as starts_at,
+        struct_pack(
+            declared, on_golden_path, golden_path, template_commit, escape_hatch, escape_hatch_reasons,
+            uses_platform_ci, catalogued, owner, has_service_spec, language
+        ) as state
+    from at_instants
+    window w as (partition by service, repo order by instant)
+),
+
+flagged as (
+    select
+        *,
+        case when lag(state) over (partition by service, repo order by instant) is not distinct from state
+            then 0 else 1 end as changed
+    from changes
+),
+
+islands as (
+    select
+        *,
+        sum(changed) over (partition by service, repo order by instant rows between unbounded preceding and current row)
+            as island
+    from flagged
+),
+
+intervals as (
+    select service, repo, created_at, island, min(starts_at) as valid_from, any_value(state) as state
+    from islands
+    group by service, repo, created_at, island
+)
+
+select
+    service,
+    repo,
+    created_at,
+    valid_from,
+    lead(valid_from) over (partition by service, repo order by valid_from) as valid_to,
+    state.declared,
+    state.on_golden_path,
+    state.golden_path,
+    state.template_commit,
+    state.escape_hatch,
+    state.escape_hatch_reasons,
+    state.uses_platform_ci,
+    state.catalogued,
+    state.owner,
+    state.has_service_spec,
+    state.language
+from intervals

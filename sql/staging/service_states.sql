@@ -1,0 +1,112 @@
+-- One row per service (SPEC §3 "Service") and instant of its repo (staging.repo_instants):
+-- every service-type catalog component of an in-scope repo, plus one uncatalogued service per
+-- in-scope repo that has no such component but has a parsed platform service spec — each as
+-- the repo's files in effect at that instant declare it. Carries every fact the marts need.
+-- The rows with `is_current` are today's services (staging.services); the others are their
+-- past (staging.service_history): one set of rules for both.
+with catalogued as (
+    select
+        c.repo, c.instant, c.is_current, c.service, c.owner, c.lifecycle, c.source_template, c.kubernetes_id,
+        c.escape_hatch_reason, true as catalogued
+    from staging.components as c
+),
+
+uncatalogued as (
+    select
+        p.repo, p.instant, p.is_current, coalesce(p.spec_name, r.name) as service, null::varchar as owner,
+        null::varchar as lifecycle, null::varchar as source_template, null::varchar as kubernetes_id,
+        null::varchar as escape_hatch_reason, false as catalogued
+    from staging.repo_specs as p
+    join staging.repos as r on r.repo = p.repo
+    where not exists (select 1 from staging.components as c where c.repo = p.repo and c.instant = p.instant)
+),
+
+services as (
+    select * from catalogued
+    union all
+    select * from uncatalogued
+),
+
+-- A repo's spec belongs to the service its `service.name` names, or to each service of the
+-- repo when it names none of them (or no name at all).
+spec_of as (
+    select sv.repo, sv.instant, sv.service, p.*exclude (repo, instant, is_current)
+    from services as sv
+    join staging.repo_specs as p
+        on p.repo = sv.repo
+       and p.instant = sv.instant
+       and (
+            p.spec_name = sv.service
+            or not exists (
+                select 1 from services as other
+                where other.repo = p.repo and other.instant = p.instant and other.service = p.spec_name
+            )
+       )
+),
+
+ref_match as (
+    select sv.repo, sv.instant, sv.service, arg_min(g.name, g.position) as golden_path
+    from services as sv
+    join staging.golden_paths as g on lower(g.ref) = lower(sv.source_template)
+    group by sv.repo, sv.instant, sv.service
+),
+
+joined as (
+    select
+        sv.*,
+        r.created_at,
+        r.language as repo_language,
+        sp.spec_path,
+        sp.spec_language,
+        sp.has_override,
+        sp.override_gpu,
+        sp.override_sidecar,
+        coalesce(rm.golden_path, t.golden_path) as golden_path,
+        coalesce(t.template_source, sv.source_template) as template_source,
+        t.template_commit,
+        coalesce(ci.uses_platform_ci, false) as uses_platform_ci
+    from services as sv
+    join staging.repos as r on r.repo = sv.repo
+    left join spec_of as sp on sp.repo = sv.repo and sp.instant = sv.instant and sp.service = sv.service
+    left join ref_match as rm on rm.repo = sv.repo and rm.instant = sv.instant and rm.service = sv.service
+    left join staging.repo_templates as t on t.repo = sv.repo and t.instant = sv.instant
+    left join staging.repo_ci as ci on ci.repo = sv.repo and ci.instant = sv.instant
+),
+
+reasons as (
+    select
+        *,
+        list_sort(list_distinct(list_concat(
+            case when override_gpu then ['gpu'] else [] end,
+            case when override_sidecar then ['sidecar'] else [] end,
+            case when escape_hatch_reason is not null then ['declared:' || escape_hatch_reason] else [] end
+        ))) as found_reasons
+    from joined
+)
+
+select
+    service,
+    repo,
+    instant,
+    is_current,
+    owner,
+    lower(coalesce(spec_language, repo_language)) as language,
+    lifecycle,
+    created_at,
+    catalogued,
+    golden_path,
+    golden_path is not null as on_golden_path,
+    template_source,
+    template_commit,
+    spec_path is not null as has_service_spec,
+    coalesce(has_override, false) as escape_hatch,
+    case
+        when not coalesce(has_override, false) then []::varchar[]
+        when len(found_reasons) = 0 then ['other']
+        else found_reasons
+    end as escape_hatch_reasons,
+    uses_platform_ci,
+    spec_path,
+    kubernetes_id,
+    escape_hatch_reason as declared_escape_hatch_reason
+from reasons
