@@ -4,7 +4,7 @@ to create (its intent) — not a re-computation of the SQL."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import dagster as dg
 import duckdb
@@ -56,7 +56,10 @@ def test_adoption_monthly_matches_the_intended_curve(demo):
     con, org = demo
     intent = org.intent.filter("in_scope")
     created = Counter(date(t.year, t.month, 1) for t in intent["created_at"])
-    golden = Counter(date(t.year, t.month, 1) for t, g in zip(intent["created_at"], intent["golden_path"], strict=True) if g)
+    # each service in its state at the end of its creation day (some adopted a golden path late,
+    # some left one: the generator's history)
+    golden = Counter(date(t.year, t.month, 1)
+                     for t, g in zip(intent["created_at"], intent["golden_path_at_creation"], strict=True) if g)
     rows = con.sql("select month, services_created, golden_path_created from marts.adoption_monthly").fetchall()
     assert {m: (c, g) for m, c, g in rows if c} == {m: (created[m], golden[m]) for m in created}
     assert rows[-1][0] == date(2026, 11, 1)  # through the refresh's month
@@ -98,3 +101,36 @@ def test_first_production_deploy_matches_the_intent(demo):
 def test_no_file_fails_to_parse(demo):
     con, _ = demo
     assert con.sql("select repo, path, error from staging.file_errors").fetchall() == []
+
+
+def test_escape_hatch_since_is_the_intended_date(demo):
+    # The generator's history adds each escape hatch at a known instant (a commit, to the second);
+    # one without such an event had it from the service's creation.
+    con, org = demo
+    added: dict[tuple[str, str], datetime] = {}
+    for e in org.history:
+        if e.kind == "escape_hatch_added":
+            added.setdefault((e.repo, e.service), datetime(1970, 1, 1) + timedelta(seconds=e.at_us // 1_000_000))
+    intent = org.intent.filter("in_scope", "escape_hatch")
+    want = {(r["service"], r["repo"]): added.get((r["repo"], r["service"]), r["created_at"])
+            for r in intent.iter_rows(named=True)}
+    got = {(s, r): since for s, r, since in con.sql("select service, repo, since from marts.escape_hatches").fetchall()}
+    assert got == want
+    assert len(added) >= 3
+
+
+def test_the_history_tells_the_story(demo):
+    # escape hatches appear only after the platform shipped them and rise to today; services
+    # that left a golden path are on one at some earlier month's end
+    con, org = demo
+    rates = con.sql("select month, escape_hatch_services from marts.escape_hatch_monthly order by month").fetchall()
+    first = next(i for i, (_, n) in enumerate(rates) if n)
+    assert first >= 0.4 * len(rates)  # shipped 45% of the way through the demo's history
+    assert rates[-1][1] == max(n for _, n in rates) > 0
+    left = {(e.service, e.repo) for e in org.history if e.kind == "left_golden_path"}
+    states = con.sql("select service, repo, bool_or(on_golden_path), bool_and(not on_golden_path or valid_to is not null)"
+                     " from marts.service_history group by all").fetchall()
+    assert left
+    for s, r, was_on, never_on_now in states:
+        if (s, r) in left:
+            assert was_on and never_on_now, (s, r)

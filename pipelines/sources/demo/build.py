@@ -13,7 +13,7 @@ import polars as pl
 from pipelines.raw_schema import RAW_TABLES
 from pipelines.sources.demo import files, ids
 from pipelines.sources.demo.deploys import generate_deploys, plan_deploys
-from pipelines.sources.demo.history import HistoryEvent, generate_versions
+from pipelines.sources.demo.history import HistoryEvent, generate_versions, golden_at_creation
 from pipelines.sources.demo.issues import generate_issues
 from pipelines.sources.demo.plan import Plan, build_plan
 from pipelines.sources.demo.runs import RepoRuns, generate_runs
@@ -33,6 +33,7 @@ INTENT_SCHEMA = {
     "created_at": pl.Datetime("us"),
     "catalogued": pl.Boolean,
     "golden_path": pl.String,  # template name, NULL when DIY
+    "golden_path_at_creation": pl.String,  # the same at the end of its creation day (history.py)
     "has_service_spec": pl.Boolean,
     "escape_hatch": pl.Boolean,
     "escape_hatch_reasons": pl.List(pl.String),  # sorted; empty when no escape hatch
@@ -113,7 +114,7 @@ def _generate(scale_name: str, seed: int, as_of: datetime) -> DemoOrg:
     tables = {name: frame.select(list(RAW_TABLES[name].columns)) for name, frame in tables.items()}
     tables = {name: frame if name == "workflow_runs" else _whole_seconds(frame)  # already is
               for name, frame in tables.items()}
-    intent = _whole_seconds(_intent(plan, k8s.first_production))
+    intent = _whole_seconds(_intent(plan, k8s.first_production, golden_at_creation(plan, history)))
     return DemoOrg(scale_name, seed, as_of, tables, intent, _whole_seconds(exceptions), tuple(history))
 
 
@@ -190,9 +191,9 @@ def _runs_inputs(plan: Plan, rnd: random.Random) -> RepoRuns:
     )
 
 
-def _intent(plan: Plan, first_production: dict[str, int]) -> pl.DataFrame:
+def _intent(plan: Plan, first_production: dict[str, int], at_creation: list[str | None]) -> pl.DataFrame:
     rows = []
-    for repo, svc in plan.services():
+    for (repo, svc), golden_at_creation in zip(plan.services(), at_creation, strict=True):
         spec = svc.spec
         escape = spec.escape if spec is not None else None
         language = spec.language if spec is not None and spec.language else (repo.language or "").lower()
@@ -207,6 +208,7 @@ def _intent(plan: Plan, first_production: dict[str, int]) -> pl.DataFrame:
             "created_at": svc.created_us,
             "catalogued": svc.catalogued,
             "golden_path": svc.golden,
+            "golden_path_at_creation": golden_at_creation,
             "has_service_spec": spec is not None,
             "escape_hatch": escape is not None,
             "escape_hatch_reasons": sorted(escape.reasons) if escape else [],

@@ -155,7 +155,11 @@ def _events(repo: Repo, rnd: random.Random, plan: Plan,
     svc, spec = single, single.spec
     template = TEMPLATE_FOR_LANGUAGE.get(svc.language)
 
-    if svc.golden and rnd.random() < 0.14:
+    # Files added after the repo's creation only in repos younger than the history read
+    # (history.backfill_days, 730 by default): in older ones a file's oldest version counts
+    # from the window's start (sql/staging/file_versions.sql), so the addition would not show.
+    young = repo.created_us > as_of_us - 700 * DAY
+    if svc.golden and young and rnd.random() < 0.14:
         add(at(0.2, 0.7), "adopted_golden_path", _undo_golden)
     elif not svc.golden and template and svc.catalogued and rnd.random() < 0.12:
         add(at(0.3, 0.85), "left_golden_path", _was_golden(template_ref(template)))
@@ -181,7 +185,7 @@ def _events(repo: Repo, rnd: random.Random, plan: Plan,
         broken = at(0.2, 0.8)
         add(min(broken + int(rnd.uniform(1, 12) * DAY), as_of_us - HOUR), "catalog_fixed", _broken)
         add(broken, "catalog_broken", _not_broken)
-    elif svc.catalogued and spec is not None and rnd.random() < 0.05:
+    elif svc.catalogued and spec is not None and young and rnd.random() < 0.05:
         add(at(0.05, 0.4), "catalogued", _uncatalogued)
     if repo.platform_ci and rnd.random() < 0.15:
         add(at(0.1, 0.8), "platform_ci_adopted", _diy_ci)
@@ -199,6 +203,23 @@ def _events(repo: Repo, rnd: random.Random, plan: Plan,
             seen.add(e[0] // SECOND)
             unique.append(e)
     return first_us, unique
+
+
+def golden_at_creation(plan: Plan, events: list[HistoryEvent]) -> list[str | None]:
+    """The golden path each service of `plan.services()` was meant to be on at the end of its
+    creation day (no event falls on a creation day): today's, unless it adopted one late, left
+    one, or got its catalog (and with it its only golden-path evidence) later."""
+    kinds = {(e.repo, e.service): e.kind for e in events
+             if e.kind in ("adopted_golden_path", "left_golden_path", "catalogued")}
+    out = []
+    for repo, svc in plan.services():
+        golden, kind = svc.golden, kinds.get((repo.full_name, svc.name))
+        if kind == "adopted_golden_path" or (kind == "catalogued" and repo.answers is None):
+            golden = None
+        elif kind == "left_golden_path":
+            golden = TEMPLATE_FOR_LANGUAGE[svc.language]
+        out.append(golden)
+    return out
 
 
 # --- undos: the repo after an event → the repo before it -------------------------------------
@@ -258,7 +279,7 @@ def _uncatalogued(repo: Repo) -> None:
 
 
 def _diy_ci(repo: Repo) -> None:
-    repo.ci, repo.release = "diy", False
+    repo.ci = "diy"
 
 
 def _without_spec(repo: Repo) -> None:
