@@ -229,30 +229,99 @@ def adoption_by_template(frame: pl.DataFrame, *,
 
 
 def escape_hatch_rate(frame: pl.DataFrame, *,
-                      title: str = "Escape-hatch rate over time") -> go.Figure:
-    """Line of the escape-hatch rate per snapshot date.
+                      title: str = "Escape-hatch rate at each month's end") -> go.Figure:
+    """Line of the escape-hatch rate at each month's end (marts.escape_hatch_monthly), with the
+    number of escape-hatch services as bars on a second axis.
 
-    Reads `snapshot_date`, `escape_hatch_services`, `spec_services`, `escape_hatch_rate`.
+    Reads `month`, `escape_hatch_services`, `spec_services`, `escape_hatch_rate`.
     """
     if frame.is_empty():
-        return _empty(title, "No snapshots in the selected period")
-    fig = go.Figure(go.Scatter(
-        x=_col(frame, "snapshot_date"), y=_col(frame, "escape_hatch_rate"), mode="lines+markers",
+        return _empty(title, "No months in the selected period")
+    months = _col(frame, "month")
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Bar(
+        x=months, y=_col(frame, "escape_hatch_services"), name="Escape-hatch services",
+        marker_color=NEUTRAL, opacity=0.35,
+        hovertemplate="End of %{x|%b %Y}: %{y} services<extra></extra>",
+    ), secondary_y=True)
+    fig.add_trace(go.Scatter(
+        x=months, y=_col(frame, "escape_hatch_rate"), mode="lines+markers",
         line={"color": DIY}, name="Escape-hatch rate",
         customdata=list(zip(_col(frame, "escape_hatch_services"), _col(frame, "spec_services"),
                             strict=True)),
-        hovertemplate="%{x|%d %b %Y}: %{y:.1%}<br>(%{customdata[0]} of %{customdata[1]} services "
+        hovertemplate="End of %{x|%b %Y}: %{y:.1%}<br>(%{customdata[0]} of %{customdata[1]} services "
                       "with a service spec)<extra></extra>",
-    ))
-    _layout(fig, title=title, x_title="Snapshot date",
-            y_title="Services using the escape hatch", y_percent=True)
-    days = _col(frame, "snapshot_date")
-    fig.update_xaxes(tickformat="%d %b %Y")
+    ), secondary_y=False)
+    _layout(fig, title=title, x_title="Month", y_title="Services using the escape hatch",
+            y_percent=True)
     highest = max((r for r in _col(frame, "escape_hatch_rate") if r is not None), default=0)
-    fig.update_yaxes(range=[0, max(highest * 1.25, 0.05)])
-    if len(set(days)) == 1:  # one refresh so far: a week either side, not a millisecond axis
-        fig.update_xaxes(range=[days[0] - timedelta(days=7), days[0] + timedelta(days=7)])
+    fig.update_yaxes(range=[0, max(highest * 1.25, 0.05)], secondary_y=False)
+    fig.update_yaxes(title_text="Escape-hatch services", rangemode="tozero", showgrid=False,
+                     secondary_y=True)
+    if len(set(months)) == 1:  # one month: a fortnight either side, not a millisecond axis
+        fig.update_xaxes(range=[months[0] - timedelta(days=15), months[0] + timedelta(days=15)])
     return fig
+
+
+def escape_hatches_and_requests(escapes: pl.DataFrame, requests: pl.DataFrame, *,
+                                title: str = "Escape hatches and exception requests") -> go.Figure:
+    """One time axis: exception requests opened per month (bars) and the services using the
+    escape hatch at each month's end (line, second axis) — did requests fall once teams could
+    use the escape hatch?
+
+    Reads `month`, `escape_hatch_services` (marts.escape_hatch_monthly) and `month`, `opened`
+    (marts.exception_requests_monthly).
+    """
+    if escapes.is_empty() and requests.is_empty():
+        return _empty(title)
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    if not requests.is_empty():
+        fig.add_trace(go.Bar(x=_col(requests, "month"), y=_col(requests, "opened"),
+                             name="Exception requests opened", marker_color=OPENED,
+                             hovertemplate="%{x|%b %Y}: %{y} opened<extra></extra>"), secondary_y=False)
+    if not escapes.is_empty():
+        fig.add_trace(go.Scatter(x=_col(escapes, "month"), y=_col(escapes, "escape_hatch_services"),
+                                 name="Services using the escape hatch", mode="lines+markers",
+                                 line={"color": DIY},
+                                 hovertemplate="End of %{x|%b %Y}: %{y} services<extra></extra>"),
+                      secondary_y=True)
+    _layout(fig, title=title, x_title="Month", y_title="Requests opened")
+    fig.update_yaxes(rangemode="tozero", secondary_y=False)
+    fig.update_yaxes(title_text="Escape-hatch services", rangemode="tozero", showgrid=False,
+                     secondary_y=True)
+    return fig
+
+
+def retention_cohorts(frame: pl.DataFrame, *,
+                      title: str = "Still on a golden path, by creation month") -> go.Figure:
+    """Heatmap: for each creation month and golden path (rows), the share of its services still
+    on a golden path 30, 90, 180 and 365 days after creation (columns); blank where none is due.
+
+    Reads `cohort_month`, `golden_path`, `days_after`, `services`, `still_on_golden_path`,
+    `share` (marts.golden_path_retention).
+    """
+    if frame.is_empty():
+        return _empty(title, "No service was created on a golden path in the selected period")
+    rows = sorted({(c, g) for c, g in zip(_col(frame, "cohort_month"), _col(frame, "golden_path"), strict=True)},
+                  key=lambda r: (r[0], "" if r[1] is None else r[1]))
+    days = sorted(set(_col(frame, "days_after")))
+    cell = {(c, g, d): (share, still, n) for c, g, d, share, still, n in zip(
+        _col(frame, "cohort_month"), _col(frame, "golden_path"), _col(frame, "days_after"),
+        _col(frame, "share"), _col(frame, "still_on_golden_path"), _col(frame, "services"), strict=True)}
+    z, text = [], []
+    for c, g in rows:
+        values = [cell.get((c, g, d), (None, 0, 0)) for d in days]
+        z.append([v[0] for v in values])
+        text.append([f"{v[1]} of {v[2]}" if v[2] else "not due" for v in values])
+    labels = [f"{_month_label(c)} · {plain(g)}" for c, g in rows]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[f"{d} days" for d in days], y=labels, text=text, zmin=0, zmax=1,
+        colorscale=[[0, DIY], [1, GOLDEN]], colorbar={"tickformat": ".0%", "title": "Still on"},
+        hovertemplate="%{y}, %{x} after creation: %{z:.0%} (%{text})<extra></extra>",
+    ))
+    fig.update_yaxes(type="category", autorange="reversed")
+    return _layout(fig, title=title, x_title="Days after creation", y_title="Created in · golden path",
+                   height=max(320, 120 + 22 * len(rows)))
 
 
 def escape_hatch_reasons(counts: Sequence[tuple[str, int]], *,

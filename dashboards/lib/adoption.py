@@ -131,6 +131,16 @@ class Adoption:
     todo_month: date
     todo: pl.DataFrame
     threshold: float | None
+    retention: pl.DataFrame
+
+
+# cohorts created in the period (the whole organisation: retention has no team or language)
+_RETENTION = """
+select cohort_month, golden_path, days_after, services, still_on_golden_path, share
+from marts.golden_path_retention
+where cohort_month between date_trunc('month', $start) and $end
+order by cohort_month, golden_path, days_after
+"""
 
 
 def load_adoption(con: Connection, f: Filters, last_complete_month: date) -> Adoption:
@@ -152,4 +162,5 @@ def load_adoption(con: Connection, f: Filters, last_complete_month: date) -> Ado
         todo_month=todo_month,
         todo=fetch(con, _NOT_ON_GOLDEN_PATH, {"month": todo_month}),
         threshold=threshold,
+        retention=fetch(con, _RETENTION, params),
     )

@@ -1,4 +1,5 @@
-"""Escape hatches: the rate and reasons (marts.escape_hatch_summary), the services, the history."""
+"""Escape hatches: the rate and reasons (marts.escape_hatch_summary), the services with their
+age (marts.escape_hatches), the rate at each month's end (marts.escape_hatch_monthly)."""
 
 from __future__ import annotations
 
@@ -58,34 +59,21 @@ def escape_summary(con: Connection, f: Filters) -> EscapeSummary:
 
 
 _ESCAPE_HATCHES = """
-with first_seen as (
-    select service, repo, min(snapshot_date) as since
-    from marts.service_snapshots
-    where escape_hatch
-    group by all
-)
 select e.service, e.repo, e.owner, e.language,
        array_to_string(e.reasons, ', ') as reasons,
-       e.spec_path, e.created_at, fs.since as escape_hatch_seen_since
+       e.spec_path, e.created_at, e.since, e.age_days
 from marts.escape_hatches as e
 semi join selected_services as s on s.service = e.service and s.repo = e.repo
-left join first_seen as fs on fs.service = e.service and fs.repo = e.repo
 where e.created_at >= $start_ts and e.created_at < $end_ts
-order by e.created_at desc, e.service, e.repo
+order by e.since desc, e.service, e.repo
 """
 
+# the whole organisation's rate at each month's end, from service history
 _ESCAPE_RATE = """
-select snapshot_date,
-       count(*) filter (where has_service_spec) as spec_services,
-       count(*) filter (where escape_hatch) as escape_hatch_services,
-       count(*) filter (where escape_hatch) / nullif(count(*) filter (where has_service_spec), 0)
-           as escape_hatch_rate
-from marts.service_snapshots
-where snapshot_date between $start and $end
-  and ($all_teams or list_contains($teams, coalesce(owner, $no_team)))
-  and ($all_languages or list_contains($languages, coalesce(language, $no_language)))
-group by snapshot_date
-order by snapshot_date
+select month, spec_services, escape_hatch_services, escape_hatch_rate
+from marts.escape_hatch_monthly
+where month between date_trunc('month', $start) and $end
+order by month
 """
 
 

@@ -28,6 +28,7 @@ class Overview:
     escape: EscapeSummary
     requests: pl.DataFrame
     alerts: pl.DataFrame | None
+    escape_monthly: pl.DataFrame
 
 
 def load_overview(con: Connection, f: Filters, last_complete_month: date) -> Overview:
@@ -48,7 +49,17 @@ def load_overview(con: Connection, f: Filters, last_complete_month: date) -> Ove
     return Overview(
         month=month, headline=headline, previous=previous, threshold=threshold, trend=trend,
         escape=escape_summary(con, f), requests=requests_monthly(con, f), alerts=alerts,
+        escape_monthly=fetch(con, _ESCAPE_MONTHLY, f.params()),
     )
+
+
+# escape-hatch services at each month's end (the whole organisation), beside the requests
+_ESCAPE_MONTHLY = """
+select month, escape_hatch_services, escape_hatch_rate
+from marts.escape_hatch_monthly
+where month between date_trunc('month', $start) and $end
+order by month
+"""
 
 
 def _latest_alerts(alerts: pl.DataFrame, limit: int = 10) -> pl.DataFrame:

@@ -50,11 +50,12 @@ def load_service_record(con: Connection, service: str, repo: str) -> ServiceReco
         schema={"field": pl.String, "value": pl.String},
     )
     history = fetch(con, """
-        select snapshot_date, owner, golden_path, on_golden_path, has_service_spec, escape_hatch,
+        select valid_from, valid_to, owner, golden_path, on_golden_path, template_commit,
+               has_service_spec, escape_hatch,
                array_to_string(escape_hatch_reasons, ', ') as escape_hatch_reasons,
-               uses_platform_ci
-        from marts.service_snapshots where service = $service and repo = $repo
-        order by snapshot_date desc""", key)
+               uses_platform_ci, catalogued, declared
+        from marts.service_history where service = $service and repo = $repo
+        order by valid_from desc""", key)
     ci = deploys = first_deploy = None
     if table_exists(con, "marts", "ci_friction_monthly"):
         ci = _of_repo(fetch(con, "select * exclude (service) from marts.ci_friction_monthly "

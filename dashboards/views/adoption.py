@@ -51,6 +51,12 @@ with template_tab:
 with monthly_tab:
     ui.table(data.monthly, key="monthly_table", file_name="adoption_monthly.csv")
 
+st.subheader("Do services that start on a golden path stay on it?")
+st.caption("Services created on a golden path in the period (the whole organisation), by creation "
+           "month: the share still on a golden path 30, 90, 180 and 365 days later, from each "
+           "service's git history. A cell is blank until that many days have passed.")
+ui.chart(charts.retention_cohorts(data.retention), key="retention")
+
 st.subheader(f"Services created in {data.todo_month:%B %Y} without a golden path")
 if data.todo.is_empty():
     st.success("None: every service created that month came from a golden path (or none was created).")

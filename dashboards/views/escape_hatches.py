@@ -13,8 +13,8 @@ data = ui.load("escape_hatches", f)
 summary = data.summary
 
 st.title("Escape hatches")
-st.caption(ui.describe_filters(f) + " · the rate over time covers every service of the teams "
-           "and languages selected, from the dated snapshots")
+st.caption(ui.describe_filters(f) + " · the rate at each month's end covers the whole organisation, "
+           "each service in its state at that instant (its git history)")
 
 cols = st.columns(3)
 cols[0].metric("Escape-hatch rate", ui.pct(summary.escape_hatch_rate, 1), border=True,
@@ -36,9 +36,11 @@ else:
         data.hatches, key="hatches", file_name="escape_hatches.csv",
         caption="Reasons: gpu (asks for a GPU), sidecar (several containers or a native sidecar), "
                 "declared:… (the team's own reason, from the catalog annotation), other. "
-                "'Seen since' is the first dated snapshot that shows the escape hatch.",
+                "'Since' is when the escape hatch first appears in the service's history; "
+                "'age' is how many days ago that was.",
         column_config={
             "created_at": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD"),
-            "escape_hatch_seen_since": st.column_config.DateColumn("seen since"),
+            "since": st.column_config.DatetimeColumn("since", format="YYYY-MM-DD"),
+            "age_days": st.column_config.NumberColumn("age (days)", format="%.0f"),
         },
     )

@@ -103,5 +103,12 @@ with right:
                                      title=f"Services created, 12 months to {data.month:%b %Y}"),
              key="created")
 
+ui.chart(charts.escape_hatches_and_requests(
+    data.escape_monthly, data.requests,
+    title="Escape hatches in use and exception requests opened, month by month"), key="escape_vs_requests")
+st.caption("Services using the escape hatch at each month's end (the whole organisation, from "
+           "each service's git history) on the same time axis as the exception requests opened: "
+           "did requests fall once teams could use the escape hatch?")
+
 st.page_link("views/adoption.py", label="Adoption by team, language and template",
              icon=":material/arrow_forward:")

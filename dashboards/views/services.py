@@ -59,7 +59,7 @@ if picked is not None and picked in keys:
         with left:
             ui.table(record.fields, key="record_fields", file_name=f"service_{slug}.csv")
         with right:
-            st.markdown("**Snapshot history**")
+            st.markdown("**History** (each interval of constant state, newest first; from the git history of its files)")
             ui.table(record.history, key="record_history", file_name=f"service_{slug}_history.csv")
             if record.first_deploy is not None:
                 st.markdown("**Time to first production deploy**")

@@ -91,6 +91,25 @@ REQUESTS_MONTHLY = [
 
 SNAPSHOT_DATES = ("2024-04-30", "2024-05-31", "2024-06-10")
 
+# Every service had its escape hatch from its creation (one interval of history each). At each
+# month's end: spec services, escape-hatch services, gpu, sidecar, declared, other.
+ESCAPE_MONTHLY = [
+    ("2024-01-01", 2, 1, 1, 0, 0, 0),  # s-api, s-worker [gpu]
+    ("2024-02-01", 3, 2, 1, 1, 1, 0),  # + s-web [declared, sidecar]
+    ("2024-03-01", 3, 2, 1, 1, 1, 0),
+    ("2024-04-01", 4, 3, 2, 1, 1, 0),  # + s-ml [gpu]; s-etl has no spec
+    ("2024-05-01", 8, 4, 2, 1, 1, 1),  # + s-pay2, s-ml2, s-web2, batch [other]
+    ("2024-06-01", 9, 4, 2, 1, 1, 1),  # + s-new
+]
+
+# s-api (2024-01-05, go-service) and s-web (2024-02-05, ts-service) are still on their golden
+# path 30 and 90 days later; 180 days is after as_of (2024-06-10) for both.
+RETENTION = [
+    ("2024-01-01", "go-service", 30, 1, 1, 1.0), ("2024-01-01", "go-service", 90, 1, 1, 1.0),
+    ("2024-01-01", "go-service", 180, 0, 0, None), ("2024-02-01", "ts-service", 30, 1, 1, 1.0),
+    ("2024-02-01", "ts-service", 90, 1, 1, 1.0), ("2024-02-01", "ts-service", 180, 0, 0, None),
+]
+
 DDL = """
 create schema if not exists raw;
 create schema if not exists staging;
@@ -114,7 +133,18 @@ create table marts.adoption_monthly_by_language as
     select month, null::varchar as language, * exclude (month) from marts.adoption_monthly limit 0;
 create table marts.adoption_by_template (month date, golden_path varchar, services_created bigint);
 create table marts.escape_hatches (service varchar, repo varchar, owner varchar,
-    language varchar, reasons varchar[], spec_path varchar, created_at timestamp);
+    language varchar, reasons varchar[], spec_path varchar, created_at timestamp,
+    since timestamp, age_days double);
+create table marts.escape_hatch_monthly (month date, spec_services bigint,
+    escape_hatch_services bigint, escape_hatch_rate double, gpu bigint, sidecar bigint,
+    declared bigint, other bigint);
+create table marts.service_history (service varchar, repo varchar, valid_from timestamp,
+    valid_to timestamp, on_golden_path boolean, golden_path varchar, template_commit varchar,
+    escape_hatch boolean, escape_hatch_reasons varchar[], uses_platform_ci boolean,
+    catalogued boolean, owner varchar, declared boolean, has_service_spec boolean,
+    language varchar);
+create table marts.golden_path_retention (cohort_month date, golden_path varchar,
+    days_after integer, services bigint, still_on_golden_path bigint, share double);
 create table marts.escape_hatch_summary (spec_services bigint, escape_hatch_services bigint,
     escape_hatch_rate double, gpu bigint, sidecar bigint, declared bigint, other bigint);
 create table marts.service_snapshots (snapshot_date date, service varchar, repo varchar,
@@ -196,9 +226,15 @@ def build(path: Path, *, friction: bool = False, extra_golden_in_may: int = 0,
                          "owner": owner, "spec": spec, "golden": golden})
             if reasons:
                 con.execute("insert into marts.escape_hatches values ($s, $r, $o, $l, $reasons, "
-                            "'service.yaml', $c)",
+                            "'service.yaml', $c, $c, epoch($as_of - $c) / 86400)",
                             {"s": name, "r": repo, "o": owner, "l": lang, "reasons": reasons,
-                             "c": datetime.fromisoformat(created)})
+                             "c": datetime.fromisoformat(created), "as_of": AS_OF})
+            con.execute(
+                "insert into marts.service_history values ($s, $r, $c, null, $g is not null, $g, null, "
+                "$reasons is not null, coalesce($reasons, []::varchar[]), $g is not null, $o is not null, "
+                "$o, true, $spec, $l)",
+                {"s": name, "r": repo, "c": datetime.fromisoformat(created), "g": golden,
+                 "reasons": reasons, "o": owner, "spec": spec, "l": lang})
             for day in SNAPSHOT_DATES:
                 if created <= day:
                     con.execute(
@@ -222,6 +258,13 @@ def build(path: Path, *, friction: bool = False, extra_golden_in_may: int = 0,
             con.execute("insert into marts.adoption_monthly values (?, ?, ?, ?, ?, ?, ?, ?, 0.5)",
                         [date.fromisoformat(month), created, golden, nsa, total, gtotal, overall,
                          below])
+        for month, spec_n, escape_n, gpu, sidecar, declared, other in ESCAPE_MONTHLY:
+            con.execute("insert into marts.escape_hatch_monthly values (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [date.fromisoformat(month), spec_n, escape_n, escape_n / spec_n, gpu, sidecar,
+                         declared, other])
+        for month, golden, days, n, still, share in RETENTION:
+            con.execute("insert into marts.golden_path_retention values (?, ?, ?, ?, ?, ?)",
+                        [date.fromisoformat(month), golden, days, n, still, share])
         spec_services = sum(1 for s in services if s[6])
         con.execute("insert into marts.escape_hatch_summary values (?, 4, ?, 2, 1, 1, 1)",
                     [spec_services, 4 / spec_services])

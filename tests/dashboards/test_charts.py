@@ -125,9 +125,31 @@ def test_monthly_comparison_splits_golden_path_and_diy():
     assert [(t.name, list(t.y)) for t in fig.data] == [("Golden path", [0.25]), ("DIY", [0.5])]
 
 
-def test_escape_hatch_rate_with_a_single_snapshot_has_a_readable_axis():
-    frame = pl.DataFrame({"snapshot_date": [date(2024, 6, 10)], "escape_hatch_services": [4],
+def test_escape_hatch_rate_with_a_single_month_has_a_readable_axis():
+    frame = pl.DataFrame({"month": [date(2024, 6, 1)], "escape_hatch_services": [4],
                           "spec_services": [9], "escape_hatch_rate": [4 / 9]})
     fig = charts.escape_hatch_rate(frame)
-    assert list(fig.layout.xaxis.range) == [date(2024, 6, 3), date(2024, 6, 17)]
-    assert list(fig.data[0].customdata[0]) == [4, 9]
+    assert list(fig.layout.xaxis.range) == [date(2024, 5, 17), date(2024, 6, 16)]
+    rate = next(t for t in fig.data if t.name == "Escape-hatch rate")
+    assert list(rate.customdata[0]) == [4, 9]
+
+
+def test_escape_hatches_and_requests_share_one_time_axis():
+    escapes = pl.DataFrame({"month": [date(2024, 5, 1), date(2024, 6, 1)], "escape_hatch_services": [1, 3]})
+    requests = pl.DataFrame({"month": [date(2024, 5, 1), date(2024, 6, 1)], "opened": [5, 2]})
+    fig = charts.escape_hatches_and_requests(escapes, requests)
+    assert [(t.name, list(t.y)) for t in fig.data] == [("Exception requests opened", [5, 2]),
+                                                       ("Services using the escape hatch", [1, 3])]
+    assert fig.data[0].xaxis == fig.data[1].xaxis
+
+
+def test_retention_cohorts_mark_cells_not_due_and_escape_names():
+    frame = pl.DataFrame({"cohort_month": [date(2024, 1, 1)] * 2, "golden_path": ["<b>go</b>"] * 2,
+                          "days_after": [30, 90], "services": [2, 0], "still_on_golden_path": [1, 0],
+                          "share": [0.5, None]})
+    fig = charts.retention_cohorts(frame)
+    heat = fig.data[0]
+    assert list(heat.y) == ["Jan 2024 · &lt;b&gt;go&lt;/b&gt;"]
+    assert [list(r) for r in heat.z] == [[0.5, None]]
+    assert [list(r) for r in heat.text] == [["1 of 2", "not due"]]
+

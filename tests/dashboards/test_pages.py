@@ -71,6 +71,9 @@ def test_overview_reports_last_complete_month_below_threshold(warehouse):
     assert trace(requests, "Opened")["y"] == [1, 0, 1, 1, 3, 0]
     assert trace(requests, "Open at month end")["y"] == [1, 1, 1, 1, 3, 2]
     assert trace(figs["Why services use the escape hatch"])["x"] == [2, 1, 1, 1]
+    both = figs["Escape hatches in use and exception requests opened, month by month"]
+    assert trace(both, "Exception requests opened")["y"] == [1, 0, 1, 1, 3, 0]
+    assert trace(both, "Services using the escape hatch")["y"] == [1, 2, 2, 3, 4, 4]
 
 
 def test_overview_for_one_team(warehouse):
@@ -131,9 +134,13 @@ def test_adoption_page_breakdowns_and_todo(warehouse):
         ("-", 3), ("go-service", 1), ("python-service", 1)]
     todo = frame_by_key(at, "todo")
     assert sorted(todo["service"]) == sorted(["s-legacy", "s-web2", HOSTILE_SERVICE])
-    assert at.subheader[0].value == "Services created in May 2024 without a golden path"
+    assert "Services created in May 2024 without a golden path" in [h.value for h in at.subheader]
     heatmap = charts(at)["New-service adoption by team and month"]
     assert "payments" in trace(heatmap)["y"]
+    # retention cohorts (marts.golden_path_retention, handbuilt.RETENTION)
+    retention = trace(charts(at)["Still on a golden path, by creation month"])
+    assert retention["y"] == ["Jan 2024 · go-service", "Feb 2024 · ts-service"]
+    assert retention["text"] == [["1 of 1", "1 of 1", "not due"], ["1 of 1", "1 of 1", "not due"]]
 
 
 def test_adoption_monthly_for_languages_follows_the_definitions(warehouse):
@@ -154,11 +161,12 @@ def test_escape_hatch_page(warehouse):
     hatches = frame_by_key(at, "hatches").set_index("service")
     assert hatches.loc["s-web", "reasons"] == "declared:needs istio, sidecar"
     assert hatches.loc["s-worker", "owner"] == "payments"
-    assert str(hatches.loc["s-worker", "escape_hatch_seen_since"])[:10] == "2024-04-30"
-    assert str(hatches.loc[HOSTILE_SERVICE, "escape_hatch_seen_since"])[:10] == "2024-05-31"
-    rate = trace(charts(at)["Escape-hatch rate over time"])
-    # Apr 30: 3 of 4 specs; May 31: 4 of 8; Jun 10: 4 of 9.
-    assert rate["y"] == pytest.approx([0.75, 0.5, 4 / 9])
+    # marts.escape_hatches.since / age_days: from creation in the hand-built history
+    assert str(hatches.loc["s-worker", "since"])[:10] == "2024-01-10"
+    assert hatches.loc[HOSTILE_SERVICE, "age_days"] == pytest.approx(11 + 9.5 / 24)  # May 30 → Jun 10 09:30
+    rate = trace(charts(at)["Escape-hatch rate at each month's end"], "Escape-hatch rate")
+    # handbuilt.ESCAPE_MONTHLY: 1/2, 2/3, 2/3, 3/4, 4/8, 4/9
+    assert rate["y"] == pytest.approx([0.5, 2 / 3, 2 / 3, 0.75, 0.5, 4 / 9])
 
 
 def test_escape_hatches_for_ml_created_in_may(warehouse):

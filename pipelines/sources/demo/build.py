@@ -193,7 +193,7 @@ def _runs_inputs(plan: Plan, rnd: random.Random) -> RepoRuns:
 
 def _intent(plan: Plan, first_production: dict[str, int], at_creation: list[str | None]) -> pl.DataFrame:
     rows = []
-    for (repo, svc), golden_at_creation in zip(plan.services(), at_creation, strict=True):
+    for (repo, svc), golden_then in zip(plan.services(), at_creation, strict=True):
         spec = svc.spec
         escape = spec.escape if spec is not None else None
         language = spec.language if spec is not None and spec.language else (repo.language or "").lower()
@@ -208,7 +208,7 @@ def _intent(plan: Plan, first_production: dict[str, int], at_creation: list[str 
             "created_at": svc.created_us,
             "catalogued": svc.catalogued,
             "golden_path": svc.golden,
-            "golden_path_at_creation": golden_at_creation,
+            "golden_path_at_creation": golden_then,
             "has_service_spec": spec is not None,
             "escape_hatch": escape is not None,
             "escape_hatch_reasons": sorted(escape.reasons) if escape else [],
