@@ -26,25 +26,46 @@ where month between date_trunc('month', $start) and $end
 order by month
 """
 
-# The definitions of marts.adoption_monthly (SPEC §3) over the selected services, on the
-# mart's own month spine so empty months stay and the running totals start at the beginning.
+# The definitions of marts.adoption_monthly (SPEC §3) for the selected teams and languages,
+# on the mart's own month spine: each service in its state (marts.service_history) at the end
+# of its creation day and at each month's end, counted when its owner and language *then* are
+# selected — as marts.adoption_monthly_by_team / _by_language group them.
 _ADOPTION_SELECTED = """
-with per_month as (
+with hist as (
+    select h.*, min(h.valid_from) over (partition by h.service, h.repo) as created_at
+    from marts.service_history as h
+),
+chosen as (
+    select * from hist
+    where ($all_teams or list_contains($teams, coalesce(owner, $no_team)))
+      and ($all_languages or list_contains($languages, coalesce(language, $no_language)))
+),
+per_month as (
     select date_trunc('month', created_at)::date as month,
            count(*) as created,
            count(*) filter (where on_golden_path) as golden
-    from selected_services
+    from chosen
+    where valid_from < date_trunc('day', created_at) + interval 1 day
+      and (valid_to is null or valid_to >= date_trunc('day', created_at) + interval 1 day)
     group by 1
+),
+at_end as (
+    select a.month, count(c.service) as total, count(c.service) filter (where c.on_golden_path) as golden_total
+    from marts.adoption_monthly as a
+    left join chosen as c
+        on c.valid_from < a.month + interval 1 month
+       and (c.valid_to is null or c.valid_to >= a.month + interval 1 month)
+    group by a.month
 ),
 running as (
     select a.month, a.threshold,
            coalesce(p.created, 0) as services_created,
            coalesce(p.golden, 0) as golden_path_created,
-           sum(coalesce(p.created, 0)) over w as services_total,
-           sum(coalesce(p.golden, 0)) over w as golden_path_total
+           coalesce(e.total, 0) as services_total,
+           coalesce(e.golden_total, 0) as golden_path_total
     from marts.adoption_monthly as a
     left join per_month as p using (month)
-    window w as (order by a.month rows between unbounded preceding and current row)
+    left join at_end as e using (month)
 )
 select month, services_created, golden_path_created,
        golden_path_created / nullif(services_created, 0) as new_service_adoption,

@@ -250,7 +250,9 @@ def test_services_page_search_and_record(friction_warehouse):
     assert fields["owner"] == "payments" and fields["escape_hatch_reasons"] == "gpu"
     assert fields["on_golden_path"] == "no"
     history = frame_by_key(at, "record_history")
-    assert len(history) == 3
+    assert len(history) == 1  # handbuilt: one interval of history, from its creation
+    assert str(history["valid_from"].iloc[0])[:10] == "2024-01-10"
+    assert history["escape_hatch_reasons"].iloc[0] == "gpu"
     assert frame_by_key(at, "record_ttfd")["days"].tolist() == [20.0]
 
 
