@@ -26,6 +26,15 @@ class RawTable:
     def qualified(self) -> str:
         return f"raw.{self.name}"
 
+    def add_missing_columns(self, existing: set[str]) -> list[str]:
+        """ALTER statements adding the columns a table created by an older pathlens lacks.
+
+        New columns are only ever appended to a table's declaration, so adding them at the end
+        keeps the stored column order equal to the declared one (loads insert by position).
+        """
+        return [f'ALTER TABLE {self.qualified} ADD COLUMN "{c}" {t}'
+                for c, t in self.columns.items() if c not in existing]
+
     def ddl(self) -> str:
         """The CREATE TABLE statement. The natural key is kept by `warehouse.upsert`, not by a
         PRIMARY KEY: DuckDB's index would make bulk loads of millions of runs many times slower."""
@@ -281,6 +290,7 @@ RAW_TABLES: dict[str, RawTable] = {
                 "wait_s": "DOUBLE",
                 "bytes": "BIGINT",
                 "recorded_at": "TIMESTAMP",
+                "points": "BIGINT",  # GraphQL points spent (rateLimit.cost); 0 for REST endpoints
             },
             (),
             "API calls spent per refresh and endpoint.",

@@ -66,6 +66,14 @@ def connect_writer(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for table in RAW_TABLES.values():
         con.execute(table.ddl())
+    present: dict[str, set[str]] = {}
+    for table_name, column in con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'raw' "
+            "AND database_name = current_database()").fetchall():
+        present.setdefault(table_name, set()).add(column)
+    for table in RAW_TABLES.values():
+        for statement in table.add_missing_columns(present.get(table.name, set())):
+            con.execute(statement)
     return con
 
 

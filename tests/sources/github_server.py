@@ -38,6 +38,7 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 import jwt
 
 API_PREFIX = "/api/v3"
+GRAPHQL_PATH = "/api/graphql"  # where PyGithub (and GitHub Enterprise Server) put GraphQL beside /api/v3
 CONTENTS_LIMIT = 1024 * 1024  # the contents API answers without content above this size
 RESULT_CAP = 1000  # filtered workflow-run listings stop here
 _CAPPED_RUN_FILTERS = {"actor", "branch", "check_suite_id", "created", "event", "head_sha", "status"}
@@ -66,6 +67,7 @@ class FakeRun:
     head_branch: str = "main"
     run_started_at: datetime | None = None
     updated_at: datetime | None = None
+    head_sha: str | None = None  # the commit it ran on (check suites of a commit count these)
 
     def json(self, full_name: str, base: str) -> dict[str, Any]:
         started = self.run_started_at or self.created_at + timedelta(seconds=5)
@@ -75,7 +77,7 @@ class FakeRun:
             "name": self.name,
             "node_id": f"WFR_{self.id}",
             "head_branch": self.head_branch,
-            "head_sha": hashlib.sha1(str(self.id).encode()).hexdigest(),
+            "head_sha": self.head_sha or hashlib.sha1(str(self.id).encode()).hexdigest(),
             "path": self.path,
             "display_title": f"run {self.id}",
             "run_number": self.id % 10000,
@@ -184,10 +186,54 @@ class FakeRepo:
     # that always answer 500 for this repo: a repo that keeps failing
     broken: set[str] = field(default_factory=set)
     id: int = 0
+    # the default branch, oldest commit first; kept in step with `files` by `head()`
+    commits: list[FakeCommit] = field(default_factory=list)
 
     def tree_sha(self) -> str:
         listing = "\n".join(f"{p} {git_blob_sha(c)}" for p, c in sorted(self.files.items()))
         return hashlib.sha1(f"tree {self.default_branch}\n{listing}".encode()).hexdigest()
+
+    def head(self) -> FakeCommit | None:
+        """The default branch's head commit (None for an empty repo).
+
+        The first commit is made at `created_at` with the files the repo was built with; when
+        `files` was changed without `FakeOrg.push`, a commit at `pushed_at` records the change.
+        """
+        if self.empty:
+            return None
+        if not self.commits or self.commits[-1].files != self.files:
+            last = self.commits[-1] if self.commits else None
+            at = self.created_at if last is None else max(self.pushed_at or self.created_at,
+                                                           last.committed_at + timedelta(seconds=1))
+            self.commits.append(FakeCommit.make(last, at, dict(self.files)))
+        return self.commits[-1]
+
+    def commit(self, oid: str) -> FakeCommit | None:
+        self.head()
+        return next((c for c in self.commits if c.oid == oid), None)
+
+
+@dataclass
+class FakeCommit:
+    """One commit of a default branch: its sha, committer date and the whole file tree after it."""
+
+    oid: str
+    committed_at: datetime
+    files: dict[str, bytes]
+    parent: str | None = None
+
+    @classmethod
+    def make(cls, parent: FakeCommit | None, at: datetime, files: dict[str, bytes]) -> FakeCommit:
+        listing = "\n".join(f"{p} {git_blob_sha(c)}" for p, c in sorted(files.items()))
+        seed = f"parent {parent.oid if parent else '-'}\ndate {iso(at)}\n{listing}"
+        return cls(hashlib.sha1(seed.encode()).hexdigest(), at, files, parent.oid if parent else None)
+
+    def touches(self, path: str, parent: FakeCommit | None) -> bool:
+        """Whether this commit changed `path` (a file, or anything under a folder) from its parent."""
+        before = parent.files if parent else {}
+        prefix = path.rstrip("/") + "/"
+        names = {p for p in (*self.files, *before) if p == path or p.startswith(prefix)}
+        return any(self.files.get(p) != before.get(p) for p in names)
 
 
 @dataclass
@@ -207,12 +253,20 @@ class FakeOrg:
 
     def find(self, full_name: str) -> FakeRepo | None:
         owner, _, name = full_name.partition("/")
-        repo = self.repos.get(name)
+        repo = self.repos.get(name) or self.repos.get(self.renamed.get(name, ""))
         return repo if repo is not None and owner.lower() == self.login.lower() else None
 
-    def push(self, name: str, at: datetime, files: dict[str, bytes | None]) -> None:
-        """Commit to a repo's default branch: set (bytes) or delete (None) files, move pushed_at."""
+    renamed: dict[str, str] = field(default_factory=dict)  # old name → new name (GitHub redirects)
+
+    def push(self, name: str, at: datetime, files: dict[str, bytes | None], *,
+             committed_at: datetime | None = None) -> None:
+        """Commit to a repo's default branch: set (bytes) or delete (None) files, move pushed_at.
+
+        `committed_at` (default `at`) is the commit's committer date; a rebased or cherry-picked
+        commit can carry one older than the push.
+        """
         repo = self.repos[name]
+        repo.head()
         for path, content in files.items():
             if content is None:
                 repo.files.pop(path, None)
@@ -220,6 +274,27 @@ class FakeOrg:
                 repo.files[path] = content
         repo.empty = False
         repo.pushed_at = at
+        parent = repo.commits[-1] if repo.commits else None
+        repo.commits.append(FakeCommit.make(parent, committed_at or at, dict(repo.files)))
+
+    def force_push(self, name: str, at: datetime, drop: int, files: dict[str, bytes | None]) -> None:
+        """Rewrite the default branch: forget its newest `drop` commits, then commit `files` on top."""
+        repo = self.repos[name]
+        repo.head()
+        del repo.commits[len(repo.commits) - drop:]
+        repo.files = dict(repo.commits[-1].files) if repo.commits else {}
+        self.push(name, at, files)
+
+    def push_elsewhere(self, name: str, at: datetime) -> None:
+        """A push to another branch: `pushed_at` moves, the default branch does not."""
+        self.repos[name].head()
+        self.repos[name].pushed_at = at
+
+    def rename(self, old: str, new: str) -> None:
+        repo = self.repos.pop(old)
+        repo.name = new
+        self.repos[new] = repo
+        self.renamed[old] = new
 
 
 @dataclass
@@ -261,11 +336,13 @@ class Record:
     status: int
     if_none_match: str | None
     bytes: int
+    points: int = 0  # GraphQL: the query's cost in points (its own budget, not the REST one)
 
     @property
     def counted(self) -> bool:
-        """Spent the rate limit: every answer but a 304 (and /rate_limit, which is free)."""
-        return self.status != 304 and self.path != "/rate_limit"
+        """Spent the REST rate limit: every answer but a 304, `/rate_limit` (free) and GraphQL
+        queries (those spend the separate GraphQL points budget, see `points`)."""
+        return self.status != 304 and self.path not in ("/rate_limit", "/graphql")
 
 
 class GitHubTestServer:
@@ -281,6 +358,10 @@ class GitHubTestServer:
         rate_limit: int = 5000,
         contents_limit: int = CONTENTS_LIMIT,
         rate_limiting: bool = True,  # False: like an Enterprise Server with rate limiting disabled
+        delay_s: float = 0.0,  # every answer waits this long (a real network round trip)
+        graphql: bool = True,  # False: an Enterprise Server without the GraphQL API
+        graphql_text_limit: int = 512 * 1024,  # Blob.text is cut here (isTruncated)
+        graphql_max_repos: int | None = None,  # heavier queries time out: 502, as GitHub does
     ):
         self.org = org
         self.tokens = set(tokens or ())
@@ -291,6 +372,12 @@ class GitHubTestServer:
         self.reset_at = int(time.time()) + 3600
         self.contents_limit = contents_limit
         self.rate_limiting = rate_limiting
+        self.delay_s = delay_s
+        self.graphql_enabled = graphql
+        from tests.sources.github_graphql import GraphQLApi
+
+        self.graphql = GraphQLApi(self, text_limit=graphql_text_limit)
+        self.graphql_max_repos = graphql_max_repos
         self.log: list[Record] = []
         self.issued_tokens: list[str] = []
         self._lock = threading.Lock()
@@ -419,9 +506,10 @@ class _Handler(BaseHTTPRequestHandler):
             if self.headers.get("If-None-Match") == tag:
                 status, raw = 304, b""
                 out_headers.pop("Content-Type")
-        if status != 304 and path != "/rate_limit":
+        if status != 304 and path not in ("/rate_limit", "/graphql"):
             st._spend()
-        out_headers.update(st.rate_headers())
+        if path != "/graphql":  # GraphQL answers carry the GraphQL budget's headers
+            out_headers.update(st.rate_headers())
         self._record(path, query or {}, status, len(raw))
         self.send_response(status)
         for k, v in out_headers.items():
@@ -450,13 +538,56 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         path = split.path.removeprefix(API_PREFIX)
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        payload = self.rfile.read(length) if length else b""
+        if split.path == GRAPHQL_PATH and self.server_state.graphql_enabled:
+            self._graphql(payload)
+            return
         parts = path.strip("/").split("/")
         if len(parts) == 4 and parts[:2] == ["app", "installations"] and parts[3] == "access_tokens":
             self._token_exchange(int(parts[2]), path)
             return
         self._error(404, "Not Found", path, {})
+
+    def _graphql(self, payload: bytes) -> None:
+        st = self.server_state
+        number = st._next_request_number()
+        if st.delay_s:
+            time.sleep(st.delay_s)
+        if not self._authorised():
+            self._error(401, "Bad credentials", "/graphql", {})
+            return
+        if self._injected_fault(number, "/graphql", {}):
+            return
+        try:
+            body = json.loads(payload or b"null")
+        except ValueError:
+            self._error(400, "Problems parsing JSON", "/graphql", {})
+            return
+        heavy = st.graphql_max_repos is not None and isinstance(body, dict) and \
+            str(body.get("query")).count("repository(") > st.graphql_max_repos
+        if heavy:
+            with st._lock:
+                st.fault_counts["graphql-timeout"] += 1
+            self._error(502, "Something went wrong while executing your query. This may be the result of a "
+                        "timeout, or it could be a GitHub bug.", "/graphql", {})
+            return
+        with st._lock:  # the fake organisation is not safe to read while a test mutates it
+            answer, headers = st.graphql.answer(body)
+        cost = ((answer.get("data") or {}).get("rateLimit") or {}).get("cost") or 0
+        raw = json.dumps(answer).encode()
+        with st._lock:
+            st.log.append(Record("POST", "/graphql", {}, 200, None, len(raw), int(cost)))
+        self.send_response(200)
+        for k, v in {"Content-Type": "application/json; charset=utf-8", **headers}.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        if self._truncate:
+            self.wfile.write(raw[: len(raw) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(raw)
 
     def _token_exchange(self, installation_id: int, path: str) -> None:
         st = self.server_state
@@ -512,45 +643,11 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorised():
             self._error(401, "Bad credentials", path, query)
             return
-        f = st.faults
-        if number in f.primary_limit_at:
-            with st._lock:
-                st.fault_counts["primary"] += 1
-                st.remaining = 0
-                st.reset_at = int(time.time()) + f.primary_reset_in
-            self._error(403, "API rate limit exceeded for installation ID 1. If you reach out to GitHub Support "
-                        "for help, please include the request ID.", path, query)
-            with st._lock:
-                st.remaining = st.rate_limit  # the window resets for whoever comes next
+        if st.delay_s:
+            time.sleep(st.delay_s)
+        if self._injected_fault(number, path, query):
             return
-        if number in f.secondary_limit_at:
-            with st._lock:
-                st.fault_counts["secondary"] += 1
-            self._error(403, "You have exceeded a secondary rate limit. Please wait a few minutes before you "
-                        "try again.", path, query, headers={"Retry-After": str(f.retry_after)})
-            return
-        if number in f.secondary_no_retry_after_at:
-            with st._lock:
-                st.fault_counts["secondary-no-retry-after"] += 1
-            self._error(429, "You have exceeded a secondary rate limit. Please wait a few minutes before you "
-                        "try again.", path, query)
-            return
-        fault = st._random_fault(self.path)
-        if fault == "drop":
-            self._record(path, query, 0, 0)
-            self.close_connection = True
-            self.connection.shutdown(2)
-            return
-        if fault == "502":
-            self._record(path, query, 502, 0)
-            body = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
-            self.send_response(502)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        truncate = fault == "truncate"
+        truncate = self._truncate
         try:
             status, body, headers = self._route(path, query)
         except _NotFound:
@@ -563,6 +660,63 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(500, "Server Error", path, query, truncate=truncate)
             return
         self._send(status, body, headers=headers, path=path, query=query, truncate=truncate)
+
+    def _injected_fault(self, number: int, path: str, query: dict[str, str]) -> bool:
+        """Answer with an injected fault (Faults) and return True, or return False."""
+        st = self.server_state
+        f = st.faults
+        if number in f.primary_limit_at and path == "/graphql":
+            # GraphQL's primary limit: HTTP 200, `errors` of type RATE_LIMITED, no data
+            with st._lock:
+                st.fault_counts["primary"] += 1
+                remaining, st.graphql.budget.remaining = st.graphql.budget.remaining, 0
+                st.graphql.budget.reset_at = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=f.primary_reset_in)
+                headers = st.graphql._headers()
+                st.graphql.budget.remaining = remaining  # the window resets for whoever comes next
+                st.graphql.budget.reset_at = None
+            body = {"errors": [{"type": "RATE_LIMITED", "code": "graphql_rate_limit",
+                                "message": "API rate limit already exceeded for user ID 1."}]}
+            self._send(200, body, headers=headers, path=path, query=query, etag=False)
+            return True
+        if number in f.primary_limit_at:
+            with st._lock:
+                st.fault_counts["primary"] += 1
+                st.remaining = 0
+                st.reset_at = int(time.time()) + f.primary_reset_in
+            self._error(403, "API rate limit exceeded for installation ID 1. If you reach out to GitHub Support "
+                        "for help, please include the request ID.", path, query)
+            with st._lock:
+                st.remaining = st.rate_limit  # the window resets for whoever comes next
+            return True
+        if number in f.secondary_limit_at:
+            with st._lock:
+                st.fault_counts["secondary"] += 1
+            self._error(403, "You have exceeded a secondary rate limit. Please wait a few minutes before you "
+                        "try again.", path, query, headers={"Retry-After": str(f.retry_after)})
+            return True
+        if number in f.secondary_no_retry_after_at:
+            with st._lock:
+                st.fault_counts["secondary-no-retry-after"] += 1
+            self._error(429, "You have exceeded a secondary rate limit. Please wait a few minutes before you "
+                        "try again.", path, query)
+            return True
+        fault = st._random_fault(self.path)
+        if fault == "drop":
+            self._record(path, query, 0, 0)
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return True
+        if fault == "502":
+            self._record(path, query, 502, 0)
+            body = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+            self.send_response(502)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return True
+        self._truncate = fault == "truncate"
+        return False
 
     # routes --------------------------------------------------------------------------------
     def _route(self, path: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
@@ -590,6 +744,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._blob(repo, rest[2])
             if rest[0] == "contents" and len(rest) >= 2:
                 return self._contents(repo, "/".join(rest[1:]), query)
+            if rest == ["commits"]:
+                return self._commits(repo, full, path, query)
             if rest == ["actions", "runs"]:
                 return self._runs(repo, full, path, query)
             if rest == ["deployments"]:
@@ -685,7 +841,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._check_broken(repo, "blobs")
         if repo.empty:
             raise _Conflict
-        for content in repo.files.values():
+        repo.head()
+        contents = [*repo.files.values(), *(c for commit in repo.commits for c in commit.files.values())]
+        for content in contents:
             if git_blob_sha(content) == sha:
                 return 200, {"sha": sha, "size": len(content), "encoding": "base64", "node_id": f"B_{sha[:8]}",
                              "content": _b64_lines(content)}, {}
@@ -696,8 +854,16 @@ class _Handler(BaseHTTPRequestHandler):
         if repo.empty:
             raise _Conflict
         ref = query.get("ref", repo.default_branch)
+        files = repo.files
         if ref != repo.default_branch:
-            raise _NotFound
+            commit = repo.commit(ref)
+            if commit is None:
+                raise _NotFound
+            files = commit.files
+        return self._contents_of(files, path)
+
+    def _contents_of(self, files: dict[str, bytes], path: str) -> tuple[int, Any, dict[str, str]]:
+        repo = FakeRepo("-", datetime.min, files=files)  # the same answer shape for any commit
         content = repo.files.get(path)
         if content is not None:
             sha = git_blob_sha(content)
@@ -717,6 +883,34 @@ class _Handler(BaseHTTPRequestHandler):
                               "size": len(repo.files[full]) if is_file else 0}
             return 200, list(seen.values()), {}
         raise _NotFound
+
+    def _commits(self, repo: FakeRepo, full: str, path: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        """`GET /repos/{r}/commits?sha=&path=&since=&until=`: newest first, like `git log`."""
+        self._check_broken(repo, "commits")
+        head = repo.head()
+        if head is None:
+            raise _Conflict
+        ref = query.get("sha", repo.default_branch)
+        start = head if ref in (repo.default_branch, f"refs/heads/{repo.default_branch}") else repo.commit(ref)
+        if start is None:
+            raise _NotFound
+        by_oid = {c.oid: c for c in repo.commits}
+        chain, cursor = [], start
+        while cursor is not None:
+            chain.append(cursor)
+            cursor = by_oid.get(cursor.parent) if cursor.parent else None
+        want = query.get("path")
+        lo = _parse_ts(query["since"]) if query.get("since") else None
+        hi = _parse_ts(query["until"]) if query.get("until") else None
+        picked = [c for c in chain
+                  if (not want or c.touches(want, by_oid.get(c.parent) if c.parent else None))
+                  and (lo is None or c.committed_at >= lo) and (hi is None or c.committed_at <= hi)]
+        base = self.server_state.base_url
+        items = [{"sha": c.oid, "node_id": f"C_{c.oid[:10]}", "url": f"{base}/repos/{full}/commits/{c.oid}",
+                  "commit": {"author": {"name": "dev", "date": iso(c.committed_at)},
+                             "committer": {"name": "dev", "date": iso(c.committed_at)}, "message": "change"},
+                  "parents": [{"sha": c.parent}] if c.parent else []} for c in picked]
+        return self._page(path, query, items)
 
     def _runs(self, repo: FakeRepo, full: str, path: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         self._check_broken(repo, "runs")

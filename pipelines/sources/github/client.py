@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 API_VERSION = "2022-11-28"
 PER_PAGE = 100
+GRAPHQL_ENDPOINT = "POST /graphql"  # accounting names of GraphQL queries start with this
 
 
 class FetchError(Exception):
@@ -90,6 +91,7 @@ class EndpointStats:
     rate_limit_waits: int = 0
     wait_s: float = 0.0
     bytes: int = 0
+    points: int = 0  # GraphQL points spent (`rateLimit.cost`); REST endpoints spend none
 
 
 @dataclass
@@ -114,10 +116,16 @@ class Accounting:
         return total
 
     def counted(self) -> int:
-        """Requests that spent the rate limit: all but 304s and `GET /rate_limit` (free on GitHub)."""
+        """REST requests that spent the rate limit: all but 304s and `GET /rate_limit` (free on
+        GitHub). GraphQL queries spend a separate budget, counted in `points`."""
         with self._lock:
             return sum(s.requests - s.not_modified for name, s in self.endpoints.items()
-                       if name != "GET /rate_limit")
+                       if name != "GET /rate_limit" and not name.startswith(GRAPHQL_ENDPOINT))
+
+    def points(self) -> int:
+        """GraphQL points spent."""
+        with self._lock:
+            return sum(s.points for s in self.endpoints.values())
 
     def rows(self, refresh_id: str, recorded_at: datetime) -> list[dict[str, Any]]:
         """raw.fetch_log rows, one per endpoint, in endpoint order."""
@@ -260,7 +268,16 @@ class GitHubClient:
     def get(self, endpoint: str, url: str, params: Mapping[str, Any] | None = None,
             etag: str | None = None) -> Response:
         """GET `url` (+ `params`), conditional on `etag` when given; see the class docstring."""
-        url = self.canonical(url, params)
+        return self._request("GET", endpoint, self.canonical(url, params), etag=etag)
+
+    def post_graphql(self, endpoint: str, body: Mapping[str, Any]) -> Response:
+        """POST a GraphQL request to the API's GraphQL endpoint (`/graphql` on github.com,
+        `/api/graphql` on Enterprise Server), with the same auth, retries, rate-limit waits and
+        accounting as a GET. The GraphQL-level answer (`errors`, points) is the caller's."""
+        return self._request("POST", endpoint, None, body=body)
+
+    def _request(self, method: str, endpoint: str, url: str | None, *, etag: str | None = None,
+                 body: Mapping[str, Any] | None = None) -> Response:
         attempts = secondary = primary = 0
         while True:
             headers = {"Accept": "application/vnd.github+json"}
@@ -269,7 +286,10 @@ class GitHubClient:
             try:
                 with self._in_flight:
                     self._gate.wait_open()  # checked as late as possible: right before sending
-                    status, resp_headers, body = self._requester().requestJson("GET", url, headers=headers)
+                    requester = self._requester()
+                    target = url if url is not None else requester.graphql_url
+                    status, resp_headers, body_text = requester.requestJson(
+                        method, target, headers=headers, input=dict(body) if body is not None else None)
             except GithubException as exc:  # raised inside auth: the installation-token exchange
                 if exc.status in (401, 403, 404, 422):
                     raise self._rejected(exc.status, _exc_message(exc)) from None
@@ -279,17 +299,17 @@ class GitHubClient:
                 self.accounting.add(endpoint, requests=1)
                 attempts = self._transient(endpoint, attempts, None, type(exc).__name__)
                 continue
-            size = len(body.encode("utf-8")) if body else 0
+            size = len(body_text.encode("utf-8")) if body_text else 0
             self.accounting.add(endpoint, requests=1, bytes=size)
             if status == 304:
                 self.accounting.add(endpoint, not_modified=1)
-                return Response(304, resp_headers, None, url)
-            data, parse_error = _parse(body)
+                return Response(304, resp_headers, None, target)
+            data, parse_error = _parse(body_text)
             if 200 <= status < 300:
                 if parse_error:
                     attempts = self._transient(endpoint, attempts, status, f"unreadable JSON ({parse_error})")
                     continue
-                return Response(status, resp_headers, data, url)
+                return Response(status, resp_headers, data, target)
             if status == 401:
                 raise self._rejected(401, _message(data) or "Bad credentials")
             wait = self._rate_limit_wait(status, resp_headers, data, secondary)
@@ -308,7 +328,7 @@ class GitHubClient:
             if status >= 500:
                 attempts = self._transient(endpoint, attempts, status, _message(data) or f"HTTP {status}")
                 continue
-            return Response(status, resp_headers, data, url)
+            return Response(status, resp_headers, data, target)
 
     def _rejected(self, status: int | None, message: str) -> CredentialError:
         creds = self.credentials
@@ -350,6 +370,14 @@ class GitHubClient:
         if status == 429 or Requester.isRateLimitError(message):
             return "secondary", 60.0 * 2**secondary_waits
         return None
+
+    def wait_rate_limit(self, endpoint: str, kind: str, seconds: float) -> None:
+        """Announce, count and sit out a rate limit ('primary'/'secondary'); every worker waits."""
+        self._wait_rate_limit(endpoint, kind, seconds)
+
+    def seconds_until(self, epoch_s: float) -> float:
+        """Seconds from now (the injected clock) until `epoch_s`, at least 0."""
+        return max(epoch_s - self._clock(), 0.0)
 
     def _wait_rate_limit(self, endpoint: str, kind: str, seconds: float) -> None:
         until = datetime.fromtimestamp(self._clock() + seconds, UTC).strftime("%H:%M:%S UTC")
