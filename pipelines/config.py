@@ -35,6 +35,7 @@ class GitHubSettings(_Strict):
     installation_id: int | None = None
     exclude_repos: list[str] = Field(default_factory=list)
     max_concurrency: Annotated[int, Field(ge=1, le=16)] = 4
+    graphql: bool = True  # files and history through GraphQL; false: REST only (old Enterprise Servers)
 
     @model_validator(mode="after")
     def _app_auth_is_complete(self) -> GitHubSettings:

@@ -85,6 +85,7 @@ type Commit implements GitObject {
   oid: GitObjectID!
   abbreviatedOid: String!
   committedDate: DateTime!
+  tree: Tree!
   history(first: Int, after: String, last: Int, before: String, path: String, since: GitTimestamp,
           until: GitTimestamp): CommitHistoryConnection!
   file(path: String!): TreeEntry
@@ -232,6 +233,9 @@ class GraphQLApi:
         commit = s.get_type("Commit").fields  # type: ignore[attr-defined]
         commit["history"].resolve = self._history
         commit["file"].resolve = self._file
+        commit["tree"].resolve = lambda parent, info: self._tree_object(parent["_commit"], "") or {
+            "__typename": "Tree", "oid": "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "abbreviatedOid": "4b825dc",
+            "entries": []}
         commit["checkSuites"].resolve = self._check_suites
 
     # entry point --------------------------------------------------------------------------

@@ -111,8 +111,10 @@ def test_github_app_exchanges_one_installation_token_for_all_workers(tmp_path, c
         settings = _app_settings(srv.base_url, key)
         meta = load(tmp_path / "w.duckdb", settings.model_copy(
             update={"github": settings.github.model_copy(update={"max_concurrency": 4})}))
-        exchanges = [r for r in srv.log if r.method == "POST"]
+        exchanges = [r for r in srv.log if r.method == "POST" and r.path.startswith("/app/")]
         assert [(r.path, r.status) for r in exchanges] == [(f"/app/installations/{INSTALLATION}/access_tokens", 201)]
+        graphql = [r.status for r in srv.log if r.path == "/graphql"]
+        assert graphql and set(graphql) == {200}, "GraphQL queries go out with the same installation token"
         issued = srv.issued_tokens
     assert meta["failed_repos"] == [] and meta["rows_repos"] == 12
     assert len(issued) == 1

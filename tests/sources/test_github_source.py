@@ -1,4 +1,6 @@
-"""The GitHub source against the local GitHub server: what a load writes, and what it spends.
+"""The GitHub source's REST path against the local GitHub server: what a load writes, and what
+it spends (`github.graphql: false`, as for an Enterprise Server without GraphQL; the GraphQL
+path is tested in test_github_history.py).
 
 Every expected value below is written out by hand from the organisation built in `_org`.
 """
@@ -6,6 +8,7 @@ Every expected value below is written out by hand from the organisation built in
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 import pytest
 from rich.console import Console
@@ -17,10 +20,10 @@ from tests.sources.github_helpers import (
     TOKEN,
     TOKEN_ENV,
     load,
-    make_settings,
     query,
     raw_contents,
 )
+from tests.sources.github_helpers import make_settings as _make_settings
 from tests.sources.github_server import (
     FakeDeployment,
     FakeIssue,
@@ -32,6 +35,7 @@ from tests.sources.github_server import (
 )
 
 T = datetime
+make_settings = partial(_make_settings, graphql=False)
 CATALOG = b"kind: Component\nmetadata:\n  name: checkout\n"
 SPEC = b"service:\n  name: checkout\n"
 COPIER = b"_src_path: gh:acme/template-go-service\n"
@@ -172,7 +176,8 @@ def test_second_load_of_an_unchanged_org_is_all_304s(server, tmp_path):
     assert meta["not_modified"] == len(data_requests)
     assert raw_contents(db) == before
     assert {k: v for k, v in meta.items() if k.startswith("rows_")} == {
-        "rows_repos": 0, "rows_repo_files": 0, "rows_workflow_runs": 0, "rows_deployments": 0, "rows_issues": 0}
+        "rows_repos": 0, "rows_repo_files": 0, "rows_repo_file_versions": 0, "rows_workflow_runs": 0,
+        "rows_deployments": 0, "rows_issues": 0}
 
 
 def test_incremental_load_reads_only_what_changed(server, tmp_path):

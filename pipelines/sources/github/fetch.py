@@ -184,10 +184,12 @@ def list_repos(ctx: Context, snapshot: Snapshot) -> Iterator[tuple[Batch, list[d
 
 
 def forget_repos(ctx: Context, vanished: set[str], keep_listing_keys: set[str | None]) -> Batch:
-    """Repos no longer listed: drop them and their files and cursors; runs, deploys stay as history."""
+    """Repos no longer listed (deleted, renamed, moved): drop them, their files, their files'
+    history and cursors (a renamed repo is read afresh under its new name); runs, deploys stay."""
     batch = Batch("repos no longer listed")
     for repo in sorted(vanished):
         batch.statements.append(("DELETE FROM raw.repo_files WHERE repo = ?", [repo]))
+        batch.statements.append(("DELETE FROM raw.repo_file_versions WHERE repo = ?", [repo]))
         batch.statements.append(("DELETE FROM raw.repos WHERE repo = ?", [repo]))
         for key in ctx.state.keys(repo, ""):
             if not key.startswith(("issues", "etag:issues:")):

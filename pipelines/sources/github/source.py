@@ -25,14 +25,17 @@ import polars as pl
 
 from pipelines.config import Settings
 from pipelines.raw_schema import RAW_TABLES
-from pipelines.sources.github import fetch
+from pipelines.sources.github import fetch, history
 from pipelines.sources.github.auth import CredentialError, credentials_from
 from pipelines.sources.github.client import Accounting, FetchError, GitHubClient
+from pipelines.sources.github.graphql import GraphQLClient
 from pipelines.sources.github.incremental import Batch, ErrorRecord, StoredState, commit
 from pipelines.sources.github.rows import in_scope
 from pipelines.warehouse import upsert
 
 log = logging.getLogger(__name__)
+
+FILES_PER_JOB = 50  # repos per GraphQL files job (one query of ~3 points when they fit)
 
 Progress = Callable[[str, int, int], None]
 
@@ -115,7 +118,7 @@ class GitHubSource:
         assert self._client is not None and self.settings.github is not None
         ctx = fetch.Context(self._client, self.settings, StoredState.read(con), self._now())
         snapshot = fetch.Snapshot.read(con)
-        run = _Run(self, con, ctx, snapshot)
+        run = _Run(self, con, ctx, snapshot, history.known_versions(con))
         try:
             run.execute()
         finally:
@@ -128,11 +131,16 @@ class _Run:
     """The state of one load: the pool, what was written, what failed."""
 
     def __init__(self, source: GitHubSource, con: duckdb.DuckDBPyConnection, ctx: fetch.Context,
-                 snapshot: fetch.Snapshot):
+                 snapshot: fetch.Snapshot, known: dict[str, dict[str, history.Known]]):
         self.source = source
         self.con = con
         self.ctx = ctx
         self.snapshot = snapshot
+        self.known = known
+        self.gql: GraphQLClient | None = None
+        self.gql_wanted = False
+        self.graphql_used = False
+        self.pending_files: list[history.Target] = []
         self.written: Counter[str] = Counter()
         self.errors: list[tuple[ErrorRecord, datetime]] = []
         self.listed: list[str] = []
@@ -145,6 +153,7 @@ class _Run:
         gh = self.ctx.settings.github
         assert gh is not None
         pool = ThreadPoolExecutor(max_workers=gh.max_concurrency, thread_name_prefix="pathlens-github")
+        self.gql_wanted = gh.graphql
         try:
             listing_keys: set[str | None] = set()
             try:
@@ -159,6 +168,7 @@ class _Run:
                 raise SourceError(
                     f"cannot list the repositories of '{gh.org}' (github.org) at {gh.api_url}: "
                     f"{exc.status or 'no answer'}: {exc.message}") from None
+            self._flush_files(pool)
             for full in self.ctx.settings.exceptions.repos:
                 self._submit(pool, full, "issues", fetch.fetch_issues, self.ctx, full)
             while self.futures:
@@ -178,11 +188,42 @@ class _Run:
         if not in_scope(row, self.ctx.settings.github.exclude_repos):  # type: ignore[union-attr]
             return
         self.in_scope += 1
-        if fetch.files_need_reading(self.ctx, row):
+        need = fetch.files_need_reading(self.ctx, row)
+        if self.gql_wanted and (need or history.window_extended(self.ctx, row)):
+            self.gql = self._graphql_if_available()  # asked once, only when there is something to read
+            self.gql_wanted = False
+        if self.gql is not None and (need or history.window_extended(self.ctx, row)):
+            self.pending_files.append(history.plan(self.ctx, row))
+            if len(self.pending_files) >= FILES_PER_JOB:
+                self._flush_files(pool)
+        elif need:
             self._submit(pool, full, "files", fetch.fetch_files, self.ctx, row, self.snapshot.files.get(full, {}))
         self._submit(pool, full, "runs", fetch.fetch_runs, self.ctx, row)
         self._submit(pool, full, "deployments", fetch.fetch_deployments, self.ctx, row,
                      self.snapshot.deployments.get(full, {}))
+
+    def _graphql_if_available(self) -> GraphQLClient | None:
+        """A GraphQL client, or None when the API has no GraphQL (an old Enterprise Server answers
+        404): the REST path then reads the files, as before."""
+        assert self.source._client is not None
+        gql = GraphQLClient(self.source._client)
+        try:
+            gql.query("probe", "query { rateLimit { cost remaining resetAt } }")
+        except FetchError as exc:
+            log.warning("GitHub GraphQL API not available (%s: %s); reading files through REST",
+                        exc.status, exc.message)
+            return None
+        self.graphql_used = True
+        return gql
+
+    def _flush_files(self, pool: ThreadPoolExecutor) -> None:
+        if not self.pending_files or self.gql is None:
+            return
+        targets, self.pending_files = self.pending_files, []
+        label = f"{targets[0].full} … ({len(targets)} repos)"
+        self.futures[pool.submit(_guarded_many, label, history.read_repos, self.ctx, self.gql, targets,
+                                 self.known)] = (label, "files")
+        self.jobs_total += 1
 
     def _submit(self, pool: ThreadPoolExecutor, repo: str, part: str, fn: Callable[..., Batch], *args: Any) -> None:
         self.futures[pool.submit(_guarded, repo, part, fn, *args)] = (repo, part)
@@ -196,10 +237,11 @@ class _Run:
         for future in done:
             self.futures.pop(future)
             outcome = future.result()  # re-raises CredentialError and interruptions
-            if isinstance(outcome, ErrorRecord):
-                self._error(outcome)
-            else:
-                batches.append(outcome)
+            for item in outcome if isinstance(outcome, list) else [outcome]:
+                if isinstance(item, ErrorRecord):
+                    self._error(item)
+                else:
+                    batches.append(item)
         self._commit(*batches)
         self.jobs_done += len(done)
         self.source._progress("GitHub: reading repositories", self.jobs_done, self.jobs_total)
@@ -238,7 +280,9 @@ class _Run:
         return {
             "source": "github",
             **{f"rows_{table}": self.written.get(table, 0)
-               for table in ("repos", "repo_files", "workflow_runs", "deployments", "issues")},
+               for table in ("repos", "repo_files", "repo_file_versions", "workflow_runs", "deployments", "issues")},
+            "graphql": self.graphql_used,
+            "graphql_points": self.source.accounting.points(),
             "repos_listed": len(self.listed),
             "repos_in_scope": self.in_scope,
             "requests": totals.requests,
@@ -251,6 +295,18 @@ class _Run:
             "errors": len(self.errors),
             "failed_repos": sorted({e.repo for e, _ in self.errors}),
         }
+
+
+def _guarded_many(label: str, fn: Callable[..., list[Batch | ErrorRecord]], *args: Any) -> list[Batch | ErrorRecord]:
+    """`_guarded` for a job over many repos (it reports each repo's failure itself)."""
+    try:
+        return fn(*args)
+    except CredentialError:
+        raise
+    except FetchError as exc:
+        return [ErrorRecord(label, exc.endpoint, exc.status, exc.message)]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return [ErrorRecord(label, "files", None, f"unexpected answer ({type(exc).__name__}: {exc})")]
 
 
 def _guarded(repo: str, part: str, fn: Callable[..., Batch], *args: Any) -> Batch | ErrorRecord:
