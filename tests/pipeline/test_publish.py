@@ -11,7 +11,7 @@ import polars as pl
 from pipelines.raw_schema import RAW_TABLES
 from pipelines.resources import PathlensResource
 from pipelines.runner import run_refresh
-from pipelines.warehouse import WarehousePaths, upsert, writer
+from pipelines.warehouse import WarehousePaths, connect_writer, upsert, writer
 
 CONFIG = """
 warehouse: {warehouse}
@@ -99,3 +99,25 @@ def test_the_demo_without_a_date_is_the_same_organisation_for_every_asset_of_a_d
     again = PathlensResource(demo=True, demo_scale="tiny").refresh_as_of()
     assert first == again
     assert (first.hour, first.minute, first.second, first.microsecond) == (0, 0, 0, 0)
+
+
+def test_a_warehouse_from_before_a_new_raw_column_gets_it_on_open(tmp_path):
+    """raw.fetch_log gained `points` (GraphQL): a file written before keeps its rows, and the
+    column is appended, so loads (which insert by position) line up with the declaration."""
+    path = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(path))
+    old.execute("CREATE SCHEMA raw")
+    old.execute("CREATE TABLE raw.fetch_log (refresh_id VARCHAR, source VARCHAR, endpoint VARCHAR, requests BIGINT, "
+                "not_modified BIGINT, retries BIGINT, rate_limit_waits BIGINT, wait_s DOUBLE, bytes BIGINT, "
+                "recorded_at TIMESTAMP)")
+    old.execute("INSERT INTO raw.fetch_log VALUES ('r0', 'github', 'GET /x', 3, 1, 0, 0, 0, 10, '2025-01-01')")
+    old.close()
+    con = connect_writer(path)
+    try:
+        columns = [c for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = 'fetch_log' "
+            "ORDER BY column_index").fetchall()]
+        assert columns == list(RAW_TABLES["fetch_log"].columns)
+        assert con.execute("SELECT requests, points FROM raw.fetch_log").fetchall() == [(3, None)]
+    finally:
+        con.close()

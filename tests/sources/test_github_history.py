@@ -213,5 +213,18 @@ def test_an_api_without_graphql_falls_back_to_rest(tmp_path):
     db = tmp_path / "w.duckdb"
     with GitHubTestServer(org, tokens={TOKEN}, graphql=False) as srv:
         meta = load(db, _settings(srv.base_url))
-    assert meta["graphql"] is False and meta["failed_repos"] == []
-    assert query(db, "SELECT count(*) FROM raw.repo_files WHERE repo = 'acme/svc'") == [(4,)]
+        assert meta["graphql"] is False and meta["failed_repos"] == []
+        assert query(db, "SELECT count(*) FROM raw.repo_files WHERE repo = 'acme/svc'") == [(4,)]
+        c5 = _oid(org, "svc", T(2024, 11, 1))
+        # REST reads no history: what the refresh saw, at the head commit C5
+        assert _versions(db) == [
+            (".copier-answers.yml", c5, T(2024, 11, 1), False, git_blob_sha(COPIER), COPIER.decode()),
+            (REL_PATH, c5, T(2024, 11, 1), False, git_blob_sha(REL2), REL2.decode()),
+            ("catalog-info.yaml", c5, T(2024, 11, 1), False, git_blob_sha(CAT2), CAT2.decode()),
+            ("service.yaml", c5, T(2024, 11, 1), False, git_blob_sha(SPEC2), SPEC2.decode())]
+        org.push("svc", T(2025, 5, 1), {"service.yaml": SPEC3, ".copier-answers.yml": None})
+        load(db, _settings(srv.base_url), refresh_id="r2")
+    c6 = _oid(org, "svc", T(2025, 5, 1))
+    assert _versions(db)[4:] == [
+        (".copier-answers.yml", c6, T(2025, 5, 1), True, None, None),
+        ("service.yaml", c6, T(2025, 5, 1), False, git_blob_sha(SPEC3), SPEC3.decode())]

@@ -144,7 +144,7 @@ def test_first_load_writes_every_raw_table(server, tmp_path):
     assert asked == {"checkout", "empty", "big", "platform"}
     # The file over 1 MB went straight to the blobs API; nested/non-YAML workflow files were never read.
     big_paths = sorted(r.path for r in server.log if r.path.startswith("/repos/acme/big/"))
-    assert big_paths == ["/repos/acme/big/actions/runs", "/repos/acme/big/deployments",
+    assert big_paths == ["/repos/acme/big/actions/runs", "/repos/acme/big/commits", "/repos/acme/big/deployments",
                          f"/repos/acme/big/git/blobs/{git_blob_sha(BIG)}", "/repos/acme/big/git/trees/main"]
     contents = sorted(r.path for r in server.log if "/contents/" in r.path)
     assert contents == [f"/repos/acme/checkout/contents/{p}" for p in (
@@ -203,6 +203,7 @@ def test_incremental_load_reads_only_what_changed(server, tmp_path):
     assert counted == sorted([
         "/orgs/acme/repos",  # the page holding checkout changed (its pushed_at moved)
         "/repos/acme/checkout/git/trees/main",
+        "/repos/acme/checkout/commits",  # the head commit: the versions this refresh saw are keyed by it
         "/repos/acme/checkout/contents/service.yaml",
         "/repos/acme/checkout/contents/.github/workflows/lint.yml",
         "/repos/acme/checkout/actions/runs",

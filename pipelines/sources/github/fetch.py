@@ -47,6 +47,7 @@ ORG_REPOS = "GET /orgs/{org}/repos"
 TREE = "GET /repos/{repo}/git/trees/{ref}"
 CONTENTS = "GET /repos/{repo}/contents/{path}"
 BLOBS = "GET /repos/{repo}/git/blobs/{sha}"
+COMMITS = "GET /repos/{repo}/commits"
 RUNS = "GET /repos/{repo}/actions/runs"
 DEPLOYMENTS = "GET /repos/{repo}/deployments"
 STATUSES = "GET /repos/{repo}/deployments/{id}/statuses"
@@ -210,8 +211,15 @@ def files_need_reading(ctx: Context, repo: dict[str, Any]) -> bool:
     )
 
 
-def fetch_files(ctx: Context, repo: dict[str, Any], stored: dict[str, str]) -> Batch:
-    """Read the repo's tree, then each wanted file whose blob sha is new; drop files now gone."""
+def fetch_files(ctx: Context, repo: dict[str, Any], stored: dict[str, str],
+                known: dict[str, tuple[str | None, datetime | None]] | None = None) -> Batch:
+    """Read the repo's tree, then each wanted file whose blob sha is new; drop files now gone.
+
+    When the tree changed, the head commit (`commits?sha=BRANCH&per_page=1`) keys a
+    `raw.repo_file_versions` row for every file whose blob is not its newest stored version
+    (`known`: path → (blob sha or None when deleted, committed_at)), and a deleted row for a
+    file gone since: the REST path records what each refresh sees, without reading history.
+    """
     full, branch = repo["repo"], repo["default_branch"]
     batch = Batch(f"files {full}")
     prev = ctx.state.get(full, "files") or {}
@@ -249,12 +257,48 @@ def fetch_files(ctx: Context, repo: dict[str, Any], stored: dict[str, str]) -> B
                 gone.append(path)
             continue
         rows.append({"repo": full, "path": path, **got, "fetched_at": ctx.now})
+    if branch:
+        _head_versions(ctx, batch, full, branch, present, rows, known or {}, stored)
     for path in gone:
         batch.statements.append(("DELETE FROM raw.repo_files WHERE repo = ? AND path = ?", [full, path]))
     batch.statements.append(("UPDATE raw.repos SET tree_sha = ? WHERE repo = ?", [state["tree_sha"], full]))
     batch.add_rows("repo_files", rows)
     batch.state[(full, "files")] = state
     return batch
+
+
+def _head_versions(ctx: Context, batch: Batch, full: str, branch: str, present: dict[str, tuple[str, int]],
+                   read: list[dict[str, Any]], known: dict[str, tuple[str | None, datetime | None]],
+                   stored: dict[str, str]) -> None:
+    """raw.repo_file_versions rows at the head commit for what changed since the newest stored
+    versions (see `fetch_files`); a file unchanged since `raw.repo_files` is copied from there."""
+    changed = {p for p, (sha, _) in present.items() if known.get(p, (None, None))[0] != sha}
+    vanished = {p for p, (sha, _) in known.items() if sha is not None and p not in present and ctx.wanted(p)}
+    if not changed and not vanished:
+        return
+    resp = ctx.client.get(COMMITS, f"/repos/{full}/commits", {"sha": branch, "per_page": 1})
+    if resp.status == 409 or (resp.status == 200 and not resp.data):
+        return
+    if resp.status != 200:
+        raise FetchError(COMMITS, resp.status, resp.message())
+    head = resp.data[0]
+    oid, at = head["sha"], ts(((head.get("commit") or {}).get("committer") or {}).get("date"))
+    fresh = {r["path"]: r for r in read}
+    for path in sorted(changed):
+        if path in fresh:
+            r = fresh[path]
+            batch.add_rows("repo_file_versions", [{
+                "repo": full, "path": path, "commit_sha": oid, "committed_at": at, "blob_sha": r["sha"],
+                "size": r["size"], "content": r["content"], "deleted": False, "fetched_at": ctx.now}])
+        elif stored.get(path) == present[path][0]:  # the blob raw.repo_files holds: copy it from there
+            batch.statements.append(("DELETE FROM raw.repo_file_versions WHERE repo = ? AND path = ? AND commit_sha = ?",
+                                     [full, path, oid]))
+            batch.statements.append((
+                "INSERT INTO raw.repo_file_versions SELECT repo, path, ?, ?, sha, size, content, false, ? "
+                "FROM raw.repo_files WHERE repo = ? AND path = ?", [oid, at, ctx.now, full, path]))
+    batch.add_rows("repo_file_versions", [{
+        "repo": full, "path": path, "commit_sha": oid, "committed_at": at, "blob_sha": None, "size": None,
+        "content": None, "deleted": True, "fetched_at": ctx.now} for path in sorted(vanished)])
 
 
 def _present_without_tree(ctx: Context, full: str, branch: str) -> tuple[dict[str, tuple[str, int]], dict[str, dict]]:

@@ -197,7 +197,8 @@ class _Run:
             if len(self.pending_files) >= FILES_PER_JOB:
                 self._flush_files(pool)
         elif need:
-            self._submit(pool, full, "files", fetch.fetch_files, self.ctx, row, self.snapshot.files.get(full, {}))
+            known = {path: (k.blob, k.committed_at) for path, k in self.known.get(full, {}).items()}
+            self._submit(pool, full, "files", fetch.fetch_files, self.ctx, row, self.snapshot.files.get(full, {}), known)
         self._submit(pool, full, "runs", fetch.fetch_runs, self.ctx, row)
         self._submit(pool, full, "deployments", fetch.fetch_deployments, self.ctx, row,
                      self.snapshot.deployments.get(full, {}))
