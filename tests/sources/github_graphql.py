@@ -233,9 +233,7 @@ class GraphQLApi:
         commit = s.get_type("Commit").fields  # type: ignore[attr-defined]
         commit["history"].resolve = self._history
         commit["file"].resolve = self._file
-        commit["tree"].resolve = lambda parent, info: self._tree_object(parent["_commit"], "") or {
-            "__typename": "Tree", "oid": "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "abbreviatedOid": "4b825dc",
-            "entries": []}
+        commit["tree"].resolve = self._root_tree
         commit["checkSuites"].resolve = self._check_suites
 
     # entry point --------------------------------------------------------------------------
@@ -346,6 +344,14 @@ class GraphQLApi:
                 "pageInfo": {"hasNextPage": end < len(matching), "hasPreviousPage": offset > 0,
                              "endCursor": _cursor(start.oid, end) if page else None,
                              "startCursor": _cursor(start.oid, offset + 1) if page else None}}
+
+    def _root_tree(self, parent: dict[str, Any], info: Any) -> dict[str, Any]:
+        """The commit's root tree, with the sha the REST trees endpoint gives the same files."""
+        from tests.sources.github_server import tree_sha_of
+
+        tree = self._tree_object(parent["_commit"], "") or {"__typename": "Tree", "entries": []}
+        oid = tree_sha_of(parent["_commit"].files, parent["_repo"].default_branch)
+        return {**tree, "oid": oid, "abbreviatedOid": oid[:7]}
 
     def _file(self, parent: dict[str, Any], info: Any, path: str) -> Any:
         commit = parent["_commit"]

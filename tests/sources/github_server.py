@@ -49,6 +49,12 @@ def git_blob_sha(content: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
 
 
+def tree_sha_of(files: dict[str, bytes], branch: str) -> str:
+    """A stand-in root tree sha: changes exactly when the files do (the same in REST and GraphQL)."""
+    listing = "\n".join(f"{p} {git_blob_sha(c)}" for p, c in sorted(files.items()))
+    return hashlib.sha1(f"tree {branch}\n{listing}".encode()).hexdigest()
+
+
 def iso(ts: datetime | None) -> str | None:
     return None if ts is None else ts.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -190,8 +196,7 @@ class FakeRepo:
     commits: list[FakeCommit] = field(default_factory=list)
 
     def tree_sha(self) -> str:
-        listing = "\n".join(f"{p} {git_blob_sha(c)}" for p, c in sorted(self.files.items()))
-        return hashlib.sha1(f"tree {self.default_branch}\n{listing}".encode()).hexdigest()
+        return tree_sha_of(self.files, self.default_branch)
 
     def head(self) -> FakeCommit | None:
         """The default branch's head commit (None for an empty repo).

@@ -47,6 +47,11 @@ def _settings(url: str, **github):
     return make_settings(url, exception_repos=(), **github)
 
 
+def _graphql_queries(db, refresh_id: str) -> dict[str, int]:
+    return dict(query(db, "SELECT endpoint, requests FROM raw.fetch_log WHERE refresh_id = ? "
+                          "AND endpoint LIKE 'POST /graphql%' ORDER BY endpoint", [refresh_id]))
+
+
 def _oid(org: FakeOrg, repo: str, at: datetime) -> str:
     return next(c.oid for c in org.repos[repo].commits if c.committed_at == at)
 
@@ -91,10 +96,10 @@ def test_first_load_reads_every_version_in_the_window(tmp_path):
         (".copier-answers.yml", COPIER.decode()), (REL_PATH, REL2.decode()),
         ("catalog-info.yaml", CAT2.decode()), ("service.yaml", SPEC2.decode())]
     assert rest_files == []  # every text came through GraphQL
-    assert len(files_queries) == 2  # the availability probe, then one query for the three repos
+    assert len(files_queries) == 3  # the availability probe, then one files and one activity query
     # probe: 1 point (the minimum); files: 3 repos × 5 history connections = 15 requests → 0.15
-    # → rounds to 0 → the 1-point minimum
-    assert meta["graphql_points"] == 2
+    # → rounds to 0 → the 1-point minimum; activity: 3 repos × 2 connections → also 1 point
+    assert meta["graphql_points"] == 3
 
 
 def test_incremental_reads_only_newer_commits_and_unchanged_repos_cost_nothing(tmp_path):
@@ -105,15 +110,16 @@ def test_incremental_reads_only_newer_commits_and_unchanged_repos_cost_nothing(t
         load(db, settings)
         before = _versions(db)
         srv.clear_log()
-        meta = load(db, settings, refresh_id="r2")  # nothing changed
-        assert [r.path for r in srv.log if r.path == "/graphql"] == [] and meta["graphql_points"] == 0
+        meta = load(db, settings, refresh_id="r2")  # nothing changed: no files query at all
+        assert _graphql_queries(db, "r2") == {"POST /graphql activity": 1, "POST /graphql probe": 1}
         assert _versions(db) == before
 
         org.push("svc", T(2025, 5, 1), {"service.yaml": SPEC3})
         srv.clear_log()
         meta = load(db, settings, refresh_id="r3")
         assert meta["rows_repo_file_versions"] == 1 and meta["rows_repo_files"] == 4
-        assert len([r for r in srv.log if r.path == "/graphql"]) == 2  # probe + the one repo that moved
+        assert _graphql_queries(db, "r3") == {"POST /graphql activity": 1, "POST /graphql files": 1,
+                                              "POST /graphql probe": 1}  # files: only the repo that moved
     c6 = _oid(org, "svc", T(2025, 5, 1))
     assert _versions(db) == [*before, ("service.yaml", c6, T(2025, 5, 1), False, git_blob_sha(SPEC3), SPEC3.decode())]
 
@@ -203,7 +209,7 @@ def test_history_longer_than_a_page_and_truncated_texts(tmp_path):
     assert meta["failed_repos"] == []
     got = query(db, "SELECT count(*), min(content), max(committed_at) FROM raw.repo_file_versions WHERE repo = 'acme/busy'")
     assert got == [(151, "v: 0\n", T(2025, 1, 1, 2, 30))]
-    assert graphql == 3  # probe, the first page for both repos, then page two of busy's history
+    assert graphql == 4  # probe, activity, the first page for both repos, then page two of busy's history
     assert blobs == [f"/repos/acme/big/git/blobs/{git_blob_sha(big)}"]  # cut at 1,000 bytes → read by REST
     assert query(db, "SELECT content FROM raw.repo_file_versions WHERE repo = 'acme/big'") == [(big.decode(),)]
 
@@ -228,3 +234,64 @@ def test_an_api_without_graphql_falls_back_to_rest(tmp_path):
     assert _versions(db)[4:] == [
         (".copier-answers.yml", c6, T(2025, 5, 1), True, None, None),
         ("service.yaml", c6, T(2025, 5, 1), False, git_blob_sha(SPEC3), SPEC3.decode())]
+
+
+# activity: which repos' runs are asked for, and deployments through GraphQL -------------------
+def _sample(now):
+    from tests.sources.github_server import sample_org
+
+    return sample_org(now, repos=10)
+
+
+def test_graphql_and_rest_paths_load_the_same_runs_and_deployments(tmp_path):
+    from tests.sources.github_helpers import NOW, raw_contents
+
+    with GitHubTestServer(_sample(NOW), tokens={TOKEN}) as srv:
+        load(tmp_path / "g.duckdb", make_settings(srv.base_url))
+    with GitHubTestServer(_sample(NOW), tokens={TOKEN}) as srv:
+        load(tmp_path / "r.duckdb", make_settings(srv.base_url, graphql=False))
+    graphql, rest = raw_contents(tmp_path / "g.duckdb"), raw_contents(tmp_path / "r.duckdb")
+    for table in ("repos", "repo_files", "workflow_runs", "deployments", "issues"):
+        assert graphql[table] == rest[table], table
+    assert len(graphql["deployments"]) == 19  # 1 + i % 3 per svc repo i = 0..9: 4×1 + 3×2 + 3×3
+
+
+def test_runs_are_asked_only_where_something_moved(tmp_path):
+    from tests.sources.github_helpers import NOW
+    from tests.sources.github_server import FakeRun
+
+    org = _sample(NOW)
+    db = tmp_path / "w.duckdb"
+    with GitHubTestServer(org, tokens={TOKEN}) as srv:
+        settings = make_settings(srv.base_url)
+        load(db, settings)
+
+        def runs_asked() -> list[str]:
+            return sorted(r.path.split("/")[3] for r in srv.log if r.path.endswith("/actions/runs"))
+
+        # an hour later, nothing moved: only the repos whose newest run was still in progress
+        # (sample_org: every fifth svc repo → svc-0000 and svc-0005) are asked, and answer 304
+        srv.clear_log()
+        meta = load(db, settings, refresh_id="r2", now=NOW + timedelta(hours=1))
+        assert runs_asked() == ["svc-0000", "svc-0005"] and srv.counted() == 0
+        # in scope: 10 svc repos, empty-repo, monolith, platform = 13 (archived, fork, sandbox-* out)
+        assert meta["runs_skipped"] == 13 - 2
+
+        # a scheduled run on svc-0003's head commit (no push): its check suites grow
+        head = org.repos["svc-0003"].head().oid
+        org.repos["svc-0003"].runs.append(FakeRun(77_000_001, NOW + timedelta(hours=1, minutes=30), head_sha=head,
+                                                  event="schedule"))
+        # a new deployment and a new status on svc-0001, also without a push
+        dep = org.repos["svc-0001"].deployments[0]
+        dep.statuses.append((990_001, "inactive", NOW + timedelta(hours=1, minutes=40)))
+        srv.clear_log()
+        load(db, settings, refresh_id="r3", now=NOW + timedelta(hours=2))
+        assert runs_asked() == ["svc-0000", "svc-0003", "svc-0005"]
+        assert query(db, "SELECT count(*) FROM raw.workflow_runs WHERE run_id = 77000001") == [(1,)]
+        assert query(db, "SELECT status_state FROM raw.deployments WHERE deployment_id = ?", [dep.id]) == [("inactive",)]
+
+        # 25 h after the first refresh: every repo last read then is due again; svc-0003, read at
+        # +2 h, is not (23 h); the two with runs in progress are asked anyway
+        srv.clear_log()
+        load(db, settings, refresh_id="r4", now=NOW + timedelta(hours=25))
+        assert len(runs_asked()) == 12 and "svc-0003" not in runs_asked()

@@ -25,7 +25,7 @@ import polars as pl
 
 from pipelines.config import Settings
 from pipelines.raw_schema import RAW_TABLES
-from pipelines.sources.github import fetch, history
+from pipelines.sources.github import activity, fetch, history
 from pipelines.sources.github.auth import CredentialError, credentials_from
 from pipelines.sources.github.client import Accounting, FetchError, GitHubClient
 from pipelines.sources.github.graphql import GraphQLClient
@@ -36,6 +36,7 @@ from pipelines.warehouse import upsert
 log = logging.getLogger(__name__)
 
 FILES_PER_JOB = 50  # repos per GraphQL files job (one query of ~3 points when they fit)
+ACTIVITY_PER_JOB = 100  # repos per GraphQL activity job (one query of 2 points)
 
 Progress = Callable[[str, int, int], None]
 
@@ -141,18 +142,21 @@ class _Run:
         self.gql_wanted = False
         self.graphql_used = False
         self.pending_files: list[history.Target] = []
+        self.pending_activity: list[dict[str, Any]] = []
+        self.runs_skipped = 0
         self.written: Counter[str] = Counter()
         self.errors: list[tuple[ErrorRecord, datetime]] = []
         self.listed: list[str] = []
         self.in_scope = 0
         self.jobs_total = 0
         self.jobs_done = 0
-        self.futures: dict[Future, tuple[str, str]] = {}
+        self.futures: dict[Future, tuple[Any, ...]] = {}
 
     def execute(self) -> None:
         gh = self.ctx.settings.github
         assert gh is not None
         pool = ThreadPoolExecutor(max_workers=gh.max_concurrency, thread_name_prefix="pathlens-github")
+        self._pool = pool
         self.gql_wanted = gh.graphql
         try:
             listing_keys: set[str | None] = set()
@@ -169,6 +173,7 @@ class _Run:
                     f"cannot list the repositories of '{gh.org}' (github.org) at {gh.api_url}: "
                     f"{exc.status or 'no answer'}: {exc.message}") from None
             self._flush_files(pool)
+            self._flush_activity(pool)
             for full in self.ctx.settings.exceptions.repos:
                 self._submit(pool, full, "issues", fetch.fetch_issues, self.ctx, full)
             while self.futures:
@@ -189,8 +194,8 @@ class _Run:
             return
         self.in_scope += 1
         need = fetch.files_need_reading(self.ctx, row)
-        if self.gql_wanted and (need or history.window_extended(self.ctx, row)):
-            self.gql = self._graphql_if_available()  # asked once, only when there is something to read
+        if self.gql_wanted:
+            self.gql = self._graphql_if_available()  # asked once, when the first repo in scope is listed
             self.gql_wanted = False
         if self.gql is not None and (need or history.window_extended(self.ctx, row)):
             self.pending_files.append(history.plan(self.ctx, row))
@@ -199,9 +204,34 @@ class _Run:
         elif need:
             known = {path: (k.blob, k.committed_at) for path, k in self.known.get(full, {}).items()}
             self._submit(pool, full, "files", fetch.fetch_files, self.ctx, row, self.snapshot.files.get(full, {}), known)
+        if self.gql is not None:
+            self.pending_activity.append(row)
+            if len(self.pending_activity) >= ACTIVITY_PER_JOB:
+                self._flush_activity(pool)
+        else:
+            self._submit_rest_activity(pool, row)
+
+    def _submit_rest_activity(self, pool: ThreadPoolExecutor, row: dict[str, Any]) -> None:
+        full = row["repo"]
         self._submit(pool, full, "runs", fetch.fetch_runs, self.ctx, row)
         self._submit(pool, full, "deployments", fetch.fetch_deployments, self.ctx, row,
                      self.snapshot.deployments.get(full, {}))
+
+    def _flush_activity(self, pool: ThreadPoolExecutor) -> None:
+        if not self.pending_activity or self.gql is None:
+            return
+        rows, self.pending_activity = self.pending_activity, []
+        label = f"{rows[0]['repo']} … ({len(rows)} repos)"
+        self.futures[pool.submit(_guarded_many, label, activity.read_activity, self.ctx, self.gql, rows,
+                                 self.snapshot.deployments)] = (label, "activity", rows)  # type: ignore[assignment]
+        self.jobs_total += 1
+
+    def _on_activity(self, pool: ThreadPoolExecutor, item: activity.Activity) -> None:
+        """Commit a repo's deployments and ask for its runs when the signals say so."""
+        if item.runs_needed:
+            self._submit(pool, item.repo["repo"], "runs", _runs_with_signals, self.ctx, item)
+        else:
+            self.runs_skipped += 1
 
     def _graphql_if_available(self) -> GraphQLClient | None:
         """A GraphQL client, or None when the API has no GraphQL (an old Enterprise Server answers
@@ -236,13 +266,22 @@ class _Run:
         done, _ = wait(list(self.futures), timeout=None if block else 0, return_when=FIRST_COMPLETED)
         batches = []
         for future in done:
-            self.futures.pop(future)
+            job = self.futures.pop(future)
             outcome = future.result()  # re-raises CredentialError and interruptions
+            answered: set[str] = set()
             for item in outcome if isinstance(outcome, list) else [outcome]:
                 if isinstance(item, ErrorRecord):
                     self._error(item)
+                elif isinstance(item, activity.Activity):
+                    answered.add(item.repo["repo"])
+                    batches.append(item.batch)
+                    self._on_activity(self._pool, item)
                 else:
                     batches.append(item)
+            if job[1] == "activity":  # repos the query did not answer: runs and deployments by REST
+                for row in job[2]:  # type: ignore[misc]
+                    if row["repo"] not in answered:
+                        self._submit_rest_activity(self._pool, row)
         self._commit(*batches)
         self.jobs_done += len(done)
         self.source._progress("GitHub: reading repositories", self.jobs_done, self.jobs_total)
@@ -283,6 +322,7 @@ class _Run:
             **{f"rows_{table}": self.written.get(table, 0)
                for table in ("repos", "repo_files", "repo_file_versions", "workflow_runs", "deployments", "issues")},
             "graphql": self.graphql_used,
+            "runs_skipped": self.runs_skipped,
             "graphql_points": self.source.accounting.points(),
             "repos_listed": len(self.listed),
             "repos_in_scope": self.in_scope,
@@ -296,6 +336,13 @@ class _Run:
             "errors": len(self.errors),
             "failed_repos": sorted({e.repo for e, _ in self.errors}),
         }
+
+
+def _runs_with_signals(ctx: fetch.Context, item: activity.Activity) -> Batch:
+    """The repo's runs (REST), with the signals they were read at, committed together."""
+    batch = fetch.fetch_runs(ctx, item.repo)
+    batch.state[(item.repo["repo"], "activity")] = activity.activity_state(ctx, item)
+    return batch
 
 
 def _guarded_many(label: str, fn: Callable[..., list[Batch | ErrorRecord]], *args: Any) -> list[Batch | ErrorRecord]:

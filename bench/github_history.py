@@ -1,0 +1,97 @@
+"""Benchmark the GitHub source with file history against the local GitHub server; prints JSON.
+
+    uv run python bench/github_history.py [--repos 2000] [--delay 0.15] [--concurrency 4] [--rest]
+
+The organisation is `sample_org` (catalog, service spec, template answers, workflows, runs,
+deployments with statuses, exception issues) given a past: three commits per service repo over
+the year before NOW change its catalog file, its service spec and its CI workflow, so each of
+those files has about four versions. Every answer of the server waits `--delay` seconds (150 ms:
+a normal round trip to github.com). `--rest` measures the REST-only path (`github.graphql:
+false`, today's path before GraphQL) on the same organisation.
+
+Two refreshes into a fresh DuckDB file: (a) the first, (b) one an hour later with nothing
+changed. "Counted" REST requests are those GitHub counts against the REST rate limit: every
+answer except 304s (conditional requests answered "not modified" are free on github.com) and
+`GET /rate_limit`; GraphQL queries spend the separate points budget, reported as `graphql_points`
+(the sum of each query's `rateLimit.cost`, as the server charged it). Peak memory is this
+process's resident set (the server runs in it too, so it is pessimistic).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.memory import stage  # noqa: E402
+from tests.sources.github_helpers import NOW, TOKEN, load, make_settings, query  # noqa: E402
+from tests.sources.github_server import GitHubTestServer, sample_org  # noqa: E402
+
+
+def org_with_history(repos: int):
+    org = sample_org(NOW, repos=repos)
+    for name, repo in sorted(org.repos.items()):
+        if not name.startswith("svc-") or repo.empty:
+            continue
+        pushed = repo.pushed_at
+        created = repo.created_at
+        span = (NOW - timedelta(days=2)) - created
+        for k, path in enumerate(("catalog-info.yaml", "service.yaml", ".github/workflows/ci.yml")):
+            for step in range(3):
+                at = created + span * ((3 * step + k + 1) / 10)
+                old = repo.files[path]
+                org.push(name, at, {path: old + f"# change {step + 1}\n".encode()})
+        repo.pushed_at = max(pushed, repo.pushed_at)
+    return org
+
+
+def refresh(db: Path, srv: GitHubTestServer, settings, refresh_id: str, now, repos: int) -> dict:
+    srv.clear_log()
+    results: dict = {}
+    with stage(results, "x"):
+        meta = load(db, settings, refresh_id=refresh_id, now=now)
+    counted = sum(1 for r in srv.log if r.counted)
+    graphql = [r for r in srv.log if r.path == "/graphql"]
+    return {
+        "wall_s": results["x"]["wall_s"], "peak_rss_mb": results["x"]["peak_rss_mb"],
+        "requests": len(srv.log), "counted_rest": counted, "counted_rest_per_repo": round(counted / repos, 4),
+        "not_modified": srv.not_modified(), "graphql_queries": len(graphql),
+        "graphql_points": sum(r.points for r in graphql), "failed_repos": len(meta["failed_repos"]),
+        "rows_repo_file_versions": meta.get("rows_repo_file_versions", 0),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repos", type=int, default=2000)
+    parser.add_argument("--delay", type=float, default=0.15)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--rest", action="store_true", help="the REST-only path (github.graphql: false)")
+    args = parser.parse_args()
+
+    org = org_with_history(args.repos)
+    n = len(org.repos)
+    with tempfile.TemporaryDirectory() as tmp, GitHubTestServer(org, tokens={TOKEN}, delay_s=args.delay) as srv:
+        db = Path(tmp) / "bench.duckdb"
+        settings = make_settings(srv.base_url, max_concurrency=args.concurrency, graphql=not args.rest)
+        a = refresh(db, srv, settings, "a", NOW, n)
+        versions = query(db, "SELECT count(*), count(DISTINCT (repo, path)) FROM raw.repo_file_versions")[0]
+        b = refresh(db, srv, settings, "b", NOW + timedelta(hours=1), n)
+    print(json.dumps({
+        "path": "rest" if args.rest else "graphql",
+        "repos": n, "delay_s": args.delay, "concurrency": args.concurrency,
+        "file_versions": versions[0], "files_with_versions": versions[1],
+        "a_first_refresh": {**a, "targets": {"counted_rest_per_repo": 1.2, "graphql_points": 300, "wall_s": 180,
+                                             "peak_rss_mb": 1536}},
+        "b_nothing_changed": {**b, "targets": {"counted_rest_per_repo": 0.05, "wall_s": 60}},
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
