@@ -13,14 +13,16 @@ Two refreshes into a fresh DuckDB file: (a) the first, (b) one an hour later wit
 changed. "Counted" REST requests are those GitHub counts against the REST rate limit: every
 answer except 304s (conditional requests answered "not modified" are free on github.com) and
 `GET /rate_limit`; GraphQL queries spend the separate points budget, reported as `graphql_points`
-(the sum of each query's `rateLimit.cost`, as the server charged it). Peak memory is this
-process's resident set (the server runs in it too, so it is pessimistic).
+(the sum of each query's `rateLimit.cost`), all as pathlens recorded them in `raw.fetch_log`.
+The server runs in a child process, as GitHub runs elsewhere; peak memory is pathlens's process
+(its resident set, sampled).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import sys
 import tempfile
 from datetime import timedelta
@@ -51,18 +53,25 @@ def org_with_history(repos: int):
     return org
 
 
-def refresh(db: Path, srv: GitHubTestServer, settings, refresh_id: str, now, repos: int) -> dict:
-    srv.clear_log()
+def serve(repos: int, delay: float, conn) -> None:
+    """The child process: build the organisation, serve it, report the URL, wait to be stopped."""
+    with GitHubTestServer(org_with_history(repos), tokens={TOKEN}, delay_s=delay) as srv:
+        conn.send((srv.base_url, len(srv.org.repos)))
+        conn.recv()
+
+
+def refresh(db: Path, settings, refresh_id: str, now, repos: int) -> dict:
     results: dict = {}
     with stage(results, "x"):
         meta = load(db, settings, refresh_id=refresh_id, now=now)
-    counted = sum(1 for r in srv.log if r.counted)
-    graphql = [r for r in srv.log if r.path == "/graphql"]
+    graphql = query(db, "SELECT coalesce(sum(requests), 0), coalesce(sum(points), 0) FROM raw.fetch_log "
+                        "WHERE refresh_id = ? AND endpoint LIKE 'POST /graphql%'", [refresh_id])[0]
+    counted = meta["counted_requests"]
     return {
         "wall_s": results["x"]["wall_s"], "peak_rss_mb": results["x"]["peak_rss_mb"],
-        "requests": len(srv.log), "counted_rest": counted, "counted_rest_per_repo": round(counted / repos, 4),
-        "not_modified": srv.not_modified(), "graphql_queries": len(graphql),
-        "graphql_points": sum(r.points for r in graphql), "failed_repos": len(meta["failed_repos"]),
+        "requests": meta["requests"], "counted_rest": counted, "counted_rest_per_repo": round(counted / repos, 4),
+        "not_modified": meta["not_modified"], "graphql_queries": int(graphql[0]), "graphql_points": int(graphql[1]),
+        "runs_skipped": meta.get("runs_skipped", 0), "failed_repos": len(meta["failed_repos"]),
         "rows_repo_file_versions": meta.get("rows_repo_file_versions", 0),
     }
 
@@ -75,14 +84,21 @@ def main() -> None:
     parser.add_argument("--rest", action="store_true", help="the REST-only path (github.graphql: false)")
     args = parser.parse_args()
 
-    org = org_with_history(args.repos)
-    n = len(org.repos)
-    with tempfile.TemporaryDirectory() as tmp, GitHubTestServer(org, tokens={TOKEN}, delay_s=args.delay) as srv:
-        db = Path(tmp) / "bench.duckdb"
-        settings = make_settings(srv.base_url, max_concurrency=args.concurrency, graphql=not args.rest)
-        a = refresh(db, srv, settings, "a", NOW, n)
-        versions = query(db, "SELECT count(*), count(DISTINCT (repo, path)) FROM raw.repo_file_versions")[0]
-        b = refresh(db, srv, settings, "b", NOW + timedelta(hours=1), n)
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe()
+    server = ctx.Process(target=serve, args=(args.repos, args.delay, child), daemon=True)
+    server.start()
+    try:
+        base_url, n = parent.recv()
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "bench.duckdb"
+            settings = make_settings(base_url, max_concurrency=args.concurrency, graphql=not args.rest)
+            a = refresh(db, settings, "a", NOW, n)
+            versions = query(db, "SELECT count(*), count(DISTINCT (repo, path)) FROM raw.repo_file_versions")[0]
+            b = refresh(db, settings, "b", NOW + timedelta(hours=1), n)
+    finally:
+        parent.send("stop")
+        server.join(timeout=10)
     print(json.dumps({
         "path": "rest" if args.rest else "graphql",
         "repos": n, "delay_s": args.delay, "concurrency": args.concurrency,
