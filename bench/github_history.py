@@ -81,6 +81,7 @@ def main() -> None:
     parser.add_argument("--repos", type=int, default=2000)
     parser.add_argument("--delay", type=float, default=0.15)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--per-minute", type=int, default=900, help="github.requests_per_minute (REST pace)")
     parser.add_argument("--rest", action="store_true", help="the REST-only path (github.graphql: false)")
     args = parser.parse_args()
 
@@ -92,7 +93,8 @@ def main() -> None:
         base_url, n = parent.recv()
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "bench.duckdb"
-            settings = make_settings(base_url, max_concurrency=args.concurrency, graphql=not args.rest)
+            settings = make_settings(base_url, max_concurrency=args.concurrency, graphql=not args.rest,
+                                     requests_per_minute=args.per_minute)
             a = refresh(db, settings, "a", NOW, n)
             versions = query(db, "SELECT count(*), count(DISTINCT (repo, path)) FROM raw.repo_file_versions")[0]
             b = refresh(db, settings, "b", NOW + timedelta(hours=1), n)
@@ -101,7 +103,7 @@ def main() -> None:
         server.join(timeout=10)
     print(json.dumps({
         "path": "rest" if args.rest else "graphql",
-        "repos": n, "delay_s": args.delay, "concurrency": args.concurrency,
+        "repos": n, "delay_s": args.delay, "concurrency": args.concurrency, "requests_per_minute": args.per_minute,
         "file_versions": versions[0], "files_with_versions": versions[1],
         "a_first_refresh": {**a, "targets": {"counted_rest_per_repo": 1.2, "graphql_points": 300, "wall_s": 180,
                                              "peak_rss_mb": 1536}},

@@ -36,6 +36,7 @@ class GitHubSettings(_Strict):
     exclude_repos: list[str] = Field(default_factory=list)
     max_concurrency: Annotated[int, Field(ge=1, le=16)] = 4
     graphql: bool = True  # files and history through GraphQL; false: REST only (old Enterprise Servers)
+    requests_per_minute: Annotated[int, Field(ge=60, le=100_000)] = 900  # REST pace: GitHub's secondary limit
 
     @model_validator(mode="after")
     def _app_auth_is_complete(self) -> GitHubSettings:

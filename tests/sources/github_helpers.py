@@ -25,7 +25,7 @@ ACCOUNTING = {"fetch_log", "fetch_errors", "refreshes"}
 def make_settings(base_url: str, *, exception_repos: tuple[str, ...] = ("acme/platform",), **github: Any) -> Settings:
     data: dict[str, Any] = {
         "github": {"org": "acme", "api_url": base_url, "token_env": TOKEN_ENV, "exclude_repos": ["sandbox-*"],
-                   **github},
+                   "requests_per_minute": 100_000, **github},  # no pacing against the local server
         "exceptions": {"repos": list(exception_repos)},
     }
     return parse_settings(data, "(test)")

@@ -175,7 +175,7 @@ def test_backfill_zero_records_what_each_refresh_sees(tmp_path):
     db = tmp_path / "w.duckdb"
     with GitHubTestServer(org, tokens={TOKEN}) as srv:
         settings = parse_settings({"github": {"org": "acme", "api_url": srv.base_url,
-                                              "token_env": "PATHLENS_TEST_GITHUB_TOKEN"},
+                                              "token_env": "PATHLENS_TEST_GITHUB_TOKEN", "requests_per_minute": 100_000},
                                    "exceptions": {"repos": []}, "history": {"backfill_days": 0}}, "(test)")
         load(db, settings)
         c5 = _oid(org, "svc", T(2024, 11, 1))

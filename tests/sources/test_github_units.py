@@ -88,3 +88,24 @@ def test_urls_are_made_relative_and_canonical(client):
 def test_links_that_leave_the_api_are_refused(client, link):
     with pytest.raises(FetchError, match="link leaves the API at https://ghe.example.com/api/v3"):
         client.canonical(link)
+
+
+def test_pacer_spaces_requests_after_a_burst():
+    from pipelines.sources.github.client import Pacer
+
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 6))
+        now[0] += seconds
+
+    pacer = Pacer(rate=15.0, burst=4, sleep=sleep, clock=lambda: now[0])  # 900 a minute
+    for _ in range(6):
+        pacer.take()
+    # the first 4 pass at once (the burst); the 5th is due 1/15 s later, the 6th 1/15 s after it
+    assert slept == [round(1 / 15, 6), round(1 / 15, 6)]
+    now[0] += 10.0  # ten idle seconds refill the bucket, capped at the burst
+    for _ in range(4):
+        pacer.take()
+    assert len(slept) == 2

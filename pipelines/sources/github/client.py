@@ -19,6 +19,7 @@ All waiting goes through the injected `sleep`, so tests run at full speed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -42,6 +43,12 @@ log = logging.getLogger(__name__)
 API_VERSION = "2022-11-28"
 PER_PAGE = 100
 GRAPHQL_ENDPOINT = "POST /graphql"  # accounting names of GraphQL queries start with this
+# GitHub's secondary limits (docs.github.com, "Rate limits for the REST API"): at most 100 requests
+# in flight, 900 points a minute for REST (a GET is 1 point), 2,000 for GraphQL (a query is 1),
+# and 90 s of server CPU a minute. pathlens keeps REST at 900 a minute (304s included: the docs
+# do not say they are free there), and at most two GraphQL queries, the heavy ones, in flight.
+REST_PER_MINUTE = 900
+GRAPHQL_IN_FLIGHT = 2
 
 
 class FetchError(Exception):
@@ -137,6 +144,30 @@ class Accounting:
             ]
 
 
+class Pacer:
+    """Spaces requests to at most `rate` a second, allowing a burst of `burst` (a token bucket);
+    `take` sleeps until the caller's token is due."""
+
+    def __init__(self, rate: float, burst: int, sleep: Callable[[float], None], clock: Callable[[], float]):
+        self._rate = rate
+        self._burst = float(max(burst, 1))
+        self._tokens = self._burst
+        self._sleep = sleep
+        self._clock = clock
+        self._last = clock()
+        self._lock = threading.Lock()
+
+    def take(self) -> None:
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
+            self._last = now
+            self._tokens -= 1.0
+            wait = -self._tokens / self._rate if self._tokens < 0 else 0.0
+        if wait > 0:
+            self._sleep(wait)
+
+
 class PauseGate:
     """Holds every worker while one of them sits out a rate limit.
 
@@ -186,6 +217,8 @@ class GitHubClient:
         backoff_cap_s: float = 30.0,
         timeout_s: int = 30,
         max_in_flight: int = 4,
+        rest_per_minute: int = REST_PER_MINUTE,
+        graphql_in_flight: int = GRAPHQL_IN_FLIGHT,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
     ):
@@ -205,6 +238,8 @@ class GitHubClient:
         self._clock = clock
         self._gate = PauseGate()
         self._in_flight = threading.BoundedSemaphore(max_in_flight)  # well under GitHub's 100
+        self._graphql_in_flight = threading.BoundedSemaphore(graphql_in_flight)
+        self._pace = Pacer(rest_per_minute / 60.0, max_in_flight, time.sleep, time.monotonic)
         self._local = threading.local()
         self._requesters: list[Requester] = []
         self._requesters_lock = threading.Lock()
@@ -284,7 +319,9 @@ class GitHubClient:
             if etag:
                 headers["If-None-Match"] = etag
             try:
-                with self._in_flight:
+                with self._graphql_in_flight if method == "POST" else contextlib.nullcontext(), self._in_flight:
+                    if method == "GET":
+                        self._pace.take()
                     self._gate.wait_open()  # checked as late as possible: right before sending
                     requester = self._requester()
                     target = url if url is not None else requester.graphql_url

@@ -82,7 +82,7 @@ class GitHubSource:
         self.accounting = Accounting()
         client = GitHubClient(creds, gh.api_url, sleep=self._sleep, announce=self._announce,
                               accounting=self.accounting, max_attempts=self._max_attempts,
-                              max_in_flight=gh.max_concurrency)
+                              max_in_flight=gh.max_concurrency, rest_per_minute=gh.requests_per_minute)
         try:
             resp = client.get(fetch.RATE_LIMIT, "/rate_limit")
         except FetchError as exc:
