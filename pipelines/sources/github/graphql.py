@@ -125,15 +125,17 @@ def batch_size(requests_per_item: int, *, max_aliases: int = MAX_ALIASES,
 
 
 def run_batched(gql: GraphQLClient, name: str, items: Sequence[T], fragment: Callable[[str, T], str],
-                fragments: str = "") -> list[Batch[T]]:
+                fragments: str | Callable[[Sequence[T]], str] = "") -> list[Batch[T]]:
     """Query every item under its own alias (`a0`, `a1`, …) in one query; returns one Batch per
-    item, in order. A query that fails as a whole is split in two and retried, down to one item,
-    whose failure becomes its own error."""
+    item, in order. `fragments` (text, or text for the items at hand: GraphQL rejects a fragment
+    a query does not use) is appended to the query. A query that fails as a whole is split in
+    two and retried, down to one item, whose failure becomes its own error."""
     if not items:
         return []
     aliases = [f"a{i}" for i in range(len(items))]
+    tail = fragments(items) if callable(fragments) else fragments
     text = "query {\n  " + RATE_LIMIT_FIELDS + "\n" + "\n".join(
-        f"  {alias}: {fragment(alias, item)}" for alias, item in zip(aliases, items, strict=True)) + "\n}\n" + fragments
+        f"  {alias}: {fragment(alias, item)}" for alias, item in zip(aliases, items, strict=True)) + "\n}\n" + tail
     try:
         answer = gql.query(name, text)
     except FetchError as exc:

@@ -134,20 +134,32 @@ def plan(ctx: Context, repo: dict[str, Any]) -> Target:
 
 
 def _fragment(ctx: Context, target: Target) -> str:
+    """One repo's selection; the files and their histories are a named fragment per `since`
+    (see `_fragments`), so 50 repos do not repeat the same 1 KB of query text 50 times."""
     owner, _, name = target.full.partition("/")
-    parts = ["oid committedDate tree { oid }"]
+    parts = ["oid committedDate tree { oid }", f"...{_fragment_name(target.since)}"]
     if target.prev_head and target.prev_head_at is not None:
         at = literal(iso(target.prev_head_at))
         parts.append(f"ff: history(first: 5, since: {at}, until: {at}) {{ nodes {{ oid }} }}")
-    paths = file_paths(ctx)
-    for i, path in enumerate(paths):
-        parts.append(f"f{i}: file(path: {literal(path)}) {{ object {{ ...B }} }}")
-    parts.append(f"fw: file(path: {literal(WORKFLOWS)}) {{ object {{ {FOLDER} }} }}")
-    if target.since is not None:
-        for i, path in enumerate([*paths, WORKFLOWS]):
-            parts.append(f"h{i}: " + _history(path, target.since, None))
     return (f"repository(owner: {literal(owner)}, name: {literal(name)}) {{ isEmpty "
             f"defaultBranchRef {{ name target {{ ... on Commit {{ {' '.join(parts)} }} }} }} }}")
+
+
+def _fragment_name(since: datetime | None) -> str:
+    return "Files" if since is None else "Files" + since.strftime("%Y%m%d%H%M%S")
+
+
+def _fragments(ctx: Context, targets: list[Target]) -> str:
+    """The Blob fragment and one files fragment per distinct `since` among `targets`."""
+    out = [BLOB]
+    paths = file_paths(ctx)
+    for since in sorted({t.since for t in targets}, key=lambda s: (s is not None, s or datetime.min)):
+        parts = [f"f{i}: file(path: {literal(path)}) {{ object {{ ...B }} }}" for i, path in enumerate(paths)]
+        parts.append(f"fw: file(path: {literal(WORKFLOWS)}) {{ object {{ {FOLDER} }} }}")
+        if since is not None:
+            parts += [f"h{i}: " + _history(path, since, None) for i, path in enumerate([*paths, WORKFLOWS])]
+        out.append(f"fragment {_fragment_name(since)} on Commit {{ {' '.join(parts)} }}")
+    return "\n".join(out)
 
 
 def _history(path: str, since: datetime, after: str | None) -> str:
@@ -175,7 +187,8 @@ def read_repos(ctx: Context, gql: GraphQLClient, targets: list[Target],
         size = batch_size(max(_connections(ctx, t) for t in todo)) if todo else 1
         for start in range(0, len(todo), size):
             chunk = todo[start:start + size]
-            for result in run_batched(gql, "files", chunk, lambda alias, t: _fragment(ctx, t), BLOB):
+            for result in run_batched(gql, "files", chunk, lambda alias, t: _fragment(ctx, t),
+                                      lambda items: _fragments(ctx, list(items))):
                 target = result.item
                 if result.error is not None:
                     out.append(ErrorRecord(target.full, result.error.endpoint, result.error.status, result.error.message))
