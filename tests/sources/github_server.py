@@ -737,6 +737,11 @@ class _Handler(BaseHTTPRequestHandler):
             if parts[1].lower() != st.org.login.lower():
                 raise _NotFound
             return self._org_repos(path, query)
+        if len(parts) == 3 and parts[0] == "repos":
+            repo = st.org.find(f"{parts[1]}/{parts[2]}")
+            if repo is None:
+                raise _NotFound
+            return 200, self._repo_json(repo), {}
         if len(parts) >= 4 and parts[0] == "repos":
             repo = st.org.find(f"{parts[1]}/{parts[2]}")
             if repo is None:
@@ -810,17 +815,19 @@ class _Handler(BaseHTTPRequestHandler):
         key = {"full_name": lambda r: r.name.lower(), "created": lambda r: (r.created_at, r.id),
                "pushed": lambda r: (r.pushed_at, r.id)}.get(sort, lambda r: (r.created_at, r.id))
         repos.sort(key=key, reverse=direction == "desc")
-        base = st.base_url
-        items = [{
+        return self._page(path, query, [self._repo_json(r) for r in repos])
+
+    def _repo_json(self, r: FakeRepo) -> dict[str, Any]:
+        st = self.server_state
+        return {
             "id": r.id, "node_id": f"R_{r.id}", "name": r.name, "full_name": f"{st.org.login}/{r.name}",
             "private": True, "owner": {"login": st.org.login, "id": 1, "type": "Organization"},
             "html_url": f"https://github.test/{st.org.login}/{r.name}", "description": None,
-            "fork": r.fork, "url": f"{base}/repos/{st.org.login}/{r.name}",
+            "fork": r.fork, "url": f"{st.base_url}/repos/{st.org.login}/{r.name}",
             "created_at": iso(r.created_at), "updated_at": iso(r.pushed_at), "pushed_at": iso(r.pushed_at),
             "size": 0 if r.empty else 100, "language": r.language, "archived": r.archived, "disabled": False,
             "default_branch": r.default_branch, "visibility": "private",
-        } for r in repos]
-        return self._page(path, query, items)
+        }
 
     def _tree(self, repo: FakeRepo, ref: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         self._check_broken(repo, "tree")

@@ -176,3 +176,23 @@ def test_rename_is_followed_and_an_empty_repo_has_no_branch():
                              'e: repository(owner: "acme", name: "e") { isEmpty defaultBranchRef { name } } }')
     assert ans.data["old"] == {"nameWithOwner": "acme/c2"}
     assert ans.data["e"] == {"isEmpty": True, "defaultBranchRef": None}
+
+
+def test_rest_history_endpoints_through_pygithub():
+    """`commits?path=&since=&sha=` and `contents?ref=` as PyGithub's own objects read them."""
+    from github import Github
+
+    org = _org()
+    with GitHubTestServer(org, tokens={TOKEN}) as srv:
+        gh = Github(base_url=srv.base_url, auth=Auth.Token(TOKEN), per_page=2, seconds_between_requests=0)
+        repo = gh.get_repo("acme/a")
+        # service.yaml: created 01-01, changed 01-02..01-05; the README commit (01-09) did not touch it
+        commits = list(repo.get_commits(path="service.yaml", since=T(2024, 1, 3), sha="main"))
+        dates = [c.commit.committer.date.replace(tzinfo=None) for c in commits]
+        assert dates == [T(2024, 1, 5), T(2024, 1, 4), T(2024, 1, 3)]  # newest first, two pages of 2
+        oldest = list(repo.get_commits(path="service.yaml"))[-1]
+        text = repo.get_contents("service.yaml", ref=oldest.sha).decoded_content
+        assert text == b"service: {name: a}\n"
+        assert repo.get_contents("service.yaml", ref=commits[0].sha).decoded_content == \
+            b"service: {name: a, replicas: 5}\n"
+        gh.close()
