@@ -140,8 +140,10 @@ def _more_deployments(ctx: Context, gql: GraphQLClient, more: list[tuple[dict[st
                 more.append((repo, info["endCursor"], batch))
 
 
-def runs_needed(ctx: Context, full: str, signals: dict[str, Any]) -> bool:
-    """Whether a repo's runs must be asked for (see the module docstring)."""
+def runs_needed(ctx: Context, full: str, signals: dict[str, Any] | None) -> bool:
+    """Whether a repo's runs must be asked for (see the module docstring). With `signals` None:
+    whether they must be asked for whatever the signals will say (no state, runs in progress,
+    or due for the daily re-check)."""
     prev = ctx.state.get(full, "activity")
     runs = ctx.state.get(full, "runs") or {}
     if prev is None or not runs or runs.get("open"):
@@ -149,7 +151,7 @@ def runs_needed(ctx: Context, full: str, signals: dict[str, Any]) -> bool:
     checked = ts(prev.get("checked_at"))
     if checked is None or ctx.now - checked >= RUNS_RECHECK:
         return True
-    return any(prev.get(k) != signals.get(k) for k in ("pushed_at", "head", "check_suites"))
+    return signals is not None and any(prev.get(k) != signals.get(k) for k in ("pushed_at", "head", "check_suites"))
 
 
 def activity_state(ctx: Context, activity: Activity) -> dict[str, Any]:

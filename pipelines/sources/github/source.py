@@ -27,7 +27,7 @@ from pipelines.config import Settings
 from pipelines.raw_schema import RAW_TABLES
 from pipelines.sources.github import activity, fetch, history
 from pipelines.sources.github.auth import CredentialError, credentials_from
-from pipelines.sources.github.client import Accounting, FetchError, GitHubClient
+from pipelines.sources.github.client import GRAPHQL_IN_FLIGHT, Accounting, FetchError, GitHubClient
 from pipelines.sources.github.graphql import GraphQLClient
 from pipelines.sources.github.incremental import Batch, ErrorRecord, StoredState, commit
 from pipelines.sources.github.rows import in_scope
@@ -144,6 +144,9 @@ class _Run:
         self.pending_files: list[history.Target] = []
         self.pending_activity: list[dict[str, Any]] = []
         self.runs_skipped = 0
+        self.early_runs: set[str] = set()  # repos whose runs were asked for before their signals came
+        self.runs_read: set[str] = set()  # … of those, the ones whose runs are committed
+        self.signals_waiting: dict[str, activity.Activity] = {}
         self.written: Counter[str] = Counter()
         self.errors: list[tuple[ErrorRecord, datetime]] = []
         self.listed: list[str] = []
@@ -157,6 +160,9 @@ class _Run:
         assert gh is not None
         pool = ThreadPoolExecutor(max_workers=gh.max_concurrency, thread_name_prefix="pathlens-github")
         self._pool = pool
+        # GraphQL jobs wait on GitHub's slowest answers: their own two threads (the GraphQL
+        # in-flight bound), so REST jobs never queue behind them
+        self._gql_pool = ThreadPoolExecutor(max_workers=GRAPHQL_IN_FLIGHT, thread_name_prefix="pathlens-graphql")
         self.gql_wanted = gh.graphql
         try:
             listing_keys: set[str | None] = set()
@@ -182,8 +188,10 @@ class _Run:
             self._commit(fetch.forget_repos(self.ctx, vanished, listing_keys))
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
+            self._gql_pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
+        self._gql_pool.shutdown(wait=True)
 
     def _submit_repo(self, pool: ThreadPoolExecutor, row: dict[str, Any]) -> None:
         full = row["repo"]
@@ -205,6 +213,9 @@ class _Run:
             known = {path: (k.blob, k.committed_at) for path, k in self.known.get(full, {}).items()}
             self._submit(pool, full, "files", fetch.fetch_files, self.ctx, row, self.snapshot.files.get(full, {}), known)
         if self.gql is not None:
+            if activity.runs_needed(self.ctx, full, None):  # due whatever the signals say: ask now
+                self.early_runs.add(full)
+                self._submit(pool, full, "runs", fetch.fetch_runs, self.ctx, row)
             self.pending_activity.append(row)
             if len(self.pending_activity) >= ACTIVITY_PER_JOB:
                 self._flush_activity(pool)
@@ -222,16 +233,33 @@ class _Run:
             return
         rows, self.pending_activity = self.pending_activity, []
         label = f"{rows[0]['repo']} … ({len(rows)} repos)"
-        self.futures[pool.submit(_guarded_many, label, activity.read_activity, self.ctx, self.gql, rows,
+        self.futures[self._gql_pool.submit(_guarded_many, label, activity.read_activity, self.ctx, self.gql, rows,
                                  self.snapshot.deployments)] = (label, "activity", rows)  # type: ignore[assignment]
         self.jobs_total += 1
 
-    def _on_activity(self, pool: ThreadPoolExecutor, item: activity.Activity) -> None:
-        """Commit a repo's deployments and ask for its runs when the signals say so."""
+    def _on_activity(self, pool: ThreadPoolExecutor, item: activity.Activity) -> Batch | None:
+        """Ask for the repo's runs when the signals say so. For runs asked for early, the signals
+        are stored once both the runs and the signals are in (a batch to commit, or None)."""
+        full = item.repo["repo"]
+        if full in self.early_runs:
+            if full in self.runs_read:
+                return _signals_batch(self.ctx, item)
+            self.signals_waiting[full] = item
+            return None
         if item.runs_needed:
-            self._submit(pool, item.repo["repo"], "runs", _runs_with_signals, self.ctx, item)
+            self._submit(pool, full, "runs", _runs_with_signals, self.ctx, item)
         else:
             self.runs_skipped += 1
+        return None
+
+    def _on_runs_read(self, full: str) -> Batch | None:
+        if full not in self.early_runs:
+            return None
+        waiting = self.signals_waiting.pop(full, None)
+        if waiting is not None:
+            return _signals_batch(self.ctx, waiting)
+        self.runs_read.add(full)
+        return None
 
     def _graphql_if_available(self) -> GraphQLClient | None:
         """A GraphQL client, or None when the API has no GraphQL (an old Enterprise Server answers
@@ -252,7 +280,7 @@ class _Run:
             return
         targets, self.pending_files = self.pending_files, []
         label = f"{targets[0].full} … ({len(targets)} repos)"
-        self.futures[pool.submit(_guarded_many, label, history.read_repos, self.ctx, self.gql, targets,
+        self.futures[self._gql_pool.submit(_guarded_many, label, history.read_repos, self.ctx, self.gql, targets,
                                  self.known)] = (label, "files")
         self.jobs_total += 1
 
@@ -275,13 +303,23 @@ class _Run:
                 elif isinstance(item, activity.Activity):
                     answered.add(item.repo["repo"])
                     batches.append(item.batch)
-                    self._on_activity(self._pool, item)
+                    signals = self._on_activity(self._pool, item)
+                    if signals is not None:
+                        batches.append(signals)
                 else:
                     batches.append(item)
+                    if job[1] == "runs":
+                        signals = self._on_runs_read(job[0])
+                        if signals is not None:
+                            batches.append(signals)
             if job[1] == "activity":  # repos the query did not answer: runs and deployments by REST
                 for row in job[2]:  # type: ignore[misc]
                     if row["repo"] not in answered:
-                        self._submit_rest_activity(self._pool, row)
+                        if row["repo"] in self.early_runs:
+                            self._submit(self._pool, row["repo"], "deployments", fetch.fetch_deployments, self.ctx,
+                                         row, self.snapshot.deployments.get(row["repo"], {}))
+                        else:
+                            self._submit_rest_activity(self._pool, row)
         self._commit(*batches)
         self.jobs_done += len(done)
         self.source._progress("GitHub: reading repositories", self.jobs_done, self.jobs_total)
@@ -336,6 +374,12 @@ class _Run:
             "errors": len(self.errors),
             "failed_repos": sorted({e.repo for e, _ in self.errors}),
         }
+
+
+def _signals_batch(ctx: fetch.Context, item: activity.Activity) -> Batch:
+    batch = Batch(f"signals {item.repo['repo']}")
+    batch.state[(item.repo["repo"], "activity")] = activity.activity_state(ctx, item)
+    return batch
 
 
 def _runs_with_signals(ctx: fetch.Context, item: activity.Activity) -> Batch:
