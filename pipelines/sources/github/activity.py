@@ -108,7 +108,12 @@ def _take(ctx: Context, batch: Batch, full: str, connection: dict[str, Any], kno
         item = {"id": node["databaseId"], "environment": node.get("environment"),
                 "ref": (node.get("ref") or {}).get("name"), "sha": node.get("commitOid"),
                 "created_at": node.get("createdAt")}
-        row = deployment_row(full, item, latest, ctx.now)
+        try:
+            row = deployment_row(full, item, latest, ctx.now)
+        except ValueError as exc:  # an unreadable date: this deployment is noted, the rest go on
+            batch.notes.append(ErrorRecord(full, "POST /graphql activity", None,
+                                           f"deployment {node['databaseId']} skipped: {exc}"))
+            continue
         stored_row = known.get(node["databaseId"])
         if stored_row is not None:
             all_new = False

@@ -219,7 +219,7 @@ def _parse(ctx: Context, target: Target, data: Any) -> RepoRead | None:
     commit = (branch or {}).get("target")
     if not commit or not commit.get("oid"):
         return read  # an empty repository: no commits, no files
-    read.head, read.head_at = commit["oid"], ts(commit.get("committedDate"))
+    read.head, read.head_at = commit["oid"], _date(commit.get("committedDate"))
     read.tree = (commit.get("tree") or {}).get("oid")
     if target.prev_head and "ff" in commit and read.head != target.prev_head:
         if target.prev_head not in {n.get("oid") for n in commit["ff"].get("nodes") or []}:
@@ -238,6 +238,13 @@ def _parse(ctx: Context, target: Target, data: Any) -> RepoRead | None:
     return read
 
 
+def _date(value: Any) -> datetime | None:
+    try:
+        return ts(value)
+    except ValueError:
+        return None
+
+
 def _entries(file_node: Any) -> list[dict[str, Any]]:
     tree = (file_node or {}).get("object") or {}
     return [e for e in tree.get("entries") or [] if e.get("type") == "blob" and e.get("object")]
@@ -245,8 +252,8 @@ def _entries(file_node: Any) -> list[dict[str, Any]]:
 
 def _take_history(read: RepoRead, path: str, history: dict[str, Any]) -> None:
     for node in history.get("nodes") or []:
-        at = ts(node.get("committedDate"))
-        if at is None:
+        at = _date(node.get("committedDate"))
+        if at is None:  # a commit without a readable, plausible date cannot be placed in time
             continue
         file_node = node.get("file")
         if path == WORKFLOWS:
