@@ -14,8 +14,8 @@ changed. "Counted" REST requests are those GitHub counts against the REST rate l
 answer except 304s (conditional requests answered "not modified" are free on github.com) and
 `GET /rate_limit`; GraphQL queries spend the separate points budget, reported as `graphql_points`
 (the sum of each query's `rateLimit.cost`), all as pathlens recorded them in `raw.fetch_log`.
-The server runs in a child process, as GitHub runs elsewhere; peak memory is pathlens's process
-(its resident set, sampled).
+The server runs in a child process, as GitHub runs elsewhere (`server_cpu_s`: what answering
+cost it, on the same cores); peak memory is pathlens's process (its resident set, sampled).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import sys
 import tempfile
 from datetime import timedelta
@@ -51,6 +52,13 @@ def org_with_history(repos: int):
                 org.push(name, at, {path: old + f"# change {step + 1}\n".encode()})
         repo.pushed_at = max(pushed, repo.pushed_at)
     return org
+
+
+def _cpu_s(pid: int | None) -> float:
+    """CPU seconds the (server) process has used so far, from /proc (Linux)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def serve(repos: int, delay: float, conn) -> None:
@@ -95,14 +103,19 @@ def main() -> None:
             db = Path(tmp) / "bench.duckdb"
             settings = make_settings(base_url, max_concurrency=args.concurrency, graphql=not args.rest,
                                      requests_per_minute=args.per_minute)
+            cpu0 = _cpu_s(server.pid)
             a = refresh(db, settings, "a", NOW, n)
+            cpu1 = _cpu_s(server.pid)
             versions = query(db, "SELECT count(*), count(DISTINCT (repo, path)) FROM raw.repo_file_versions")[0]
             b = refresh(db, settings, "b", NOW + timedelta(hours=1), n)
+            a["server_cpu_s"], b["server_cpu_s"] = round(cpu1 - cpu0, 1), round(_cpu_s(server.pid) - cpu1, 1)
+            load = os.getloadavg()[0]
     finally:
         parent.send("stop")
         server.join(timeout=10)
     print(json.dumps({
         "path": "rest" if args.rest else "graphql",
+        "machine_load_avg_1m": round(load, 1), "cpus": os.cpu_count(),
         "repos": n, "delay_s": args.delay, "concurrency": args.concurrency, "requests_per_minute": args.per_minute,
         "file_versions": versions[0], "files_with_versions": versions[1],
         "a_first_refresh": {**a, "targets": {"counted_rest_per_repo": 1.2, "graphql_points": 300, "wall_s": 180,
