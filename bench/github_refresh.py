@@ -75,7 +75,8 @@ def main() -> None:
     n = len(org.repos)
     with tempfile.TemporaryDirectory() as tmp, GitHubTestServer(org, tokens={TOKEN}) as srv:
         db = Path(tmp) / "bench.duckdb"
-        settings = make_settings(srv.base_url, max_concurrency=args.concurrency)
+        # the REST path (GraphQL and file history: bench/github_history.py)
+        settings = make_settings(srv.base_url, max_concurrency=args.concurrency, graphql=False)
 
         a = refresh(db, srv, settings, "a", NOW)
         a_needed = needed_first(org, settings)
