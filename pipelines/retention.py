@@ -57,7 +57,7 @@ def compact_ci_runs(con: duckdb.DuckDBPyConnection, *, as_of: datetime, retentio
                     compacted_at: datetime) -> CompactionResult:
     """Compact every month before the cutoff in one transaction; returns what it did.
 
-    Needs staging.services of this refresh: only service repos' runs count in the marts, so only
+    Needs intermediate.services of this refresh: only service repos' runs count in the marts, so only
     they are aggregated. Running it again changes nothing: compacted months are skipped and their
     raw runs are already gone. The aggregates are the ones marts.ci_friction_monthly computes for
     a live month (tests/retention checks that a month reads the same before and after).
@@ -76,7 +76,7 @@ def compact_ci_runs(con: duckdb.DuckDBPyConnection, *, as_of: datetime, retentio
                 duration_quantiles[2] as p90_duration_s,
                 median_queue_s,
                 $compacted_at as compacted_at
-            from staging.ci_repo_monthly as r
+            from intermediate.ci_repo_monthly as r
             where month < $cutoff
               and not exists (
                 select 1 from raw.ci_runs_monthly_compacted as c where c.repo = r.repo and c.month = r.month

@@ -1,7 +1,7 @@
 """The configuration as tables, so SQL models can join against it.
 
-`staging.settings` has one row (the refresh's `as_of` and every list the metrics need);
-`staging.golden_paths` one row per configured template, with its source normalised.
+`config.settings` has one row (the refresh's `as_of` and every list the metrics need);
+`config.golden_paths` one row per configured template, with its source normalised.
 """
 
 from __future__ import annotations

@@ -2,6 +2,11 @@
 
 The path is the table: `sql/marts/services.sql` builds `marts.services`. Dependencies are read
 from the SQL itself with sqlglot (every `schema.table` it selects from), never declared twice.
+
+The layers look one step down (`LAYER_READS`): `staging` models read `raw` (one model per raw
+table, where the per-row rules live); `intermediate` models (components, services, ...) read
+staging; `marts`, the public tables, read staging and intermediate, never raw. Every layer may
+read `config` (the configuration as tables) and its own layer.
 A data test `sql/tests/<table>__<what>.sql` is a query returning the offending rows; it becomes
 a blocking asset check on the table it is named after, and passes when it returns nothing.
 """
@@ -17,7 +22,14 @@ import sqlglot
 from sqlglot import exp
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
-MODEL_SCHEMAS = ("staging", "marts")
+MODEL_SCHEMAS = ("staging", "intermediate", "marts")
+# which schemas a model of each layer may read (besides tables built in Python into the same
+# schemas: the parsed repository files in staging, marts.alerts)
+LAYER_READS: dict[str, frozenset[str]] = {
+    "staging": frozenset({"raw", "config"}),
+    "intermediate": frozenset({"config", "staging", "intermediate"}),
+    "marts": frozenset({"config", "staging", "intermediate", "marts"}),
+}
 
 
 @dataclass(frozen=True)
@@ -45,13 +57,15 @@ class SqlTest:
 
 
 def referenced_tables(sql: str) -> tuple[tuple[str, str], ...]:
-    """Every schema-qualified table a query reads, excluding its own CTE names, sorted."""
+    """Every schema-qualified table (or table macro) a query reads, excluding its own CTE names, sorted."""
     tree = sqlglot.parse_one(sql, read="duckdb")
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     found = set()
     for table in tree.find_all(exp.Table):
-        if table.db and table.name not in ctes:
-            found.add((table.db, table.name))
+        # a table macro call (`marts.adoption(teams := [...])`) reads the macro
+        name = table.this.name if isinstance(table.this, exp.Anonymous) else table.name
+        if table.db and name not in ctes:
+            found.add((table.db, name))
     return tuple(sorted(found))
 
 
@@ -67,7 +81,7 @@ def _leading_comment(sql: str) -> str:
 
 @functools.cache
 def load_models(sql_dir: Path = SQL_DIR) -> tuple[SqlModel, ...]:
-    """All models under sql/staging and sql/marts, in file order."""
+    """All models under sql/staging, sql/intermediate and sql/marts, in layer then file order."""
     models = []
     for schema in MODEL_SCHEMAS:
         for path in sorted((sql_dir / schema).glob("*.sql")):
@@ -81,16 +95,27 @@ def load_models(sql_dir: Path = SQL_DIR) -> tuple[SqlModel, ...]:
 
 @functools.cache
 def load_tests(sql_dir: Path = SQL_DIR) -> tuple[SqlTest, ...]:
-    """All data tests under sql/tests; `<table>__<what>.sql` checks `marts.<table>` (or staging)."""
+    """All data tests under sql/tests; `<table>__<what>.sql` checks the model named `<table>`."""
     model_tables = {m.name: (m.schema, m.name) for m in load_models(sql_dir)}
     tests = []
     for path in sorted((sql_dir / "tests").glob("*.sql")):
         table_name, sep, _ = path.stem.partition("__")
         if not sep or table_name not in model_tables:
-            raise ValueError(f"{path}: name it <table>__<what>.sql after a model in sql/staging or sql/marts")
+            raise ValueError(f"{path}: name it <table>__<what>.sql after a model under sql/")
         sql = path.read_text(encoding="utf-8")
         tests.append(SqlTest(path.stem, model_tables[table_name], path, sql, _leading_comment(sql)))
     return tuple(tests)
+
+
+def layer_violations(models: tuple[SqlModel, ...] | None = None) -> list[str]:
+    """Every read that skips a layer or goes up one (`LAYER_READS`), as `file reads table`."""
+    found = []
+    for model in load_models() if models is None else models:
+        allowed = LAYER_READS[model.schema]
+        for schema, table in model.deps:
+            if schema not in allowed:
+                found.append(f"{model.schema}/{model.path.name} reads {schema}.{table}")
+    return found
 
 
 def build_statement(model: SqlModel) -> str:

@@ -42,10 +42,10 @@ SNAPSHOT_TABLE = ("raw", "service_snapshots")
 
 
 def write_settings(con: duckdb.DuckDBPyConnection, settings: Settings, *, as_of: datetime, refresh_id: str) -> None:
-    """`staging.settings`, `staging.golden_paths`, and this refresh's row of raw.refreshes."""
-    replace_table(con, "staging.settings", settings_frame(settings, as_of=as_of, refresh_id=refresh_id))
-    replace_table(con, "staging.golden_paths", golden_paths_frame(settings))
-    replace_table(con, "staging.gpu_resources", gpu_resources_frame(settings))
+    """`config.settings`, `config.golden_paths`, and this refresh's row of raw.refreshes."""
+    replace_table(con, "config.settings", settings_frame(settings, as_of=as_of, refresh_id=refresh_id))
+    replace_table(con, "config.golden_paths", golden_paths_frame(settings))
+    replace_table(con, "config.gpu_resources", gpu_resources_frame(settings))
     upsert(
         con,
         RAW_TABLES["refreshes"],
@@ -92,13 +92,13 @@ def snapshot_services(con: duckdb.DuckDBPyConnection) -> int:
             s.as_of::date as snapshot_date, s.refresh_id, v.service, v.repo, v.owner, v.language,
             v.golden_path, v.on_golden_path, v.has_service_spec, v.escape_hatch,
             v.escape_hatch_reasons, v.uses_platform_ci
-        from marts.services as v cross join staging.settings as s
+        from intermediate.services as v cross join config.settings as s
         """
     ).pl()
     con.execute("BEGIN TRANSACTION")
     try:
         # a service gone since an earlier refresh of the same date must not linger in it
-        con.execute("DELETE FROM raw.service_snapshots WHERE snapshot_date = (SELECT as_of::date FROM staging.settings)")
+        con.execute("DELETE FROM raw.service_snapshots WHERE snapshot_date = (SELECT as_of::date FROM config.settings)")
         rows = upsert(con, RAW_TABLES["service_snapshots"], frame)
         con.execute("COMMIT")
     except BaseException:
@@ -135,7 +135,7 @@ def model_order() -> list[tuple[str, str]]:
     """Every table built after raw loading, in dependency order (models and the snapshot)."""
     models = {(m.schema, m.name): m for m in load_models()}
     graph: dict[tuple[str, str], set[tuple[str, str]]] = {k: set(m.deps) for k, m in models.items()}
-    graph[SNAPSHOT_TABLE] = {("marts", "services")}
+    graph[SNAPSHOT_TABLE] = {("intermediate", "services")}
     order = graphlib.TopologicalSorter(graph).static_order()
     return [k for k in order if k in graph]
 

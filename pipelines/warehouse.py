@@ -23,7 +23,7 @@ import polars as pl
 
 from pipelines.raw_schema import RAW_TABLES, RawTable
 
-SCHEMAS = ("raw", "staging", "marts")
+SCHEMAS = ("raw", "config", "staging", "intermediate", "marts")
 # DuckDB's default would take 80% of the machine; a refresh stays well inside this and spills
 # to disk beyond it. Override with PATHLENS_DUCKDB_MEMORY_LIMIT (e.g. "8GB").
 DEFAULT_MEMORY_LIMIT = "2GB"

@@ -14,7 +14,7 @@ from pipelines.resources import PathlensResource
         ["marts", "exception_requests_monthly"],
         ["marts", "services"],
         ["raw", "service_snapshots"],
-        ["staging", "settings"],
+        ["config", "settings"],
         ["raw", "repos"],  # the GitHub source ran (it writes raw.fetch_errors) ...
         ["raw", "k8s_namespaces"],  # ... and so did the Kubernetes one
     ],

@@ -10,7 +10,7 @@ from pipelines.retention import compact_ci_runs, rewrite_database
 
 @dg.asset(
     key=["raw", "ci_runs_monthly_compacted"],
-    deps=[["raw", "workflow_runs"], ["staging", "ci_repo_monthly"], ["staging", "settings"]],
+    deps=[["raw", "workflow_runs"], ["intermediate", "ci_repo_monthly"], ["config", "settings"]],
     kinds={"duckdb"},
     group_name="retention",
 )
@@ -25,7 +25,7 @@ def ci_runs_monthly_compacted(context: dg.AssetExecutionContext, pathlens: Pathl
     """
     settings = pathlens.settings()
     with pathlens.build_connection() as con:
-        as_of = con.execute("select as_of from staging.settings").fetchall()[0][0]
+        as_of = con.execute("select as_of from config.settings").fetchall()[0][0]
         result = compact_ci_runs(
             con, as_of=as_of, retention_days=settings.ci.retention_days,
             compacted_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),

@@ -199,7 +199,7 @@ def _rows(con: duckdb.DuckDBPyConnection, query: str, params: dict | None = None
 def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings) -> tuple[datetime, list[Alert]]:
     """Every enabled rule on the built marts; returns the refresh's as_of and the alerts."""
     rules = settings.alerts
-    [(as_of, refresh_id)] = con.execute("select as_of, refresh_id from staging.settings").fetchall()
+    [(as_of, refresh_id)] = con.execute("select as_of, refresh_id from config.settings").fetchall()
     month = last_complete_month(as_of)
     since = as_of - timedelta(days=rules.lookback_days)
     alerts: list[Alert] = []

@@ -3,7 +3,7 @@ select
     date_trunc('month', created_at)::date as month,
     golden_path,
     count(*) as services_created
-from staging.services
+from intermediate.services
 where on_golden_path
 group by all
 order by month, golden_path

@@ -3,6 +3,6 @@
 select
     month, value as owner, services_created, golden_path_created, new_service_adoption,
     services_total, golden_path_total, overall_adoption, below_threshold, threshold
-from staging.adoption_groups
+from intermediate.adoption_groups
 where dimension = 'owner'
 order by owner nulls last, month

@@ -3,20 +3,20 @@
 -- succeeded); durations over completed runs; rerun_rate = runs with run_attempt > 1 / runs.
 -- A repo's runs belong to each of its services, so the figures are aggregated once per repo
 -- and month, then given to each service of the repo. Months whose runs were compacted
--- (ci.retention_days) come from raw.ci_runs_monthly_compacted: their counts are exact and their
+-- (ci.retention_days) come from staging.ci_runs_monthly_compacted: their counts are exact and their
 -- medians and p90 frozen as computed at compaction.
 with repo_monthly as (
     select
         repo, month, runs, failed, succeeded, reruns,
         [median_duration_s, p90_duration_s] as duration_quantiles,
         median_queue_s
-    from raw.ci_runs_monthly_compacted
-    where repo in (select repo from staging.services)
+    from staging.ci_runs_monthly_compacted
+    where repo in (select repo from intermediate.services)
     union all by name
     -- a compacted month is frozen: runs of it read again later do not count
-    select * from staging.ci_repo_monthly as l
+    select * from intermediate.ci_repo_monthly as l
     where not exists (
-        select 1 from raw.ci_runs_monthly_compacted as c where c.repo = l.repo and c.month = l.month
+        select 1 from staging.ci_runs_monthly_compacted as c where c.repo = l.repo and c.month = l.month
     )
 ),
 
@@ -25,7 +25,7 @@ months as (
         f.repo,
         unnest(generate_series(f.first_month, date_trunc('month', s.as_of)::date, interval 1 month))::date as month
     from (select repo, min(month) as first_month from repo_monthly group by repo) as f
-    cross join staging.settings as s
+    cross join config.settings as s
 )
 
 select
@@ -40,6 +40,6 @@ select
     x.median_queue_s,
     x.reruns / nullif(x.runs, 0) as rerun_rate
 from months as m
-join staging.services as sv on sv.repo = m.repo
+join intermediate.services as sv on sv.repo = m.repo
 left join repo_monthly as x on x.repo = m.repo and x.month = m.month
 order by sv.service, m.repo, m.month

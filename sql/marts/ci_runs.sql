@@ -1,9 +1,7 @@
 -- materialized: view
 -- One row per GitHub Actions run × service of its repo (a monorepo's runs belong to each of
--- its services). queue_s = run_started_at - created_at; duration_s = updated_at -
--- run_started_at for completed runs only. failed: conclusion failure, timed_out or
--- startup_failure. A re-run has run_attempt > 1. A view: tens of millions of runs are not
--- copied once more, and queries on it read raw.workflow_runs directly.
+-- its services), with the per-run rules of staging.workflow_runs (queue_s, duration_s,
+-- failed, succeeded). A view: tens of millions of runs are not copied once more.
 select
     w.repo,
     s.service,
@@ -15,10 +13,10 @@ select
     w.status,
     w.conclusion,
     w.created_at,
-    epoch(w.run_started_at - w.created_at) as queue_s,
-    case when w.status = 'completed' then epoch(w.updated_at - w.run_started_at) end as duration_s,
-    coalesce(w.conclusion in ('failure', 'timed_out', 'startup_failure'), false) as failed,
-    coalesce(w.conclusion = 'success', false) as succeeded,
+    w.queue_s,
+    w.duration_s,
+    w.failed,
+    w.succeeded,
     s.on_golden_path
-from raw.workflow_runs as w
-join staging.services as s on s.repo = w.repo
+from staging.workflow_runs as w
+join intermediate.services as s on s.repo = w.repo

@@ -15,7 +15,7 @@ select
     'rolled_out' as status,
     production,
     deployment as name
-from staging.k8s_rollouts
+from intermediate.k8s_rollouts
 
 union all
 
@@ -29,8 +29,7 @@ select
     d.created_at as deployed_at,
     null as revision,
     d.status_state as status,
-    list_contains(list_transform(s.production_environments, lambda e: lower(e)), lower(d.environment)) as production,
+    d.production,
     d.deployment_id::varchar as name
-from raw.deployments as d
-join staging.services as sv on sv.repo = d.repo
-cross join staging.settings as s
+from staging.deployments as d
+join intermediate.services as sv on sv.repo = d.repo

@@ -5,15 +5,15 @@
 with months as (
     select
         unnest(generate_series(f.first_month, date_trunc('month', s.as_of)::date, interval 1 month))::date as month
-    from (select min(date_trunc('month', created_at))::date as first_month from staging.service_history) as f
-    cross join staging.settings as s
+    from (select min(date_trunc('month', created_at))::date as first_month from intermediate.service_history) as f
+    cross join config.settings as s
     where f.first_month is not null
 ),
 
 at_month_end as (
     select m.month, h.has_service_spec, h.escape_hatch, h.escape_hatch_reasons
     from months as m
-    left join staging.service_history as h
+    left join intermediate.service_history as h
         on h.valid_from < m.month + interval 1 month
        and (h.valid_to is null or h.valid_to >= m.month + interval 1 month)
 )

@@ -4,7 +4,7 @@
 -- in its current state. One definition for the series and for today.
 select spec_services, escape_hatch_services, escape_hatch_rate, gpu, sidecar, declared, other
 from marts.escape_hatch_monthly
-where month = (select date_trunc('month', as_of)::date from staging.settings)
+where month = (select date_trunc('month', as_of)::date from config.settings)
 union all
 -- no service at all: still one row
 select 0, 0, null, 0, 0, 0, 0

@@ -3,7 +3,7 @@
 -- hatch) and how old that is at the refresh's as_of, in days.
 with since as (
     select service, repo, min(valid_from) as since
-    from staging.service_history
+    from intermediate.service_history
     where escape_hatch
     group by service, repo
 )
@@ -11,8 +11,8 @@ with since as (
 select
     sv.service, sv.repo, sv.owner, sv.language, sv.escape_hatch_reasons as reasons, sv.spec_path,
     sv.created_at, h.since, epoch(s.as_of - h.since) / 86400 as age_days
-from staging.services as sv
-cross join staging.settings as s
+from intermediate.services as sv
+cross join config.settings as s
 left join since as h on h.service = sv.service and h.repo = sv.repo
 where sv.escape_hatch
 order by sv.service, sv.repo

@@ -3,12 +3,7 @@
 -- `team:X` or `team/X` label (prefix matched case-insensitively; the first such label in
 -- alphabetical order when there are several), else NULL.
 with requests as (
-    select i.*
-    from raw.issues as i
-    cross join staging.settings as s
-    where not coalesce(i.is_pull_request, false)
-      and list_contains(s.exceptions_repos, lower(i.repo))
-      and list_contains(list_transform(i.labels, lambda l: lower(l)), s.exceptions_label)
+    select * from staging.issues where is_exception_request
 )
 select
     repo,

@@ -7,7 +7,7 @@ with months as (
         date_trunc('month', s.as_of)::date,
         interval 1 month
     ))::date as month
-    from staging.settings as s
+    from config.settings as s
 ),
 
 bounds as (

@@ -6,7 +6,7 @@
 -- when none could be checked yet).
 with starters as (
     select h.service, h.repo, h.created_at, date_trunc('month', h.created_at)::date as cohort_month, h.golden_path
-    from staging.service_history as h
+    from intermediate.service_history as h
     where h.on_golden_path
       and h.valid_from < date_trunc('day', h.created_at) + interval 1 day
       and (h.valid_to is null or h.valid_to >= date_trunc('day', h.created_at) + interval 1 day)
@@ -20,13 +20,13 @@ checks as (
         st.created_at + to_days(d.days_after) <= s.as_of as due
     from starters as st
     cross join (select unnest([30, 90, 180, 365]) as days_after) as d
-    cross join staging.settings as s
+    cross join config.settings as s
 ),
 
 later as (
     select c.*, h.on_golden_path as still_on
     from checks as c
-    left join staging.service_history as h
+    left join intermediate.service_history as h
         on h.service = c.service
        and h.repo = c.repo
        and h.valid_from <= c.checked_at

@@ -18,11 +18,11 @@ deploys as (
         sv.on_golden_path,
         count(d.service) / nullif(any_value(w.service_weeks), 0) as per_service_week,
         any_value(w.service_weeks) as service_weeks
-    from staging.services as sv
+    from intermediate.services as sv
     left join marts.deploys as d on d.service = sv.service and d.repo = sv.repo and d.production
     join (
         select sv2.on_golden_path, sum(greatest(epoch(s.as_of - sv2.created_at), 0)) / 604800.0 as service_weeks
-        from staging.services as sv2 cross join staging.settings as s
+        from intermediate.services as sv2 cross join config.settings as s
         group by sv2.on_golden_path
     ) as w on w.on_golden_path = sv.on_golden_path
     group by sv.on_golden_path

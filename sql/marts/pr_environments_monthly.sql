@@ -3,10 +3,9 @@
 -- from the first such namespace's month through the refresh's month. `still_listed` counts
 -- those of the month the cluster still lists today.
 with pr as (
-    select n.cluster, n.name, n.created_at, coalesce(n.deleted, false) as deleted
-    from raw.k8s_namespaces as n
-    cross join staging.settings as s
-    where n.name glob s.pr_namespace_pattern
+    select cluster, name, created_at, deleted
+    from staging.k8s_namespaces
+    where is_pr_environment
 ),
 
 months as (
@@ -15,7 +14,7 @@ months as (
         date_trunc('month', s.as_of)::date,
         interval 1 month
     ))::date as month
-    from staging.settings as s
+    from config.settings as s
 )
 
 select

@@ -5,5 +5,5 @@
 select
     service, repo, valid_from, valid_to, on_golden_path, golden_path, template_commit, escape_hatch,
     escape_hatch_reasons, uses_platform_ci, catalogued, owner, declared, has_service_spec, language
-from staging.service_history
+from intermediate.service_history
 order by service, repo, valid_from

@@ -3,5 +3,5 @@
 select
     snapshot_date, service, repo, owner, language, golden_path, on_golden_path,
     has_service_spec, escape_hatch, escape_hatch_reasons, uses_platform_ci
-from raw.service_snapshots
+from staging.service_snapshots
 order by snapshot_date, service, repo

@@ -4,5 +4,5 @@ select
     service, repo, owner, language, lifecycle, created_at, catalogued, golden_path,
     on_golden_path, template_source, template_commit, has_service_spec, escape_hatch,
     escape_hatch_reasons, uses_platform_ci, spec_path, kubernetes_id
-from staging.services
+from intermediate.services
 order by service, repo

@@ -7,7 +7,7 @@ select
     f.first_production_deploy_at,
     epoch(f.first_production_deploy_at - sv.created_at) / 86400.0 as days,
     sv.on_golden_path
-from staging.services as sv
+from intermediate.services as sv
 left join (
     select service, repo, min(deployed_at) as first_production_deploy_at
     from marts.deploys

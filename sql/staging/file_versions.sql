@@ -17,7 +17,7 @@ with bounds as (
     select
         s.as_of,
         least(s.as_of, (select min(as_of) from raw.refreshes)) - to_days(s.history_backfill_days) as window_start
-    from staging.settings as s
+    from config.settings as s
 ),
 
 recorded as (

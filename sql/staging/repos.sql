@@ -8,7 +8,7 @@ select
     lower(r.language) as language,
     r.html_url
 from raw.repos as r
-cross join staging.settings as s
+cross join config.settings as s
 where not coalesce(r.archived, false)
   and not coalesce(r.fork, false)
   and len(list_filter(s.exclude_repos, lambda p: r.name glob p or r.repo glob p)) = 0

@@ -91,10 +91,12 @@ def test_alerts_are_built_before_the_publish_and_reports_after(definitions):
     # the monthly CI mart waits for the compaction step, which waits for the runs and for the
     # per repo-month figures it freezes (which in turn read the services)
     compaction = dg.AssetKey(["raw", "ci_runs_monthly_compacted"])
-    repo_monthly = dg.AssetKey(["staging", "ci_repo_monthly"])
-    assert compaction in graph.get(dg.AssetKey(["marts", "ci_friction_monthly"])).parent_keys
+    repo_monthly = dg.AssetKey(["intermediate", "ci_repo_monthly"])
+    compacted = dg.AssetKey(["staging", "ci_runs_monthly_compacted"])  # the staging view over it
+    assert compacted in graph.get(dg.AssetKey(["marts", "ci_friction_monthly"])).parent_keys
+    assert compaction in graph.get(compacted).parent_keys
     assert {dg.AssetKey(["raw", "workflow_runs"]), repo_monthly} <= graph.get(compaction).parent_keys
-    assert dg.AssetKey(["staging", "services"]) in graph.get(repo_monthly).parent_keys
+    assert dg.AssetKey(["intermediate", "services"]) in graph.get(repo_monthly).parent_keys
 
 
 def test_sources_carry_a_freshness_policy(definitions):

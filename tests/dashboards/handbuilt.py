@@ -113,6 +113,8 @@ RETENTION = [
 DDL = """
 create schema if not exists raw;
 create schema if not exists staging;
+create schema if not exists config;
+create schema if not exists intermediate;
 create schema if not exists marts;
 create table marts.refresh_info (refresh_id varchar, source varchar, as_of timestamp,
     refreshed_at timestamp, last_complete_month date);

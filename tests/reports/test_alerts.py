@@ -151,7 +151,7 @@ def test_a_standing_alert_keeps_when_it_was_first_raised(tmp_path):
     path = build_org(tmp_path)
     later = T("2024-05-22T10:00:00")  # April is still the last complete month
     with writer(path) as con:
-        con.execute("update staging.settings set as_of = $t", {"t": later})
+        con.execute("update config.settings set as_of = $t", {"t": later})
         frame = build_alerts(con, settings())
     adoption = frame.filter(frame["rule"] == "adoption_below_threshold").to_dicts()[0]
     assert (adoption["raised_at"], adoption["first_raised_at"]) == (later, T("2024-05-15T10:00:00"))

@@ -12,9 +12,9 @@ with answers as (
         t.commit,
         g.name as golden_path,
         g.position
-    from staging.files_at as f
+    from intermediate.files_at as f
     join staging.template_answers_by_version as t on t.repo = f.repo and t.path = f.path and t.blob = f.blob
-    left join staging.golden_paths as g on g.source_norm = t.source_norm
+    left join config.golden_paths as g on g.source_norm = t.source_norm
     where t.source is not null
 )
 select

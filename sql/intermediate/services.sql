@@ -1,6 +1,6 @@
 -- One row per service (SPEC §3 "Service") as it is today: the current instant of
--- staging.service_states, where the rules that make a service, its golden path and its escape
+-- intermediate.service_states, where the rules that make a service, its golden path and its escape
 -- hatch are written once for every instant.
 select * exclude (instant, is_current)
-from staging.service_states
+from intermediate.service_states
 where is_current

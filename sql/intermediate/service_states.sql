@@ -1,14 +1,14 @@
--- One row per service (SPEC §3 "Service") and instant of its repo (staging.repo_instants):
+-- One row per service (SPEC §3 "Service") and instant of its repo (intermediate.repo_instants):
 -- every service-type catalog component of an in-scope repo, plus one uncatalogued service per
 -- in-scope repo that has no such component but has a parsed platform service spec — each as
 -- the repo's files in effect at that instant declare it. Carries every fact the marts need.
--- The rows with `is_current` are today's services (staging.services); the others are their
--- past (staging.service_history): one set of rules for both.
+-- The rows with `is_current` are today's services (intermediate.services); the others are their
+-- past (intermediate.service_history): one set of rules for both.
 with catalogued as (
     select
         c.repo, c.instant, c.is_current, c.service, c.owner, c.lifecycle, c.source_template, c.kubernetes_id,
         c.escape_hatch_reason, true as catalogued
-    from staging.components as c
+    from intermediate.components as c
 ),
 
 uncatalogued as (
@@ -16,9 +16,9 @@ uncatalogued as (
         p.repo, p.instant, p.is_current, coalesce(p.spec_name, r.name) as service, null::varchar as owner,
         null::varchar as lifecycle, null::varchar as source_template, null::varchar as kubernetes_id,
         null::varchar as escape_hatch_reason, false as catalogued
-    from staging.repo_specs as p
+    from intermediate.repo_specs as p
     join staging.repos as r on r.repo = p.repo
-    where not exists (select 1 from staging.components as c where c.repo = p.repo and c.instant = p.instant)
+    where not exists (select 1 from intermediate.components as c where c.repo = p.repo and c.instant = p.instant)
 ),
 
 services as (
@@ -32,7 +32,7 @@ services as (
 spec_of as (
     select sv.repo, sv.instant, sv.service, p.*exclude (repo, instant, is_current)
     from services as sv
-    join staging.repo_specs as p
+    join intermediate.repo_specs as p
         on p.repo = sv.repo
        and p.instant = sv.instant
        and (
@@ -47,7 +47,7 @@ spec_of as (
 ref_match as (
     select sv.repo, sv.instant, sv.service, arg_min(g.name, g.position) as golden_path
     from services as sv
-    join staging.golden_paths as g on lower(g.ref) = lower(sv.source_template)
+    join config.golden_paths as g on lower(g.ref) = lower(sv.source_template)
     group by sv.repo, sv.instant, sv.service
 ),
 
@@ -69,8 +69,8 @@ joined as (
     join staging.repos as r on r.repo = sv.repo
     left join spec_of as sp on sp.repo = sv.repo and sp.instant = sv.instant and sp.service = sv.service
     left join ref_match as rm on rm.repo = sv.repo and rm.instant = sv.instant and rm.service = sv.service
-    left join staging.repo_templates as t on t.repo = sv.repo and t.instant = sv.instant
-    left join staging.repo_ci as ci on ci.repo = sv.repo and ci.instant = sv.instant
+    left join intermediate.repo_templates as t on t.repo = sv.repo and t.instant = sv.instant
+    left join intermediate.repo_ci as ci on ci.repo = sv.repo and ci.instant = sv.instant
 ),
 
 reasons as (

@@ -1,7 +1,7 @@
--- One row per in-scope repo, instant (staging.repo_instants) and file present then: which
+-- One row per in-scope repo, instant (intermediate.repo_instants) and file present then: which
 -- version (`blob`) of the file was in effect at that instant. A file absent then has no row.
 select i.repo, i.instant, i.is_current, v.path, v.blob
-from staging.repo_instants as i
+from intermediate.repo_instants as i
 join staging.file_versions as v
     on v.repo = i.repo
    and v.valid_from <= i.instant

@@ -1,5 +1,5 @@
 -- Catalog components of in-scope repos whose spec.type is a service type (compared
--- case-insensitively), at each instant of the repo (staging.repo_instants): those read from
+-- case-insensitively), at each instant of the repo (intermediate.repo_instants): those read from
 -- the version of the configured catalog file in effect then, plus — for organisations whose
 -- catalog is not all in repos — Component entities of the optional Backstage catalog API
 -- whose name no repo file declares today, placed in the repo their `github.com/project-slug`
@@ -9,9 +9,9 @@ with from_files as (
     select
         f.repo, f.instant, f.is_current, c.name as service, c.namespace, c.type, c.owner, c.lifecycle,
         c.source_template, c.kubernetes_id, c.escape_hatch_reason, c.doc_index, 'repo' as catalog_source
-    from staging.files_at as f
+    from intermediate.files_at as f
     join staging.catalog_components_by_version as c on c.repo = f.repo and c.path = f.path and c.blob = f.blob
-    cross join staging.settings as s
+    cross join config.settings as s
     where f.path = s.catalog_file and lower(c.kind) = 'component'
 ),
 
@@ -22,23 +22,22 @@ from_api as (
         i.is_current,
         e.name as service,
         e.namespace,
-        json_extract_string(e.entity, '$.spec.type') as type,
-        json_extract_string(e.entity, '$.spec.owner') as owner,
-        json_extract_string(e.entity, '$.spec.lifecycle') as lifecycle,
-        json_extract_string(e.entity, '$.metadata.annotations."backstage.io/source-template"') as source_template,
-        json_extract_string(e.entity, '$.metadata.annotations."backstage.io/kubernetes-id"') as kubernetes_id,
-        json_extract_string(e.entity, '$.metadata.annotations."pathlens.io/escape-hatch-reason"') as escape_hatch_reason,
+        e.type,
+        e.owner,
+        e.lifecycle,
+        e.source_template,
+        e.kubernetes_id,
+        e.escape_hatch_reason,
         0 as doc_index,
         'backstage' as catalog_source
-    from raw.backstage_entities as e
-    join staging.repo_instants as i
-        on lower(i.repo) = lower(json_extract_string(e.entity, '$.metadata.annotations."github.com/project-slug"'))
+    from staging.backstage_entities as e
+    join intermediate.repo_instants as i on lower(i.repo) = lower(e.project_slug)
     where lower(e.kind) = 'component'
       and e.name not in (select service from from_files where is_current)
 )
 
 select c.*
 from (select * from from_files union all select * from from_api) as c
-cross join staging.settings as s
+cross join config.settings as s
 where list_contains(list_transform(s.service_types, lambda t: lower(t)), lower(c.type))
 qualify row_number() over (partition by c.repo, c.instant, c.service order by c.catalog_source = 'backstage', c.doc_index) = 1

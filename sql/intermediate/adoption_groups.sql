@@ -1,5 +1,5 @@
 -- New-service and overall adoption per month, for the whole organisation (dimension 'all'),
--- per owner and per language, from service history (staging.service_history):
+-- per owner and per language, from service history (intermediate.service_history):
 -- - new-service adoption counts the services created in the month, each in its state at the
 --   end of its creation day (UTC), grouped by its owner and language then;
 -- - overall adoption counts the services created on or before the month's last day, each in
@@ -10,8 +10,8 @@
 with months as (
     select
         unnest(generate_series(f.first_month, date_trunc('month', s.as_of)::date, interval 1 month))::date as month
-    from (select min(date_trunc('month', created_at))::date as first_month from staging.service_history) as f
-    cross join staging.settings as s
+    from (select min(date_trunc('month', created_at))::date as first_month from intermediate.service_history) as f
+    cross join config.settings as s
     where f.first_month is not null
 ),
 
@@ -22,7 +22,7 @@ month_ends as (
 -- each service at the end of its creation day
 at_creation as (
     select date_trunc('month', h.created_at)::date as month, h.on_golden_path, h.owner, h.language
-    from staging.service_history as h
+    from intermediate.service_history as h
     where h.valid_from < date_trunc('day', h.created_at) + interval 1 day
       and (h.valid_to is null or h.valid_to >= date_trunc('day', h.created_at) + interval 1 day)
 ),
@@ -31,7 +31,7 @@ at_creation as (
 at_month_end as (
     select m.month, h.on_golden_path, h.owner, h.language
     from month_ends as m
-    join staging.service_history as h
+    join intermediate.service_history as h
         on h.valid_from < m.next_month and (h.valid_to is null or h.valid_to >= m.next_month)
 ),
 
@@ -95,4 +95,4 @@ select
     c.golden_path_created / nullif(c.services_created, 0) < s.adoption_threshold as below_threshold,
     s.adoption_threshold as threshold
 from counted as c
-cross join staging.settings as s
+cross join config.settings as s

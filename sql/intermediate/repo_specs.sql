@@ -10,7 +10,7 @@ select
     p.has_override,
     p.override_gpu,
     p.override_sidecar
-from staging.files_at as f
+from intermediate.files_at as f
 join staging.service_specs_by_version as p on p.repo = f.repo and p.path = f.path and p.blob = f.blob
-cross join staging.settings as s
+cross join config.settings as s
 where f.path = s.spec_file

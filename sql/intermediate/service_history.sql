@@ -1,6 +1,6 @@
 -- One row per service that exists today and interval of constant state (SPEC §3 "Service
 -- history"): `valid_from` inclusive, `valid_to` exclusive, NULL for the current interval.
--- The state at each instant of the repo is staging.service_states at that instant — the very
+-- The state at each instant of the repo is intermediate.service_states at that instant — the very
 -- rules of today's services — matched to today's service by name (or, when the repo declares
 -- a single service both then and today, to that one: a renamed component keeps its history).
 -- At an instant where the repo's files then did not declare the service (a catalog that did
@@ -9,12 +9,12 @@
 -- `created_at`, with the state of the repo's oldest instant where no older one is known.
 with current_services as (
     select service, repo, created_at, count(*) over (partition by repo) as repo_services
-    from staging.services
+    from intermediate.services
 ),
 
 states as (
     select *, count(*) over (partition by repo, instant) as repo_services
-    from staging.service_states
+    from intermediate.service_states
 ),
 
 at_instants as (
@@ -37,8 +37,8 @@ at_instants as (
         coalesce(s.language, r.language) as language
     from current_services as c
     join staging.repos as r on r.repo = c.repo
-    join staging.repo_instants as i on i.repo = c.repo
-    left join staging.repo_ci as ci on ci.repo = i.repo and ci.instant = i.instant
+    join intermediate.repo_instants as i on i.repo = c.repo
+    left join intermediate.repo_ci as ci on ci.repo = i.repo and ci.instant = i.instant
     left join states as s
         on s.repo = c.repo
        and s.instant = i.instant
