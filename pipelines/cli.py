@@ -173,8 +173,27 @@ def _print_summary(resource, outcome) -> None:
     summary = _source_summary(resource, outcome.run_id)
     if summary is not None:
         console.print(summary)
+    for line in _data_quality_warnings(resource.paths().build):
+        err.print(f"data-quality warning: {line}", markup=False, highlight=False)
     if outcome.published:
         console.print(f"published [bold]{resource.paths().published}[/]")
+
+
+def _data_quality_warnings(warehouse: Path) -> list[str]:
+    """The data-quality warnings (pipelines.data_quality) of a warehouse; none when it is absent."""
+    import duckdb
+
+    from pipelines.data_quality import team_label_warnings
+    from pipelines.warehouse import open_reader
+
+    try:
+        con = open_reader(warehouse)
+    except (FileNotFoundError, duckdb.Error):
+        return []
+    try:
+        return team_label_warnings(con)
+    finally:
+        con.close()
 
 
 def _source_summary(resource, run_id: str):
@@ -410,6 +429,8 @@ def check_config(
     from pipelines.preflight import preflight_problems
 
     console.print(describe_settings(settings, path))
+    for line in _data_quality_warnings(Path(settings.warehouse)):
+        err.print(f"{path}: data-quality warning (last refresh): {line}", markup=False, highlight=False)
     problems = preflight_problems(settings)
     for line in problems:
         err.print(f"warning: {path}: {line}", markup=False, highlight=False)

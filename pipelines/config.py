@@ -140,6 +140,26 @@ class AdoptionSettings(_Strict):
     threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
 
 
+class TeamsSettings(_Strict):
+    """Other spellings of a team (an exception label's `team:X` suffix, a legacy owner name),
+    each mapped to the owner it means, as a Backstage entity reference (SPEC §3 "Team")."""
+
+    aliases: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("aliases")
+    @classmethod
+    def _non_empty(cls, aliases: dict[str, str]) -> dict[str, str]:
+        for alias, owner in aliases.items():
+            if not alias.strip() or not owner.strip():
+                raise ValueError(f"an alias and its owner must not be empty (got {alias!r}: {owner!r})")
+        folded: dict[str, str] = {}
+        for alias in aliases:
+            if alias.strip().lower() in folded:
+                raise ValueError(f"aliases {folded[alias.strip().lower()]!r} and {alias!r} differ only in case")
+            folded[alias.strip().lower()] = alias
+        return aliases
+
+
 class ReportsSettings(_Strict):
     out_dir: str = "reports/"
     webhook_url_env: str | None = "PATHLENS_WEBHOOK_URL"
@@ -187,6 +207,7 @@ class Settings(_Strict):
     kubernetes: KubernetesSettings | None = None
     deploys: DeploysSettings = DeploysSettings()
     adoption: AdoptionSettings = AdoptionSettings()
+    teams: TeamsSettings = TeamsSettings()
     reports: ReportsSettings = ReportsSettings()
     alerts: AlertsSettings = AlertsSettings()
     history: HistorySettings = HistorySettings()

@@ -54,6 +54,7 @@ def describe_settings(settings: Settings, path: os.PathLike[str] | str) -> Group
         ("CI backfill", f"{settings.ci.backfill_days} days"),
         ("production environments", ", ".join(settings.deploys.production_environments)),
         ("adoption threshold", f"{settings.adoption.threshold:.0%}"),
+        ("team aliases", ", ".join(f"{a} → {o}" for a, o in settings.teams.aliases.items()) or "(none)"),
         ("reports", f"{settings.reports.out_dir} (webhook {_env_state(settings.reports.webhook_url_env)})"),
     ]
     table = Table(show_header=False, box=None)

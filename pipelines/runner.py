@@ -31,6 +31,7 @@ class RefreshOutcome:
     failed_steps: list[str] = field(default_factory=list)
     failure_messages: dict[str, str] = field(default_factory=dict)
     failed_checks: list[str] = field(default_factory=list)
+    warned_checks: list[str] = field(default_factory=list)  # data-quality warnings: published anyway
     published: bool = False
     metadata: dict[str, dict] = field(default_factory=dict)
 
@@ -136,7 +137,9 @@ def run_refresh(
                 outcome.failure_messages[event.step_key] = _root_cause(error)
         elif kind == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
-            if not evaluation.passed:
+            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN:
+                outcome.warned_checks.append(evaluation.check_name)
+            elif not evaluation.passed:
                 outcome.failed_checks.append(evaluation.check_name)
         elif kind == "ASSET_MATERIALIZATION":
             key = event.asset_key.to_user_string()

@@ -1,7 +1,8 @@
 """The configuration as tables, so SQL models can join against it.
 
 `config.settings` has one row (the refresh's `as_of` and every list the metrics need);
-`config.golden_paths` one row per configured template, with its source normalised.
+`config.golden_paths` one row per configured template, with its source normalised;
+`config.team_aliases` one row per `teams.aliases` entry.
 """
 
 from __future__ import annotations
@@ -61,6 +62,16 @@ def settings_frame(settings: Settings, *, as_of: datetime, refresh_id: str) -> p
             "history_backfill_days": [settings.history.backfill_days],
         },
         schema_overrides={"as_of": pl.Datetime("us")},
+    )
+
+
+def team_aliases_frame(settings: Settings) -> pl.DataFrame:
+    """One row per `teams.aliases` entry: the alias (trimmed, lower case, as labels and owners
+    are compared) and the owner it stands for, as written (SQL reads it as an entity reference)."""
+    aliases = settings.teams.aliases
+    return pl.DataFrame(
+        {"alias": [a.strip().lower() for a in aliases], "owner": [o.strip() for o in aliases.values()]},
+        schema={"alias": pl.String, "owner": pl.String},
     )
 
 

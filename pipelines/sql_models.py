@@ -8,7 +8,8 @@ table, where the per-row rules live); `intermediate` models (components, service
 staging; `marts`, the public tables, read staging and intermediate, never raw. Every layer may
 read `config` (the configuration as tables) and its own layer.
 A data test `sql/tests/<table>__<what>.sql` is a query returning the offending rows; it becomes
-a blocking asset check on the table it is named after, and passes when it returns nothing.
+a blocking asset check on the table it is named after, and passes when it returns nothing. A
+test with a `-- severity: warn` line is a data-quality warning instead: reported, non-blocking.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class SqlTest:
     path: Path
     sql: str
     description: str
+    severity: str = "error"  # "warn": a `-- severity: warn` line; reported, never stops a publish
 
 
 def referenced_tables(sql: str) -> tuple[tuple[str, str], ...]:
@@ -103,7 +105,9 @@ def load_tests(sql_dir: Path = SQL_DIR) -> tuple[SqlTest, ...]:
         if not sep or table_name not in model_tables:
             raise ValueError(f"{path}: name it <table>__<what>.sql after a model under sql/")
         sql = path.read_text(encoding="utf-8")
-        tests.append(SqlTest(path.stem, model_tables[table_name], path, sql, _leading_comment(sql)))
+        severity = "warn" if re.search(r"^--\s*severity:\s*warn\s*$", sql, re.M) else "error"
+        description = _leading_comment(re.sub(r"^--\s*severity:.*$", "", sql, flags=re.M).lstrip())
+        tests.append(SqlTest(path.stem, model_tables[table_name], path, sql, description, severity))
     return tuple(tests)
 
 
@@ -116,6 +120,13 @@ def layer_violations(models: tuple[SqlModel, ...] | None = None) -> list[str]:
             if schema not in allowed:
                 found.append(f"{model.schema}/{model.path.name} reads {schema}.{table}")
     return found
+
+
+@functools.cache
+def config_functions(sql_dir: Path = SQL_DIR) -> tuple[str, ...]:
+    """The text of each sql/config/*.sql (macros over the configuration tables, several
+    statements a file), in file order."""
+    return tuple(p.read_text(encoding="utf-8") for p in sorted((sql_dir / "config").glob("*.sql")))
 
 
 def build_statement(model: SqlModel) -> str:

@@ -14,8 +14,20 @@ import polars as pl
 
 from pipelines.config import Settings
 from pipelines.raw_schema import RAW_TABLES
-from pipelines.settings_tables import golden_paths_frame, gpu_resources_frame, settings_frame
-from pipelines.sql_models import SqlModel, SqlTest, build_statement, load_models, load_tests
+from pipelines.settings_tables import (
+    golden_paths_frame,
+    gpu_resources_frame,
+    settings_frame,
+    team_aliases_frame,
+)
+from pipelines.sql_models import (
+    SqlModel,
+    SqlTest,
+    build_statement,
+    config_functions,
+    load_models,
+    load_tests,
+)
 from pipelines.warehouse import replace_table, upsert
 
 FACT_TABLES = ("catalog_components", "service_specs", "template_answers", "workflow_calls", "file_errors")
@@ -42,10 +54,15 @@ SNAPSHOT_TABLE = ("raw", "service_snapshots")
 
 
 def write_settings(con: duckdb.DuckDBPyConnection, settings: Settings, *, as_of: datetime, refresh_id: str) -> None:
-    """`config.settings`, `config.golden_paths`, and this refresh's row of raw.refreshes."""
+    """The configuration as tables (`config.settings`, `config.golden_paths`,
+    `config.gpu_resources`, `config.team_aliases`), the functions under sql/config that read
+    it, and this refresh's row of raw.refreshes."""
     replace_table(con, "config.settings", settings_frame(settings, as_of=as_of, refresh_id=refresh_id))
     replace_table(con, "config.golden_paths", golden_paths_frame(settings))
     replace_table(con, "config.gpu_resources", gpu_resources_frame(settings))
+    replace_table(con, "config.team_aliases", team_aliases_frame(settings))
+    for statement in config_functions():
+        con.execute(statement)
     upsert(
         con,
         RAW_TABLES["refreshes"],
@@ -141,7 +158,8 @@ def model_order() -> list[tuple[str, str]]:
 
 
 def build_all(con: duckdb.DuckDBPyConnection, settings: Settings, *, as_of: datetime, refresh_id: str) -> dict[str, int]:
-    """Settings, facts, every SQL model and the snapshot; returns the data tests' failing rows."""
+    """Settings, facts, every SQL model and the snapshot; returns the blocking data tests'
+    failing rows (data-quality warnings, `-- severity: warn`, are not among them)."""
     write_settings(con, settings, as_of=as_of, refresh_id=refresh_id)
     write_facts(con, settings)
     models = {(m.schema, m.name): m for m in load_models()}
@@ -150,4 +168,4 @@ def build_all(con: duckdb.DuckDBPyConnection, settings: Settings, *, as_of: date
             snapshot_services(con)
         else:
             build_model(con, models[key])
-    return {t.name: failing_rows(con, t) for t in load_tests()}
+    return {t.name: failing_rows(con, t) for t in load_tests() if t.severity == "error"}

@@ -11,6 +11,7 @@ from pipelines.transform import write_settings
         dg.AssetSpec(["config", "settings"], kinds={"duckdb"}, group_name="catalog"),
         dg.AssetSpec(["config", "golden_paths"], kinds={"duckdb"}, group_name="catalog"),
         dg.AssetSpec(["config", "gpu_resources"], kinds={"duckdb"}, group_name="catalog"),
+        dg.AssetSpec(["config", "team_aliases"], kinds={"duckdb"}, group_name="catalog"),
         dg.AssetSpec(["raw", "refreshes"], kinds={"duckdb"}, group_name="catalog"),
     ],
     name="refresh_settings",
@@ -26,4 +27,5 @@ def refresh_settings(context: dg.AssetExecutionContext, pathlens: PathlensResour
     yield dg.MaterializeResult(asset_key=["config", "settings"], metadata={"as_of": str(as_of)})
     yield dg.MaterializeResult(asset_key=["config", "golden_paths"])
     yield dg.MaterializeResult(asset_key=["config", "gpu_resources"])
+    yield dg.MaterializeResult(asset_key=["config", "team_aliases"])
     yield dg.MaterializeResult(asset_key=["raw", "refreshes"], metadata={"refresh_id": context.run.run_id})

@@ -41,7 +41,7 @@ def _test_check(test: SqlTest) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=list(test.table),
         name=test.name,
-        blocking=True,
+        blocking=test.severity == "error",
         description=test.description or f"rows returned by {test.path.name} are violations",
     )
     def _check(pathlens: PathlensResource) -> dg.AssetCheckResult:
@@ -50,7 +50,7 @@ def _test_check(test: SqlTest) -> dg.AssetChecksDefinition:
             sample = con.sql(f"SELECT * FROM ({test.sql.strip().rstrip(';')}) LIMIT 5").pl() if failures else None
         return dg.AssetCheckResult(
             passed=failures == 0,
-            severity=dg.AssetCheckSeverity.ERROR,
+            severity=dg.AssetCheckSeverity.ERROR if test.severity == "error" else dg.AssetCheckSeverity.WARN,
             metadata={"failing_rows": failures, **({"sample": str(sample)} if sample is not None else {})},
         )
 

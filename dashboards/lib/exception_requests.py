@@ -72,12 +72,21 @@ order by open + closed desc, team nulls last
 _OPEN_NOW = "select count(*) from selected_requests where closed_at is null"
 
 
+_UNKNOWN_TEAMS = """
+select owner as team, array_to_string(exception_labels, ', ') as labels, exception_requests as requests
+from marts.teams
+where not has_services
+order by owner
+"""
+
+
 @dataclass(frozen=True)
 class Exceptions:
     monthly: pl.DataFrame
     requests: pl.DataFrame
     by_team: pl.DataFrame
     open_now: int
+    unknown_teams: pl.DataFrame  # label teams that match no service owner (a data-quality warning)
 
 
 def load_exceptions(con: Connection, f: Filters) -> Exceptions:
@@ -88,5 +97,6 @@ def load_exceptions(con: Connection, f: Filters) -> Exceptions:
         monthly=requests_monthly(con, f),
         requests=fetch(con, _REQUESTS, params),
         by_team=fetch(con, _REQUESTS_BY_TEAM, params),
-        open_now=con.execute(_OPEN_NOW).fetchone()[0],
+        open_now=con.execute(_OPEN_NOW).fetchall()[0][0],
+        unknown_teams=fetch(con, _UNKNOWN_TEAMS),
     )

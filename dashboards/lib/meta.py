@@ -43,8 +43,8 @@ def load_meta(con: Connection) -> Meta:
     bounds = fetch(con, "select min(month) as first_month, any_value(threshold) as threshold "
                         "from marts.adoption_monthly").row(0, named=True)
     teams = fetch(con, """
-        select distinct coalesce(owner, $no_team) as team from marts.services
-        union select distinct coalesce(team, $no_team) from marts.exception_requests
+        select owner as team from marts.teams
+        union select $no_team
         order by team""", {"no_team": NO_TEAM}).get_column("team").to_list()
     languages = fetch(con, "select distinct coalesce(language, $no_language) as language "
                            "from marts.services order by language",

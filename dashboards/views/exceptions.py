@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards.lib import ui
+from dashboards.lib.text import md_escape
 from pipelines import charts
 
 ctx = ui.context()
@@ -25,6 +26,15 @@ cols[2].metric("Median days to close", "–" if median_days is None else f"{medi
                help="Over the requests opened in the period that are closed", border=True)
 cols[3].metric("Open backlog now", data.open_now, border=True,
                help="Every selected request not closed at the refresh, whenever it was opened")
+
+if not data.unknown_teams.is_empty():
+    st.warning(
+        "Data quality: exception labels name teams that own no service — fix the label or map "
+        "the spelling to an owner in `teams.aliases`: "
+        + "; ".join(f"{md_escape(r['team'])} ({md_escape(r['labels'])}, {r['requests']} request(s))"
+                    for r in data.unknown_teams.iter_rows(named=True)),
+        icon=":material/warning:",
+    )
 
 ui.chart(charts.exception_requests_monthly(data.monthly), key="monthly")
 left, right = st.columns(2)

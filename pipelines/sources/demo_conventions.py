@@ -54,6 +54,14 @@ def template_source(name: str) -> str:
     return f"gh:{ORG}/template-{name}"
 
 
+def team_aliases() -> dict[str, str]:
+    """`teams.aliases` for the demo: the short `team:X` label of each team → its owner
+    (the catalogs write owners as `group:default/team-X` or `team-X`)."""
+    from pipelines.sources.demo.names import TEAM_WORDS
+
+    return {word: f"group:default/team-{word}" for word in TEAM_WORDS}
+
+
 def demo_kubernetes_mapping() -> dict[str, Any]:
     """The `kubernetes:` section the demo clusters would have in a real configuration."""
     return {
@@ -98,4 +106,5 @@ def demo_config_mapping(
         "ci": {"platform_workflow_repos": [PLATFORM_WORKFLOWS_REPO]},
         "deploys": {"production_environments": list(PRODUCTION_ENVIRONMENTS)},
         "adoption": {"threshold": ADOPTION_THRESHOLD},
+        "teams": {"aliases": team_aliases()},
     }

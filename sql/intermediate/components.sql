@@ -4,7 +4,9 @@
 -- catalog is not all in repos — Component entities of the optional Backstage catalog API
 -- whose name no repo file declares today, placed in the repo their `github.com/project-slug`
 -- annotation names (the API keeps no history: today's entity holds at every instant).
--- One row per (repo, instant, name); `is_current` marks today's.
+-- One row per (repo, instant, name); `is_current` marks today's. owner_ref is spec.owner
+-- (mapped through teams.aliases) as a full lower-case Backstage entity reference, owner its
+-- short form (SPEC §3 "Team").
 with from_files as (
     select
         f.repo, f.instant, f.is_current, c.name as service, c.namespace, c.type, c.owner, c.lifecycle,
@@ -36,8 +38,12 @@ from_api as (
       and e.name not in (select service from from_files where is_current)
 )
 
-select c.*
-from (select * from from_files union all select * from from_api) as c
+select c.* exclude (owner), config.owner_short(c.owner_ref) as owner, c.owner_ref
+from (
+    select *, config.team_ref(owner) as owner_ref from from_files
+    union all
+    select *, config.team_ref(owner) from from_api
+) as c
 cross join config.settings as s
 where list_contains(list_transform(s.service_types, lambda t: lower(t)), lower(c.type))
 qualify row_number() over (partition by c.repo, c.instant, c.service order by c.catalog_source = 'backstage', c.doc_index) = 1

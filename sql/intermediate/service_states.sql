@@ -6,7 +6,7 @@
 -- past (intermediate.service_history): one set of rules for both.
 with catalogued as (
     select
-        c.repo, c.instant, c.is_current, c.service, c.owner, c.lifecycle, c.source_template, c.kubernetes_id,
+        c.repo, c.instant, c.is_current, c.service, c.owner, c.owner_ref, c.lifecycle, c.source_template, c.kubernetes_id,
         c.escape_hatch_reason, true as catalogued
     from intermediate.components as c
 ),
@@ -14,7 +14,7 @@ with catalogued as (
 uncatalogued as (
     select
         p.repo, p.instant, p.is_current, coalesce(p.spec_name, r.name) as service, null::varchar as owner,
-        null::varchar as lifecycle, null::varchar as source_template, null::varchar as kubernetes_id,
+        null::varchar as owner_ref, null::varchar as lifecycle, null::varchar as source_template, null::varchar as kubernetes_id,
         null::varchar as escape_hatch_reason, false as catalogued
     from intermediate.repo_specs as p
     join staging.repos as r on r.repo = p.repo
@@ -90,6 +90,7 @@ select
     instant,
     is_current,
     owner,
+    owner_ref,
     lower(coalesce(spec_language, repo_language)) as language,
     lifecycle,
     created_at,

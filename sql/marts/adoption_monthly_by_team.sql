@@ -1,4 +1,4 @@
--- adoption_monthly per owner (`spec.owner` as written; NULL = uncatalogued services), from
+-- adoption_monthly per owner (the short form of spec.owner; NULL = uncatalogued services), from
 -- that owner's first service's month.
 select
     month, value as owner, services_created, golden_path_created, new_service_adoption,

@@ -1,23 +1,10 @@
 -- One row per exception request: an issue (not a pull request) of one of exceptions.repos
--- carrying exceptions.label (case-insensitive), in any state. Its team is the suffix of a
--- `team:X` or `team/X` label (prefix matched case-insensitively; the first such label in
--- alphabetical order when there are several), else NULL.
-with requests as (
-    select * from staging.issues where is_exception_request
-)
+-- carrying exceptions.label (case-insensitive), in any state. team: the owner (short form) its
+-- `team:X` / `team/X` label names, through teams.aliases (the first such label in alphabetical
+-- order when there are several), else NULL. service: the service it names (a `service:X` or
+-- `repo:X` label, else the one service named in its title), else NULL.
 select
-    repo,
-    number,
-    title,
-    list_min(list_transform(
-        list_filter(labels, lambda l: regexp_matches(l, '^team[:/].+', 'i')),
-        lambda l: substr(l, 6)
-    )) as team,
-    state,
-    created_at as opened_at,
-    closed_at,
-    epoch(closed_at - created_at) / 86400.0 as days_to_close,
-    labels,
-    html_url
-from requests
+    repo, number, title, team, state, opened_at, closed_at, days_to_close, labels, html_url,
+    service, service_repo, team_ref, team_label
+from intermediate.exception_requests
 order by opened_at, repo, number

@@ -1,6 +1,24 @@
--- One row per issue or pull request of the exception-request repos (raw.issues), with
+-- One row per issue or pull request of the exception-request repos (raw.issues), with the
+-- per-issue rules of SPEC §3 "Exception request" written once:
 -- is_exception_request: an issue (not a pull request) of one of exceptions.repos carrying
--- exceptions.label (both compared case-insensitively), in any state.
+--   exceptions.label (both compared case-insensitively), in any state;
+-- team_label: its `team:X` / `team/X` label (prefix matched case-insensitively; the first in
+--   alphabetical order when there are several), team_ref: X mapped through teams.aliases, else
+--   read as a Backstage entity reference (full, lower case), team: its short form;
+-- service_label / repo_label: the X of its first `service:X` / `repo:X` label, as written.
+with labelled as (
+    select
+        i.*,
+        list_min(list_filter(i.labels, lambda l: regexp_matches(l, '^team[:/].+', 'i'))) as team_label,
+        list_min(list_transform(
+            list_filter(i.labels, lambda l: regexp_matches(l, '^service:.+', 'i')), lambda l: trim(substr(l, 9))
+        )) as service_label,
+        list_min(list_transform(
+            list_filter(i.labels, lambda l: regexp_matches(l, '^repo:.+', 'i')), lambda l: trim(substr(l, 6))
+        )) as repo_label
+    from raw.issues as i
+)
+
 select
     i.repo,
     i.number,
@@ -14,6 +32,11 @@ select
     not coalesce(i.is_pull_request, false)
         and list_contains(s.exceptions_repos, lower(i.repo))
         and list_contains(list_transform(i.labels, lambda l: lower(l)), s.exceptions_label)
-        as is_exception_request
-from raw.issues as i
+        as is_exception_request,
+    i.team_label,
+    config.team_ref(substr(i.team_label, 6)) as team_ref,
+    config.owner_short(config.team_ref(substr(i.team_label, 6))) as team,
+    nullif(i.service_label, '') as service_label,
+    nullif(i.repo_label, '') as repo_label
+from labelled as i
 cross join config.settings as s

@@ -158,6 +158,15 @@ create table marts.exception_requests (repo varchar, number bigint, title varcha
     labels varchar[], html_url varchar);
 create table marts.exception_requests_monthly (month date, opened bigint, closed bigint,
     open_at_month_end bigint, median_days_to_close double);
+create table marts.teams (owner varchar, owner_ref varchar, services bigint,
+    golden_path_services bigint, exception_requests bigint, has_services boolean,
+    exception_labels varchar[]);
+-- counted by hand from SERVICES and REQUESTS above; `research` labels a request but owns nothing
+insert into marts.teams values
+    ('ml', 'group:default/ml', 4, 2, 1, true, ['team:ml']),
+    ('payments', 'group:default/payments', 4, 3, 2, true, ['team:payments']),
+    ('research', 'group:default/research', 0, 0, 0, false, ['team:research']),
+    ('web', 'group:default/web', 2, 1, 2, true, ['team:web']);
 """
 
 FRICTION_DDL = """

@@ -185,10 +185,10 @@ def test_services_are_exactly_the_in_scope_service_components_and_spec_repos(wh)
         ("libspec-svc", "acme/libspec", False, None),  # only a library component + a spec
         ("mono-api", "acme/mono", True, "team-b"),
         ("mono-web", "acme/mono", True, "team-b"),  # website is a service type
-        ("multi-a", "acme/multi-noname", True, "group:default/team-a"),
-        ("multi-b", "acme/multi-noname", True, "group:default/team-a"),  # type `Service`
+        ("multi-a", "acme/multi-noname", True, "team-a"),  # group:default/team-a, short form
+        ("multi-b", "acme/multi-noname", True, "team-a"),  # type `Service`
         ("plain", "acme/plain", True, "team-b"),
-        ("svc1", "acme/svc1", True, "group:default/team-a"),
+        ("svc1", "acme/svc1", True, "team-a"),
         ("uncat2", "acme/uncat2", False, None),  # spec without a name: named after the repo
     ]
 
@@ -276,7 +276,7 @@ def test_adoption_by_team_starts_at_each_owners_first_service(wh):
         "select owner, month, services_created, new_service_adoption, services_total, overall_adoption"
         " from marts.adoption_monthly_by_team order by owner nulls last, month"
     ).fetchall()
-    team_a = [r[1:] for r in rows if r[0] == "group:default/team-a"]
+    team_a = [r[1:] for r in rows if r[0] == "team-a"]  # written group:default/team-a
     assert team_a == [
         (date(2024, 1, 1), 1, 1.0, 1, 1.0),
         (date(2024, 2, 1), 0, None, 1, 1.0),
@@ -291,7 +291,7 @@ def test_adoption_by_team_starts_at_each_owners_first_service(wh):
         (date(2024, 4, 1), 0, None, 3, 1 / 3),
         (date(2024, 5, 1), 0, None, 3, 1 / 3),
     ]
-    assert {r[0] for r in rows} == {"group:default/team-a", "team-b", None}
+    assert {r[0] for r in rows} == {"team-a", "team-b", None}
 
 
 def test_adoption_by_language(wh):
@@ -320,7 +320,7 @@ def test_exception_requests(wh):
         (2, "search", "closed", 15.5),
         (3, None, "open", None),
         (6, None, "closed", 31.0),
-        (7, "Payments", "closed", 1.0),  # two team labels: the first alphabetically
+        (7, "payments", "closed", 1.0),  # two team labels: the first alphabetically (team:Payments)
     ]
 
 

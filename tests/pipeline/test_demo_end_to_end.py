@@ -13,6 +13,8 @@ import pytest
 from pipelines.resources import PathlensResource
 from pipelines.runner import run_refresh
 from pipelines.sources.demo import generate
+from pipelines.sources.demo.issues import UNKNOWN_TEAM
+from pipelines.sources.demo.names import TEAM_WORDS
 
 AS_OF = "2026-11-27T09:00:00"
 SCALE, SEED = "small", 11
@@ -39,7 +41,14 @@ def test_services_match_the_intent(demo):
         " from marts.services order by service, repo"
     ).pl()
     assert got.height == intent.height > 30
-    for column in ("service", "repo", "owner", "language", "catalogued", "golden_path", "escape_hatch",
+    # owner is the short form of spec.owner (SPEC §3 Team): the generator writes a team's owner
+    # as `group:default/team-x` or `team-x`, both `team-x` — the team's name.
+    want_owner = [team if owner is not None else None
+                  for team, owner in zip(intent["team"], intent["owner"], strict=True)]
+    assert got["owner"].to_list() == want_owner
+    assert {o for o in intent["owner"] if o and o.startswith("group:default/")}, "both spellings are exercised"
+    assert {o for o in intent["owner"] if o and ":" not in o}, "both spellings are exercised"
+    for column in ("service", "repo", "language", "catalogued", "golden_path", "escape_hatch",
                    "escape_hatch_reasons", "uses_platform_ci", "has_service_spec", "created_at"):
         assert got[column].to_list() == intent[column].to_list(), column
 
@@ -79,7 +88,13 @@ def test_exception_requests_match_the_intent(demo):
     want = org.intent_exceptions.sort("number")
     got = con.sql("select number, team, opened_at, closed_at from marts.exception_requests order by number").pl()
     assert got["number"].to_list() == want["number"].to_list()
-    assert got["team"].to_list() == want["team"].to_list()
+    # team is the owner (short form) the label names: the demo's teams.aliases map a team's short
+    # label `x` to `group:default/team-x` (short form `team-x`); a label spelling the team's name
+    # `team-x` is that owner as it is; `ml-research` matches no owner and no alias and stays.
+    short_words = set(TEAM_WORDS)
+    want_team = [None if t is None else f"team-{t}" if t in short_words else t for t in want["team"]]
+    assert got["team"].to_list() == want_team
+    assert UNKNOWN_TEAM in want_team and any(t in short_words for t in want["team"])
     assert got["opened_at"].to_list() == want["created_at"].to_list()
     assert got["closed_at"].to_list() == want["closed_at"].to_list()
 

@@ -53,6 +53,10 @@ def exception_rate(x: float, factor: float) -> float:
     return factor * (1.5 + 7.5 * (1 - x) ** 1.6)
 
 
+# A label team no catalog owner matches and no alias maps (a team renamed or gone): pathlens
+# lists it as a data-quality warning.
+UNKNOWN_TEAM = "ml-research"
+
 def generate_issues(plan: Plan, rng: np.random.Generator,
                     rnd: random.Random) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(`raw.issues` frame, intended exception requests frame)."""
@@ -85,9 +89,15 @@ def generate_issues(plan: Plan, rng: np.random.Generator,
             if style < 0.55:
                 labels.append(f"team:{team.short}")
                 team_label = team.short
+            elif style < 0.625:  # the team's own name: matches its owner without an alias
+                labels.append(f"team/{team.name}")
+                team_label = team.name
             elif style < 0.7:
                 labels.append(f"team/{team.short}")
                 team_label = team.short
+            elif style < 0.72:  # a team that owns no service: a data-quality warning
+                labels.append(f"team:{UNKNOWN_TEAM}")
+                team_label = UNKNOWN_TEAM
             if rnd.random() < 0.3:
                 labels.append("triage")
             if rnd.random() < 0.1:
