@@ -351,12 +351,12 @@ def sql(
     path = _warehouse_for(config, warehouse)
     if not path.exists():
         raise fail(f"no warehouse at {path}: run `pathlens demo` or `pathlens refresh` first")
-    from dashboards.lib.query import QueryError, run_query
+    from pipelines.query import QueryError, run_query
 
     def run_one(text: str) -> bool:
         try:
             frame, truncated = run_query(path, text, timeout_s=timeout, max_rows=max_rows)
-        except QueryError as exc:
+        except (QueryError, FileNotFoundError) as exc:
             _error_line(str(exc))
             return False
         _print_rows(frame.columns, frame.rows(), truncated=truncated, max_rows=max_rows, fmt=fmt)

@@ -22,6 +22,8 @@ import duckdb
 import polars as pl
 
 from pipelines.raw_schema import RAW_TABLES, RawTable
+from pipelines.sandbox import WarehouseUnreadable as WarehouseUnreadable  # re-exported for readers
+from pipelines.sandbox import open_sandboxed
 
 SCHEMAS = ("raw", "config", "staging", "intermediate", "marts")
 # DuckDB's default would take 80% of the machine; a refresh stays well inside this and spills
@@ -237,36 +239,12 @@ def publish(paths: WarehousePaths) -> Path:
 
 
 def open_reader(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
-    """A sandboxed read-only connection to a published warehouse.
+    """A sandboxed read-only connection to a published warehouse (see `pipelines.sandbox`).
 
-    Read-only alone still lets a query read local files or ATTACH another database; with
-    external access disabled and the configuration locked it can read only this warehouse.
-    Raises FileNotFoundError when there is no warehouse yet (DuckDB would create an empty one).
-
-    The file is ATTACHed to a private in-memory database rather than opened with
-    `duckdb.connect(file)`: DuckDB shares one instance per path within a process, so while any
-    connection to the old file was still open, a new `connect` would keep reading the old
-    file after a publish had replaced it. An attached file is the one at `path` now.
+    Raises FileNotFoundError when there is no warehouse yet, WarehouseUnreadable when the
+    file is damaged or not a DuckDB file.
     """
-    file = Path(path).expanduser()
-    if not file.is_file():
-        raise FileNotFoundError(f"no warehouse at {file}: run `pathlens demo` or `pathlens refresh` first")
-    con = duckdb.connect(
-        ":memory:",
-        config={"autoload_known_extensions": False, "autoinstall_known_extensions": False},
-    )
-    try:
-        # The catalog keeps the name `duckdb.connect(file)` would give it (the file's stem).
-        name = file.stem if file.stem.lower() not in ("memory", "temp", "system") else "warehouse"
-        quoted = '"' + name.replace('"', '""') + '"'
-        con.execute(f"ATTACH ? AS {quoted} (READ_ONLY)", [str(file)])
-        con.execute(f"USE {quoted}")
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
-    except BaseException:
-        con.close()
-        raise
-    return con
+    return open_sandboxed(path)
 
 
 def warehouse_version(path: str | os.PathLike[str]) -> str:

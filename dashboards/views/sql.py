@@ -6,9 +6,9 @@ import polars as pl
 import streamlit as st
 
 from dashboards.lib import ui
-from dashboards.lib.query import QueryError, QueryRefused, execute
 from dashboards.lib.text import md_escape
 from pipelines import charts
+from pipelines.query import QueryError, QueryRefused, execute
 
 TIMEOUT_S = 30
 MAX_ROWS = 10_000

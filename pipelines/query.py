@@ -1,0 +1,186 @@
+"""Ad hoc read-only queries against the published warehouse (the SQL page and `pathlens sql`).
+
+Each query runs in a child process (`pipelines.query_child`) under limits the operating
+system enforces, so one query cannot take the machine or the dashboard's server with it:
+
+- an address-space rlimit (`memory_mb`), with DuckDB's own memory limit at half of it so that
+  sorts and joins spill to disk instead of failing;
+- a fixed number of threads, and a private temporary directory whose size DuckDB bounds
+  (`temp_mb`, also the largest file the child may write);
+- a deadline: at `timeout_s` the child is killed, whatever it is doing;
+- at most `max_rows` rows and `max_bytes` of text come back.
+
+Inside the child two fences decide what runs. DuckDB's own parser classifies the text:
+exactly one statement, and only a query (SELECT, WITH, FROM-first, DESCRIBE, SHOW, SUMMARIZE,
+...) or EXPLAIN [ANALYZE] of one; anything else is refused before it touches the warehouse.
+Then the connection itself is read-only, cannot reach files or the network and has its
+configuration locked. Every failure is a `QueryError` (or `QueryRefused`) with a one-line
+reason; nothing here prints a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Polars is imported while the child starts, not before (start-up time)
+    import polars as pl
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_CHILD = ("import sys; sys.path.insert(0, sys.argv[1]); "
+          "from pipelines.query_child import main; main()")
+
+
+class QueryError(Exception):
+    """A query that could not run: a syntax or binder error, a limit, a bad result."""
+
+
+class QueryRefused(QueryError):
+    """A statement the read-only explorer does not run (writes, files, settings, ...)."""
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """What one query may use. Each default can be changed by an environment variable
+    (`PATHLENS_SQL_MEMORY_MB`, `PATHLENS_SQL_THREADS`, `PATHLENS_SQL_TEMP_MB`,
+    `PATHLENS_SQL_MAX_BYTES`, `PATHLENS_SQL_TMPDIR`), read when the limits are made."""
+
+    memory_mb: int = 2048
+    threads: int = 2
+    temp_mb: int = 1024
+    max_bytes: int = 64 << 20
+    tmpdir: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> QueryLimits:
+        env = os.environ if environ is None else environ
+        default = cls()
+
+        def number(name: str, fallback: int) -> int:
+            try:
+                return max(1, int(env.get(name, "") or fallback))
+            except ValueError:
+                return fallback
+
+        return cls(
+            memory_mb=max(512, number("PATHLENS_SQL_MEMORY_MB", default.memory_mb)),
+            threads=number("PATHLENS_SQL_THREADS", default.threads),
+            temp_mb=number("PATHLENS_SQL_TEMP_MB", default.temp_mb),
+            max_bytes=number("PATHLENS_SQL_MAX_BYTES", default.max_bytes),
+            tmpdir=env.get("PATHLENS_SQL_TMPDIR") or None,
+        )
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    frame: pl.DataFrame
+    truncated: bool
+    seconds: float
+
+
+def run_query(path: str | os.PathLike[str], sql: str, *, timeout_s: float = 30,
+              max_rows: int = 10_000, limits: QueryLimits | None = None) -> tuple[pl.DataFrame, bool]:
+    """Run one read-only query; returns (at most `max_rows` rows, whether more were left out).
+
+    Raises QueryRefused for statements that are not queries or that reach outside the
+    warehouse, QueryError for anything else that fails (a limit, a damaged warehouse, ...),
+    and FileNotFoundError when there is no warehouse.
+    """
+    result = execute(path, sql, timeout_s=timeout_s, max_rows=max_rows, limits=limits)
+    return result.frame, result.truncated
+
+
+def execute(path: str | os.PathLike[str], sql: str, *, timeout_s: float = 30,
+            max_rows: int = 10_000, limits: QueryLimits | None = None) -> QueryResult:
+    """`run_query` with the elapsed seconds (what the SQL page shows)."""
+    limits = limits or QueryLimits.from_env()
+    started = time.perf_counter()
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise FileNotFoundError(f"no warehouse at {file}: run `pathlens demo` or `pathlens refresh` first")
+    tmp = tempfile.mkdtemp(prefix="pathlens-sql-", dir=limits.tmpdir)
+    try:
+        request = {
+            "path": str(file.resolve()), "sql": sql, "max_rows": max_rows, "max_bytes": limits.max_bytes,
+            "threads": limits.threads, "memory_mb": limits.memory_mb, "temp_mb": limits.temp_mb,
+            "timeout_s": timeout_s, "tmpdir": tmp,
+        }
+        reply = _run_child(request, timeout_s, limits)
+        if "missing" in reply:
+            raise FileNotFoundError(reply["missing"])
+        if "refused" in reply:
+            raise QueryRefused(reply["refused"])
+        if "error" in reply:
+            raise QueryError(reply["error"])
+        frame = _read(reply["file"])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return QueryResult(frame.head(max_rows), bool(reply["truncated"]), time.perf_counter() - started)
+
+
+def _run_child(request: dict, timeout_s: float, limits: QueryLimits) -> dict:
+    """Run the child with `request`; returns its reply or raises QueryError with the reason."""
+    # -I: no user site, no PYTHON* variables; the child sets its own rlimits before importing
+    # DuckDB, and a new session so that a kill reaches it even if it forked
+    child = subprocess.Popen(
+        [sys.executable, "-I", "-c", _CHILD, str(PROJECT_ROOT)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True, cwd=request["tmpdir"],
+    )
+    try:
+        out, errout = child.communicate(json.dumps(request).encode(), timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        _kill(child)
+        raise QueryError(f"the query was stopped at the time limit of {timeout_s:g} s") from None
+    except BaseException:
+        _kill(child)
+        raise
+    try:
+        return json.loads(out.decode("utf-8", "replace").strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        pass
+    code = child.returncode
+    if code is not None and code < 0:
+        sig = -code
+        if sig == signal.SIGXCPU:
+            raise QueryError(f"the query used more CPU time than its limit ({timeout_s:g} s on "
+                             f"{limits.threads} threads) and was stopped")
+        if sig == signal.SIGXFSZ:
+            raise QueryError(f"the query wrote more than {limits.temp_mb:,} MiB of temporary files and was stopped")
+        raise QueryError(f"the query process ended on signal {signal.Signals(sig).name}, most likely over "
+                         f"the memory limit of {limits.memory_mb:,} MiB")
+    tail = errout.decode("utf-8", "replace").strip().splitlines()
+    if any("MemoryError" in line or "bad_alloc" in line for line in tail):
+        raise QueryError(f"the query needed more than the memory limit of {limits.memory_mb:,} MiB and was stopped")
+    last = tail[-1][:200] if tail else f"exit status {code}"
+    raise QueryError(f"the query process failed: {last}")
+
+
+def _kill(child: subprocess.Popen) -> None:
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        child.kill()
+    child.communicate()
+
+
+def _read(file: str) -> pl.DataFrame:
+    """The child's Parquet result as Polars; a value Polars cannot hold is a QueryError."""
+    import polars as pl
+
+    try:
+        return pl.read_parquet(file)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a Polars panic is a BaseException
+        lines = str(exc).strip().splitlines()
+        raise QueryError(f"the result cannot be shown: {lines[0][:200] if lines else type(exc).__name__}") from None
