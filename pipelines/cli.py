@@ -82,7 +82,11 @@ ConfigOption = Annotated[
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print a one-line reason on stderr and return the exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    from rich.markup import escape
+
+    from pipelines.scrub import scrub
+
+    err.print(f"[bold red]error:[/] {escape(scrub(message))}", highlight=False, markup=True, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -90,7 +94,12 @@ def _load(config: Path) -> Settings:
     from pipelines.config import ConfigError, load_settings
 
     try:
-        return load_settings(config)
+        settings = load_settings(config)
+        from pipelines.scrub import install_logging_filter, register_from_settings
+
+        register_from_settings(settings)
+        install_logging_filter()
+        return settings
     except ConfigError as exc:
         for line in exc.errors:
             err.print(f"{exc.path}: {line}", highlight=False, markup=False)
@@ -155,8 +164,10 @@ def _materialise(resource, selection: str | None) -> None:
     if outcome.failed_checks:
         raise fail(f"data checks failed ({', '.join(outcome.failed_checks)}); the published warehouse was left unchanged")
     if outcome.failed_steps:
+        from pipelines.scrub import scrub
+
         for step, message in outcome.failure_messages.items():
-            err.print(f"{step}: {message}", markup=False, highlight=False)
+            err.print(scrub(f"{step}: {message}"), markup=False, highlight=False)
         raise fail(f"steps failed: {', '.join(outcome.failed_steps)}")
 
 

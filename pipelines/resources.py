@@ -47,6 +47,10 @@ class PathlensResource(dg.ConfigurableResource):
             )
         if self.warehouse:
             settings = settings.model_copy(update={"warehouse": self.warehouse})
+        from pipelines.scrub import install_logging_filter, register_from_settings
+
+        register_from_settings(settings)  # every step that reads settings knows the secrets to mask
+        install_logging_filter()
         return settings
 
     def paths(self) -> WarehousePaths:

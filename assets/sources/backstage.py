@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipelines.resources import PathlensResource
+from pipelines.scrub import scrubbed_errors
 from pipelines.sources.registry import plain_metadata
 
 
@@ -17,6 +18,6 @@ def backstage_raw(context: dg.AssetExecutionContext, pathlens: PathlensResource)
         return dg.MaterializeResult(metadata={"configured": False})
     from pipelines.sources.backstage import BackstageSource
 
-    with pathlens.build_connection() as con:
+    with scrubbed_errors(), pathlens.build_connection() as con:
         metadata = BackstageSource(settings).load_into(con, context.run.run_id)
     return dg.MaterializeResult(metadata=plain_metadata(metadata))

@@ -6,6 +6,7 @@ import dagster as dg
 
 from pipelines.progress import report as report_progress
 from pipelines.resources import PathlensResource
+from pipelines.scrub import scrubbed_errors
 from pipelines.sources.registry import GITHUB_TABLES, github_loader, plain_metadata
 
 # The daily refresh runs at 05:00 UTC (assets/reports/automation.py): warn when a day was
@@ -38,7 +39,7 @@ def github_raw(context: dg.AssetExecutionContext, pathlens: PathlensResource):
         report_progress(f"github: {stage}", done, total)
 
     loader = github_loader(settings, pathlens.refresh_as_of(), progress=progress)
-    with pathlens.build_connection() as con:
+    with scrubbed_errors(), pathlens.build_connection() as con:
         metadata = loader.load_into(con, context.run.run_id)
     for name in GITHUB_TABLES:
         yield dg.MaterializeResult(asset_key=["raw", name], metadata=plain_metadata(metadata))

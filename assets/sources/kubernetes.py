@@ -5,6 +5,7 @@ from datetime import timedelta
 import dagster as dg
 
 from pipelines.resources import PathlensResource
+from pipelines.scrub import scrubbed_errors
 from pipelines.sources.registry import KUBERNETES_TABLES, kubernetes_loader, plain_metadata
 
 # The daily refresh runs at 05:00 UTC (assets/reports/automation.py): warn when a day was
@@ -26,7 +27,7 @@ def kubernetes_raw(context: dg.AssetExecutionContext, pathlens: PathlensResource
     loader = kubernetes_loader(settings, pathlens.refresh_as_of())
     metadata: dict = {"clusters": 0}
     if loader is not None:
-        with pathlens.build_connection() as con:
+        with scrubbed_errors(), pathlens.build_connection() as con:
             metadata = loader.load_into(con, context.run.run_id)
     else:
         context.log.info("no kubernetes contexts configured: raw Kubernetes tables left as they are")

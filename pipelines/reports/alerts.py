@@ -20,6 +20,7 @@ import duckdb
 import polars as pl
 
 from pipelines.config import Settings
+from pipelines.scrub import scrub
 from pipelines.warehouse import replace_table
 
 WARNING = "warning"
@@ -240,7 +241,7 @@ def alerts_frame(alerts: Iterable[Alert], *, raised_at: datetime,
     first_raised = first_raised or {}
     rows = [{
         "alert_key": a.key, "rule": a.rule, "severity": a.severity, "subject": a.subject, "repo": a.repo,
-        "period": a.period, "value": a.value, "threshold": a.threshold, "message": a.message,
+        "period": a.period, "value": a.value, "threshold": a.threshold, "message": scrub(a.message),
         "raised_at": raised_at, "first_raised_at": min(first_raised.get(a.key, raised_at), raised_at),
     } for a in alerts]
     return pl.DataFrame(rows, schema=ALERTS_SCHEMA, orient="row") if rows else pl.DataFrame(schema=ALERTS_SCHEMA)

@@ -17,6 +17,7 @@ import polars as pl
 
 from pipelines.config import Settings
 from pipelines.reports.period import Period
+from pipelines.scrub import scrub
 
 CHART_MONTHS = 12
 
@@ -263,6 +264,7 @@ def build_report_data(con: duckdb.DuckDBPyConnection, period: Period, settings: 
                         limit=settings.reports.worst_teams, threshold=threshold)
     alerts_available = _has_table(con, "marts", "alerts")
     alerts = _rows(con, "select * from marts.alerts order by severity, rule, alert_key") if alerts_available else []
+    alerts = [{**a, "message": scrub(a["message"] or "")} for a in alerts]  # written scrubbed; kept so
     adoption_monthly = con.sql("select * from marts.adoption_monthly where month < $e order by month",
                                params={"e": period.end}).pl().tail(CHART_MONTHS)
     exceptions_monthly = con.sql("select * from marts.exception_requests_monthly where month < $e order by month",

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import requests
 
 from pipelines.config import Settings
+from pipelines.scrub import scrub_value
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ def post_json(url: str | None, payload: dict[str, Any], *, attempts: int = 4, ti
     """
     if not url:
         return DeliveryResult("skipped", 0, error="no webhook configured")
+    payload = scrub_value(payload)  # chat is one more place a secret must never reach
     started = time.monotonic()
     with _url_hidden_from_logs(url):
         return _post(url, payload, attempts=attempts, timeout_s=timeout_s, backoff_s=backoff_s,

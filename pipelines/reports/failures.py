@@ -21,6 +21,7 @@ import polars as pl
 
 from pipelines.config import Settings
 from pipelines.raw_schema import RAW_TABLES
+from pipelines.scrub import register_from_settings, scrub
 from pipelines.warehouse import WarehousePaths, upsert
 
 MAX_MESSAGE = 500
@@ -42,21 +43,14 @@ def outbox_path(paths: WarehousePaths) -> Path:
 
 
 def secret_values(settings: Settings, environ: Mapping[str, str] = os.environ) -> list[str]:
-    """The values of every environment variable the configuration names as holding a secret."""
-    names = [settings.reports.webhook_url_env]
-    if settings.github is not None:
-        names.append(settings.github.token_env)
-    if settings.backstage is not None:
-        names.append(settings.backstage.token_env)
-    values = [environ.get(n) for n in names if n]
-    return sorted({v for v in values if v and len(v) >= 4}, key=len, reverse=True)
+    """The values of every environment variable the configuration names as holding a secret
+    (registered with the one scrubber as well)."""
+    return register_from_settings(settings, environ)
 
 
 def redact(text: str, secrets: list[str]) -> str:
-    """`text` with every secret value replaced by `***`."""
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
+    """`text` through the one scrubber (`pipelines.scrub`), masking `secrets` too."""
+    return scrub(text, secrets)
 
 
 def record_failure(outbox: Path, failure: RunFailure, secrets: list[str]) -> None:

@@ -25,6 +25,7 @@ from pipelines.reports.delivery import DeliveryResult, post_json, webhook_url
 from pipelines.reports.period import Period, PeriodKind, last_complete, naive_utc
 from pipelines.reports.render_html import render_html
 from pipelines.reports.render_text import render_markdown, slack_payload, slack_text
+from pipelines.scrub import scrub
 from pipelines.warehouse import open_reader
 
 DELIVERY_FILE = "delivery.json"
@@ -79,9 +80,10 @@ def write_report_files(data: ReportData, out_dir: Path) -> ReportFiles:
     folder = Path(out_dir).expanduser() / data.period.slug
     folder.mkdir(parents=True, exist_ok=True)
     html = _write_atomic(folder / "report.html", render_html(data))
-    markdown = _write_atomic(folder / "report.md", render_markdown(data))
-    csvs = {name: _write_atomic(folder / f"{name}.csv", text) for name, text in report_tables(data).items()}
-    return ReportFiles(folder, html, markdown, csvs, data.period, slack_text(data, where=str(html)))
+    # the text outputs pass through the one scrubber as a whole (the HTML's data already did)
+    markdown = _write_atomic(folder / "report.md", scrub(render_markdown(data)))
+    csvs = {name: _write_atomic(folder / f"{name}.csv", scrub(text)) for name, text in report_tables(data).items()}
+    return ReportFiles(folder, html, markdown, csvs, data.period, scrub(slack_text(data, where=str(html))))
 
 
 def write_report(warehouse: Path, out_dir: Path, period: PeriodKind, settings: Settings, *,

@@ -27,8 +27,10 @@ import requests
 
 from pipelines.config import Settings
 from pipelines.raw_schema import RAW_TABLES
+from pipelines.scrub import register, scrub
 from pipelines.sources.github.auth import CredentialError
 from pipelines.sources.github.source import SourceError
+from pipelines.sources.problems import FetchProblem, write_problems
 from pipelines.warehouse import upsert
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,7 @@ class BackstageSource:
                     f"Backstage token missing: the environment variable {env} is not set or empty "
                     f"(backstage.token_env in pathlens.yaml names it)")
             self._token = token
+            register(token)
 
     def _check_status(self, resp: requests.Response) -> None:
         if resp.status_code in (401, 403):
@@ -177,21 +180,19 @@ class BackstageSource:
 
     def _record(self, con: duckdb.DuckDBPyConnection, refresh_id: str, now: datetime,
                 problems: list[tuple[str, int | None, str]]) -> None:
-        log_spec, err_spec = RAW_TABLES["fetch_log"], RAW_TABLES["fetch_errors"]
+        log_spec = RAW_TABLES["fetch_log"]
         upsert(con, log_spec, pl.from_dicts([{
             "refresh_id": refresh_id, "source": "backstage", "endpoint": ENDPOINT, "requests": self.requests,
             "not_modified": 0, "retries": self.retries, "rate_limit_waits": 0, "wait_s": 0.0,
             "bytes": self.bytes, "recorded_at": now}], schema=log_spec.polars_schema()))
-        if problems:
-            upsert(con, err_spec, pl.from_dicts([{
-                "refresh_id": refresh_id, "source": "backstage", "repo": self.settings.url, "endpoint": endpoint,
-                "status": status, "message": message, "occurred_at": now} for endpoint, status, message in problems],
-                schema=err_spec.polars_schema()))
-        for _, status, message in problems:
-            log.warning("Backstage: %s (%s)", message, status)
+        recorded = [FetchProblem("backstage", self.settings.url, endpoint, status, message)
+                    for endpoint, status, message in problems]
+        write_problems(con, refresh_id, [(p, now) for p in recorded])
+        for problem in recorded:
+            log.warning("Backstage: %s (%s)", problem.message, problem.status)
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self._token, "***") if self._token else text
+        return scrub(text, [self._token] if self._token else [])
 
 
 def entity_row(entity: Any, fetched_at: datetime) -> dict[str, Any] | str:

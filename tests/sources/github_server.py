@@ -322,6 +322,9 @@ class Faults:
     secondary_no_retry_after_at: set[int] = field(default_factory=set)  # 429, no Retry-After
     retry_after: int = 7
     hold_after: int | None = None  # requests after this number wait until `release()` (a hung server)
+    # paths (prefixes) answered 400 with an error page echoing the request's headers, as some
+    # proxies and debug endpoints do: the Authorization header (the token) travels in the body
+    echo_headers_on: tuple[str, ...] = ()
 
 
 @dataclass
@@ -670,6 +673,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Answer with an injected fault (Faults) and return True, or return False."""
         st = self.server_state
         f = st.faults
+        if any(path.startswith(prefix) for prefix in f.echo_headers_on):
+            echoed = "; ".join(f"{k}: {v}" for k, v in self.headers.items())
+            self._error(400, f"Bad request (request headers: {echoed})", path, query)
+            return True
         if number in f.primary_limit_at and path == "/graphql":
             # GraphQL's primary limit: HTTP 200, `errors` of type RATE_LIMITED, no data
             with st._lock:

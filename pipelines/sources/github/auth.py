@@ -9,7 +9,6 @@ message says which variable, file or setting to fix — never the secret itself.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from github import Auth
 
 from pipelines.config import GitHubSettings
+from pipelines.scrub import register, scrub
 
 
 class CredentialError(Exception):
@@ -35,20 +35,16 @@ class Credentials:
     secrets: tuple[str, ...]
 
     def scrub(self, text: str) -> str:
-        """`text` with every known secret and anything shaped like a GitHub token masked."""
-        for secret in self.secrets:
-            if secret:
-                text = text.replace(secret, "***")
-        return redact_tokens(text)
+        """`text` with every known secret and anything shaped like a credential masked."""
+        return scrub(text, self.secrets)
 
-
-_TOKEN_SHAPES = re.compile(r"\b(gh[pousr]_[A-Za-z0-9_]{8,}|github_pat_[A-Za-z0-9_]{8,})")
-_TOKEN_FIELD = re.compile(r"""(["']token["']\s*:\s*["'])[^"']+(["'])""")
+    def __post_init__(self) -> None:
+        register(*self.secrets)  # from now on every scrubbed message masks them
 
 
 def redact_tokens(text: str) -> str:
-    """Mask GitHub-shaped tokens (`ghp_…`, `ghs_…`, `github_pat_…`) and JSON `"token": "…"` values."""
-    return _TOKEN_FIELD.sub(r"\1***\2", _TOKEN_SHAPES.sub("***", text))
+    """Mask GitHub-shaped tokens and other credential shapes (see `pipelines.scrub`)."""
+    return scrub(text)
 
 
 def credentials_from(settings: GitHubSettings, environ: Mapping[str, str]) -> Credentials:

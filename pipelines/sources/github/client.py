@@ -36,6 +36,7 @@ import requests
 from github import Github, GithubException
 from github.Requester import Requester
 
+from pipelines.scrub import scrub
 from pipelines.sources.github.auth import CredentialError, Credentials, RedactingFilter, SharedAuth
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class FetchError(Exception):
     """One endpoint could not be read (after retries); the refresh records it and goes on."""
 
     def __init__(self, endpoint: str, status: int | None, message: str):
+        message = scrub(message)  # error pages may echo the request's Authorization header
         super().__init__(f"{endpoint}: {status or 'no answer'}: {message}")
         self.endpoint = endpoint
         self.status = status

@@ -26,6 +26,7 @@ import duckdb
 import polars as pl
 
 from pipelines.raw_schema import RAW_TABLES
+from pipelines.scrub import scrub
 from pipelines.warehouse import upsert
 
 SOURCE = "github"
@@ -33,10 +34,15 @@ SOURCE = "github"
 
 @dataclass
 class ErrorRecord:
+    """A GitHub problem for one repo part (becomes a `FetchProblem` row); its text is scrubbed."""
+
     repo: str
     endpoint: str
     status: int | None
     message: str
+
+    def __post_init__(self) -> None:
+        self.message = scrub(self.message)
 
 
 @dataclass

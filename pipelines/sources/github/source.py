@@ -31,6 +31,7 @@ from pipelines.sources.github.client import GRAPHQL_IN_FLIGHT, Accounting, Fetch
 from pipelines.sources.github.graphql import GraphQLClient
 from pipelines.sources.github.incremental import Batch, ErrorRecord, StoredState, commit
 from pipelines.sources.github.rows import in_scope
+from pipelines.sources.problems import FetchProblem, write_problems
 from pipelines.warehouse import upsert
 
 log = logging.getLogger(__name__)
@@ -340,14 +341,13 @@ class _Run:
         """Append this refresh's accounting and errors (also after an interrupted load)."""
         now = utc_now()
         log_rows = self.source.accounting.rows(refresh_id, now)
-        error_rows = [{"refresh_id": refresh_id, "source": "github", "repo": e.repo, "endpoint": e.endpoint,
-                       "status": e.status, "message": e.message, "occurred_at": at} for e, at in self.errors]
+        problems = [(FetchProblem("github", e.repo, e.endpoint, e.status, e.message), at) for e, at in self.errors]
         self.con.execute("BEGIN TRANSACTION")
         try:
-            for name, rows in (("fetch_log", log_rows), ("fetch_errors", error_rows)):
-                spec = RAW_TABLES[name]
-                if rows:
-                    upsert(self.con, spec, pl.from_dicts(rows, schema=spec.polars_schema()))
+            spec = RAW_TABLES["fetch_log"]
+            if log_rows:
+                upsert(self.con, spec, pl.from_dicts(log_rows, schema=spec.polars_schema()))
+            write_problems(self.con, refresh_id, problems)
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")

@@ -45,6 +45,7 @@ from pipelines.sources.kubernetes.listing import (
     ResourceFailed,
 )
 from pipelines.sources.kubernetes.rows import namespace_rows, replicaset_rows, workload_rows
+from pipelines.sources.problems import FetchProblem, write_problems
 from pipelines.warehouse import upsert
 
 if TYPE_CHECKING:
@@ -315,15 +316,8 @@ class KubernetesSource:
     @staticmethod
     def _write_errors(con: duckdb.DuckDBPyConnection, refresh_id: str, context: str,
                       errors: list[FetchError], at: datetime) -> int:
-        frame = pl.DataFrame(
-            [
-                {"refresh_id": refresh_id, "source": SOURCE, "repo": context, "endpoint": e.endpoint,
-                 "status": e.status, "message": e.message, "occurred_at": at}
-                for e in errors
-            ],
-            schema=RAW_TABLES["fetch_errors"].polars_schema(),
-        )
-        return upsert(con, RAW_TABLES["fetch_errors"], frame)
+        return write_problems(con, refresh_id, [(FetchProblem(SOURCE, context, e.endpoint, e.status, e.message), at)
+                                                for e in errors])
 
     @staticmethod
     def _write_log(con: duckdb.DuckDBPyConnection, refresh_id: str, context: str,
