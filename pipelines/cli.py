@@ -128,6 +128,7 @@ def _materialise(resource, selection: str | None) -> None:
 
     from pipelines.progress import listening
     from pipelines.runner import run_refresh
+    from pipelines.warehouse import RefreshBusy, WarehousePathError
 
     with Progress(
         SpinnerColumn(),
@@ -157,7 +158,11 @@ def _materialise(resource, selection: str | None) -> None:
                 progress.update(task, completed=steps_done)
 
         with listening(on_source_progress):
-            outcome = run_refresh(resource, selection=selection, on_event=on_event)
+            try:
+                outcome = run_refresh(resource, selection=selection, on_event=on_event)
+            except (RefreshBusy, WarehousePathError) as exc:
+                progress.stop()
+                raise fail(str(exc)) from None
         progress.update(task, description="refresh: done", total=steps_done)
 
     _print_summary(resource, outcome)

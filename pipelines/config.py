@@ -13,6 +13,7 @@ import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -26,9 +27,33 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+MAX_NESTING = 64  # no pathlens.yaml needs more than a handful of levels
+
+
+def _http_url(value: str, key: str) -> str:
+    """An http(s) URL with a host and without credentials; the value is never echoed back.
+
+    A user or password in the URL would be printed by `check-config` and carried into error
+    messages; credentials belong in the environment variable the configuration names.
+    """
+    parts = urlsplit(value.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{key} must be an http:// or https:// URL with a host"
+                         + (f" (the scheme given was {parts.scheme!r})" if parts.scheme and parts.scheme.isalnum() else ""))
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise ValueError(f"{key} must not contain a user or password (it was not printed); put the credential "
+                         "in the environment variable the configuration names instead")
+    return value.strip()
+
+
 class GitHubSettings(_Strict):
     org: str
     api_url: str = "https://api.github.com"
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url_is_http(cls, value: str) -> str:
+        return _http_url(value, "api_url")
     token_env: str | None = "GITHUB_TOKEN"
     app_id: int | None = None
     private_key_path: str | None = None
@@ -61,6 +86,11 @@ class GitHubSettings(_Strict):
 class BackstageSettings(_Strict):
     url: str
     token_env: str | None = "BACKSTAGE_TOKEN"
+
+    @field_validator("url")
+    @classmethod
+    def _url_is_http(cls, value: str) -> str:
+        return _http_url(value, "url")
 
 
 class ServicesSettings(_Strict):
@@ -349,13 +379,38 @@ def load_settings(path: str | os.PathLike[str] = DEFAULT_CONFIG_FILE) -> Setting
         raise ConfigError(path, ["file not found"]) from None
     except OSError as exc:
         raise ConfigError(path, [f"cannot read: {exc.strerror}"]) from None
+    depth = _nesting(text)
+    if depth > MAX_NESTING:
+        raise ConfigError(path, [f"(top level): nested {depth} levels deep or more; a configuration needs "
+                                 f"at most {MAX_NESTING}"])
     try:
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise ConfigError(path, ["(top level): nested too deeply to read"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise ConfigError(path, [f"{where}not valid YAML ({getattr(exc, 'problem', None) or exc})"]) from None
     return parse_settings(data, path)
+
+
+def _nesting(text: str) -> int:
+    """How deep the YAML's mappings and sequences nest (a flat scan of parser events, stopping
+    past MAX_NESTING, so no text can reach a recursion limit); 0 when it is not valid YAML."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    depth = deepest = 0
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                depth += 1
+                deepest = max(deepest, depth)
+                if deepest > MAX_NESTING:
+                    return deepest
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return 0  # reported with its line and column by the real load
+    return deepest
 
 
 def demo_settings(scale: str = "default", seed: int = 7, warehouse: str = "data/pathlens.duckdb",

@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.config import Settings, demo_settings, load_settings
-from pipelines.warehouse import WarehousePaths, writer
+from pipelines.warehouse import WarehousePaths, acquire_refresh_lock, check_warehouse_path, writer
 
 
 class PathlensResource(dg.ConfigurableResource):
@@ -74,8 +74,17 @@ class PathlensResource(dg.ConfigurableResource):
 
     @contextlib.contextmanager
     def build_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-write connection to the build warehouse, closed on exit."""
-        with writer(self.paths().build) as con:
+        """A read-write connection to the build warehouse, closed on exit.
+
+        Checks the warehouse path first and takes the refresh lock for this process: it is
+        held from the first writing step of a run until its publish (or the process's end),
+        so a second refresh — the CLI beside the Dagster daemon, two cron jobs — stops with a
+        clear message instead of interleaving with this one step by step.
+        """
+        paths = self.paths()
+        check_warehouse_path(paths)
+        acquire_refresh_lock(paths)
+        with writer(paths.build) as con:
             yield con
 
 

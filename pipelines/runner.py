@@ -16,7 +16,12 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.resources import PathlensResource
-from pipelines.warehouse import kept_open
+from pipelines.warehouse import (
+    acquire_refresh_lock,
+    check_warehouse_path,
+    kept_open,
+    release_refresh_lock,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REFRESH_JOB = "pathlens_refresh"
@@ -124,6 +129,8 @@ def run_refresh(
         instance = dg.DagsterInstance.get()
     run_id = str(uuid.uuid4())
     outcome = RefreshOutcome(run_id=run_id, success=False)
+    paths = resource.paths()
+    check_warehouse_path(paths)  # before anything is built: raises WarehousePathError
 
     def listen(record) -> None:
         event = record.dagster_event
@@ -151,10 +158,14 @@ def run_refresh(
 
     instance.add_event_listener(run_id, listen)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    with kept_open(resource.paths().build):  # every step runs in this process: one open file
-        result = job_def.execute_in_process(
-            run_config=run_config, instance=instance, run_id=run_id, raise_on_error=False
-        )
+    acquire_refresh_lock(paths)  # raises RefreshBusy, naming the other refresh, before any step
+    try:
+        with kept_open(paths.build):  # every step runs in this process: one open file
+            result = job_def.execute_in_process(
+                run_config=run_config, instance=instance, run_id=run_id, raise_on_error=False
+            )
+    finally:
+        release_refresh_lock(paths)  # also when a step after the publish took it again
     outcome.success = result.success and not outcome.failed_checks
     return outcome
 

@@ -11,11 +11,16 @@ read-only connection with external access disabled and configuration locked.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import json
 import os
 import shutil
+import stat
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -44,6 +49,103 @@ class WarehousePaths:
     @property
     def build(self) -> Path:
         return self.published.with_name(self.published.stem + ".build" + self.published.suffix)
+
+    @property
+    def lock(self) -> Path:
+        """The refresh lock beside the published file (one refresh at a time)."""
+        return self.published.with_name(self.published.name + ".lock")
+
+
+DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
+
+
+class WarehousePathError(ValueError):
+    """The configured warehouse path cannot be a warehouse (a directory, or another kind of file)."""
+
+
+def check_warehouse_path(paths: WarehousePaths) -> None:
+    """Raise WarehousePathError unless the published and build paths are absent or DuckDB files.
+
+    Called before anything is built: a `warehouse:` one typo away from an existing file (say
+    `/etc/passwd`, run as root) must never be replaced by a DuckDB file, and a directory must
+    be refused before a whole refresh was spent on it.
+    """
+    for role, path in (("warehouse", paths.published), ("build file", paths.build)):
+        if path.is_dir():
+            raise WarehousePathError(f"{role} {path} is a directory; `warehouse:` must name a file "
+                                     f"(e.g. {path / 'pathlens.duckdb'})")
+        if path.exists() or path.is_symlink():
+            if not path.is_file():
+                raise WarehousePathError(f"{role} {path} exists and is not a regular file; refusing to replace it")
+            try:
+                with path.open("rb") as handle:
+                    head = handle.read(12)
+            except OSError as exc:
+                raise WarehousePathError(f"{role} {path} cannot be read ({exc.strerror})") from None
+            if head[8:12] != DUCKDB_MAGIC:
+                raise WarehousePathError(f"{role} {path} exists and is not a DuckDB file; refusing to replace it "
+                                         "(check `warehouse:` in the configuration, or move the file away)")
+
+
+class RefreshBusy(RuntimeError):
+    """Another refresh holds the warehouse's refresh lock."""
+
+
+_held_lock = threading.Lock()
+_held: dict[str, int] = {}  # lock file → open descriptor holding the flock, for this process
+
+
+def acquire_refresh_lock(paths: WarehousePaths) -> bool:
+    """Take the refresh lock for this process; returns False when it already held it.
+
+    An OS file lock (`flock`) on `<warehouse>.lock`, so it is released when the holding process
+    ends, however it ends. Raises RefreshBusy, naming the holder, when another process has it.
+    """
+    key = str(paths.lock)
+    with _held_lock:
+        if key in _held:
+            return False
+        paths.lock.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(fd)
+            os.close(fd)
+            raise RefreshBusy(f"another refresh of {paths.published} is running ({holder}); this one was not "
+                              "started — wait for it to finish, then run again") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps({"pid": os.getpid(), "since": datetime.now(UTC).isoformat(timespec="seconds")}).encode())
+        _held[key] = fd
+        return True
+
+
+def release_refresh_lock(paths: WarehousePaths) -> None:
+    """Give the refresh lock back (no-op when this process does not hold it)."""
+    with _held_lock:
+        fd = _held.pop(str(paths.lock), None)
+    if fd is not None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def refresh_lock(paths: WarehousePaths) -> Iterator[None]:
+    """Hold the refresh lock for the block (re-entrant within a process)."""
+    taken = acquire_refresh_lock(paths)
+    try:
+        yield
+    finally:
+        if taken:
+            release_refresh_lock(paths)
+
+
+def _holder(fd: int) -> str:
+    try:
+        info = json.loads(os.pread(fd, 4096, 0) or b"{}")
+        return f"process {info['pid']}, since {info['since']}"
+    except (ValueError, KeyError, OSError):
+        return "by another process"
 
 
 # Build files a run keeps open (resolved path → the connection holding the DuckDB instance).
@@ -222,20 +324,46 @@ def publish(paths: WarehousePaths) -> Path:
     temporary file in the same folder and is `os.replace`d, so a reader opening the published
     path sees either the old warehouse or the new one, never a partial file.
     """
+    with refresh_lock(paths):
+        return _publish(paths)
+
+
+def _publish(paths: WarehousePaths) -> Path:
     build, published = paths.build, paths.published
+    check_warehouse_path(paths)
     with writer(build) if _key(build) in _KEPT_OPEN else duckdb.connect(str(build)) as con:
         con.execute("CHECKPOINT")
     published.parent.mkdir(parents=True, exist_ok=True)
+    # copies left by a publish that was killed mid-copy (this process holds the lock: no
+    # other publish is writing one now)
+    for stale in published.parent.glob(f".{published.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
+    mode, gid = _previous_mode(published)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{published.name}.", suffix=".tmp", dir=published.parent)
     os.close(fd)
     try:
         shutil.copyfile(build, tmp_name)
+        os.chmod(tmp_name, mode)  # mkstemp makes 0600: a reader running as another user keeps access
+        if gid is not None:
+            with contextlib.suppress(OSError):
+                os.chown(tmp_name, -1, gid)
         os.replace(tmp_name, published)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     Path(str(published) + ".wal").unlink(missing_ok=True)
     return published
+
+
+def _previous_mode(published: Path) -> tuple[int, int | None]:
+    """The published file's permission bits and group, or the umask's default for a new file."""
+    try:
+        st = published.stat()
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask, None
+    return stat.S_IMODE(st.st_mode), st.st_gid
 
 
 def open_reader(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:

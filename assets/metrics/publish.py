@@ -4,7 +4,7 @@ import dagster as dg
 
 from pipelines.resources import PathlensResource
 from pipelines.sql_models import load_models
-from pipelines.warehouse import publish
+from pipelines.warehouse import publish, release_refresh_lock
 
 
 @dg.asset(
@@ -18,6 +18,7 @@ def published_warehouse(context: dg.AssetExecutionContext, pathlens: PathlensRes
     succeeded in this run, so readers never see a half-built or failing refresh."""
     paths = pathlens.paths()
     published = publish(paths)
+    release_refresh_lock(paths)  # taken by this run's first writing step
     size = published.stat().st_size
     context.log.info(f"published {published} ({size / 1e6:.1f} MB)")
     return dg.MaterializeResult(metadata={"path": str(published), "bytes": size})
