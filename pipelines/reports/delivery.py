@@ -1,5 +1,11 @@
 """Webhook delivery: a Slack-compatible JSON POST with bounded retries that never raises.
 
+Each attempt is bounded whatever the receiver does: the response is streamed and its body is
+never read (only the status and headers matter), and the attempt has a total deadline
+(`timeout_s` plus a second's grace) enforced from outside the request, so a receiver that
+trickles its headers a byte at a time cannot hold the report, the CLI or the Dagster daemon's
+failure sensor — requests' own timeout applies to each socket read, not to the whole answer.
+
 The URL is a secret (a Slack incoming-webhook URL is its own credential), so it is read from
 the environment variable the configuration names and never appears in a log line, an error or
 a `DeliveryResult`: failures are described by HTTP status or exception class only.
@@ -10,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
@@ -24,6 +31,11 @@ from pipelines.scrub import scrub_value
 log = logging.getLogger(__name__)
 
 RETRYABLE = frozenset({408, 425, 429, 500, 502, 503, 504})
+DEADLINE_GRACE_S = 1.0  # beyond timeout_s: a silent receiver is a ReadTimeout, a trickling one this
+
+
+class DeadlineExceeded(Exception):
+    """An attempt that did not finish within its total deadline."""
 # urllib3 logs each request's path at DEBUG level; a webhook's path is its secret
 _HTTP_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "requests")
 
@@ -82,21 +94,24 @@ def _post(url: str, payload: dict[str, Any], *, attempts: int, timeout_s: float,
             tried = attempt
             wait = backoff_s * 2 ** (attempt - 1)
             try:
-                response = http.post(url, json=payload, timeout=timeout_s, allow_redirects=False)
+                status_code, headers = _attempt(http, url, payload, timeout_s)
+            except DeadlineExceeded:
+                status, error, retry = None, f"no complete answer within {timeout_s + DEADLINE_GRACE_S:g} s", True
+                if session is None:  # the stuck request still owns that session: use a new one
+                    http = requests.Session()
             except requests.RequestException as exc:
                 status, error = None, type(exc).__name__  # its text may hold the URL
                 retry = not isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema)
             except Exception as exc:  # noqa: BLE001 - a delivery must never fail its caller
                 status, error, retry = None, type(exc).__name__, False
             else:
-                status = response.status_code
-                response.close()
+                status = status_code
                 if 200 <= status < 300:
                     log.info("webhook delivered on attempt %d (HTTP %d)", attempt, status)
                     return DeliveryResult("delivered", attempt, status, None, time.monotonic() - started)
                 error = f"HTTP {status}"
                 retry = status in RETRYABLE
-                wait = max(wait, _retry_after(response.headers.get("Retry-After")))
+                wait = max(wait, _retry_after(headers.get("Retry-After")))
             if not retry:
                 log.warning("webhook delivery failed on attempt %d: %s (not retried)", attempt, error)
                 break
@@ -109,6 +124,34 @@ def _post(url: str, payload: dict[str, Any], *, attempts: int, timeout_s: float,
         if session is None:
             http.close()
     return DeliveryResult("failed", tried, status, error, time.monotonic() - started)
+
+
+def _attempt(http: requests.Session, url: str, payload: dict[str, Any],
+             timeout_s: float) -> tuple[int, Mapping[str, str]]:
+    """One POST: (status, headers), with the body left unread; raises what requests raises,
+    or DeadlineExceeded when the whole answer took longer than `timeout_s` + grace.
+
+    The request runs in a daemon thread so the deadline holds even while requests is blocked
+    in a socket read; a thread left behind ends at the receiver's next silence of `timeout_s`.
+    """
+    outcome: dict[str, Any] = {}
+
+    def post() -> None:
+        try:
+            response = http.post(url, json=payload, timeout=timeout_s, allow_redirects=False, stream=True)
+            outcome["answer"] = (response.status_code, response.headers)
+            response.close()  # streamed and unread: a 2 GiB body costs nothing
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=post, name="pathlens-webhook", daemon=True)
+    worker.start()
+    worker.join(timeout_s + DEADLINE_GRACE_S)
+    if worker.is_alive():
+        raise DeadlineExceeded()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["answer"]
 
 
 class _HideUrl(logging.Filter):
