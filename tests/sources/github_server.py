@@ -194,6 +194,7 @@ class FakeRepo:
     id: int = 0
     # the default branch, oldest commit first; kept in step with `files` by `head()`
     commits: list[FakeCommit] = field(default_factory=list)
+    created_at_text: str | None = None  # sent instead of `created_at` (a malformed or absurd value)
 
     def tree_sha(self) -> str:
         return tree_sha_of(self.files, self.default_branch)
@@ -831,7 +832,7 @@ class _Handler(BaseHTTPRequestHandler):
             "private": True, "owner": {"login": st.org.login, "id": 1, "type": "Organization"},
             "html_url": f"https://github.test/{st.org.login}/{r.name}", "description": None,
             "fork": r.fork, "url": f"{st.base_url}/repos/{st.org.login}/{r.name}",
-            "created_at": iso(r.created_at), "updated_at": iso(r.pushed_at), "pushed_at": iso(r.pushed_at),
+            "created_at": r.created_at_text or iso(r.created_at), "updated_at": iso(r.pushed_at), "pushed_at": iso(r.pushed_at),
             "size": 0 if r.empty else 100, "language": r.language, "archived": r.archived, "disabled": False,
             "default_branch": r.default_branch, "visibility": "private",
         }

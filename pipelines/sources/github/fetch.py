@@ -34,12 +34,14 @@ from pipelines.config import Settings
 from pipelines.sources.github.client import PER_PAGE, FetchError, GitHubClient
 from pipelines.sources.github.incremental import Batch, ErrorRecord, StoredState
 from pipelines.sources.github.rows import (
+    ImplausibleDate,
     deployment_row,
     iso,
     issue_row,
     repo_row,
     run_row,
     ts,
+    ts_or_none,
     wanted_file,
 )
 
@@ -174,8 +176,9 @@ def list_repos(ctx: Context, snapshot: Snapshot) -> Iterator[tuple[Batch, list[d
                       trust=consistent):
         batch = Batch(f"repos page {page.url}")
         if page.fresh:
-            rows = [repo_row(item, (snapshot.repos.get(item["full_name"]) or {}).get("tree_sha"), ctx.now)
-                    for item in page.data]
+            rows = good_rows(batch, ORG_REPOS, page.data, lambda item: repo_row(
+                item, (snapshot.repos.get(item["full_name"]) or {}).get("tree_sha"), ctx.now),
+                repo_of=lambda item: str(item.get("full_name")))
             batch.add_rows("repos", rows)
             if page.value is not None:
                 batch.state[("*", page.key)] = {**page.value, "items": [r["repo"] for r in rows]}  # type: ignore[index]
@@ -409,14 +412,15 @@ def fetch_runs(ctx: Context, repo: dict[str, Any]) -> Batch:
     if not crossed and total is not None and total > listed and oldest is not None:
         _walk_past_cap(ctx, full, url, bound or since, oldest, fresh)
 
-    batch.add_rows("workflow_runs", [run_row(full, item, ctx.now) for item in fresh.values()])
-    created = [ts(item.get("created_at")) for item in fresh.values()]
+    batch.add_rows("workflow_runs", good_rows(batch, RUNS, list(fresh.values()),
+                                              lambda item: run_row(full, item, ctx.now), repo_of=lambda _: full))
+    created = [ts_or_none(item.get("created_at")) for item in fresh.values()]
     newest = max([c for c in [cursor, *created] if c is not None], default=None)
     for run_id, item in fresh.items():
         if item.get("status") == "completed":
             open_runs.pop(run_id, None)
         else:
-            open_runs[run_id] = ts(item.get("created_at"))
+            open_runs[run_id] = ts_or_none(item.get("created_at"))
     batch.state[(full, "runs")] = {
         "cursor": _iso_or_none(newest),
         "since": iso(since),
@@ -432,7 +436,7 @@ def _runs_on(data: Any) -> list[dict[str, Any]]:
 
 def _describe_runs(data: Any) -> dict[str, Any]:
     runs = _runs_on(data)
-    created = [c for c in (ts(r.get("created_at")) for r in runs) if c is not None]
+    created = [c for c in (ts_or_none(r.get("created_at")) for r in runs) if c is not None]
     return {"count": len(runs), "total": (data or {}).get("total_count"),
             "oldest": iso(min(created)) if created else None}
 
@@ -454,7 +458,7 @@ def _walk_past_cap(ctx: Context, full: str, url: str, lower: datetime, upper: da
             fresh[item["id"]] = item
         if total is None or total <= len(got) or not got:
             return
-        oldest = min(ts(item["created_at"]) for item in got)
+        oldest = min((c for c in (ts_or_none(item.get("created_at")) for item in got) if c is not None), default=upper)
         if oldest >= upper:  # type: ignore[operator]
             raise FetchError(RUNS, 200, f"more than {len(got)} runs created at {iso(upper)}; cannot slice finer than a second")
         upper = oldest  # type: ignore[assignment]
@@ -476,7 +480,7 @@ def fetch_deployments(ctx: Context, repo: dict[str, Any], stored: dict[int, dict
         news = False
         for item in page.data or []:
             known = stored.get(item["id"])
-            if known is None or (ts(item.get("updated_at")) or datetime.min) > (
+            if known is None or (ts_or_none(item.get("updated_at")) or datetime.min) > (
                     known["status_at"] or known["created_at"] or datetime.min):
                 todo[item["id"]] = item
                 news = True
@@ -492,7 +496,8 @@ def fetch_deployments(ctx: Context, repo: dict[str, Any], stored: dict[int, dict
         latest = _latest_status(ctx, batch, full, dep_id)
         if latest is _UNCHANGED:  # its statuses did not change: keep the stored latest one
             latest = _stored_status(stored[dep_id])
-        rows.append(deployment_row(full, item, latest, ctx.now))
+        rows.extend(good_rows(batch, DEPLOYMENTS, [item], lambda d, s=latest: deployment_row(full, d, s, ctx.now),
+                              repo_of=lambda _: full))
     for dep_id, known in recheck.items():
         latest = _latest_status(ctx, batch, full, dep_id)
         if latest is not _UNCHANGED:
@@ -550,7 +555,8 @@ def fetch_issues(ctx: Context, full: str) -> Batch:
             continue
         if page.value is not None:
             batch.state[(full, page.key)] = page.value  # type: ignore[index]
-        rows = [issue_row(full, item, ctx.now) for item in page.data or []]
+        rows = good_rows(batch, ISSUES, page.data or [], lambda item: issue_row(full, item, ctx.now),
+                         repo_of=lambda _: full)
         batch.add_rows("issues", rows)
         newest = max([t for t in [newest, *(r["updated_at"] for r in rows)] if t is not None], default=None)
     since = prev.get("since")
@@ -559,6 +565,21 @@ def fetch_issues(ctx: Context, full: str) -> Batch:
     batch.state[(full, "issues")] = {"since": since, "newest": _iso_or_none(newest)}
     prune(ctx, batch, full, "etag:issues:", keys)
     return batch
+
+
+def good_rows(batch: Batch, endpoint: str, items: list[Any], build: Callable[[Any], dict[str, Any]], *,
+              repo_of: Callable[[Any], str]) -> list[dict[str, Any]]:
+    """The rows `build` makes of `items`; an item it cannot make one of (an implausible date, a
+    missing field) is left out and recorded as an error of its repo, and the rest go on."""
+    rows = []
+    for item in items:
+        try:
+            rows.append(build(item))
+        except (ImplausibleDate, KeyError, TypeError, ValueError, AttributeError) as exc:
+            ident = item.get("full_name") or item.get("number") or item.get("id") if isinstance(item, dict) else None
+            batch.notes.append(ErrorRecord(repo_of(item) if isinstance(item, dict) else "?", endpoint, None,
+                                           f"record {ident} skipped: {type(exc).__name__}: {exc}"))
+    return rows
 
 
 def _iso_or_none(value: datetime | None) -> str | None:

@@ -7,18 +7,44 @@ stores them. Each function returns one dict with exactly the raw table's columns
 from __future__ import annotations
 
 import fnmatch
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+# Nothing pathlens reads predates git (2005); a few days ahead allows for clock skew. A date
+# outside would stretch every monthly mart over centuries (year 0001: 24,311 rows each).
+EARLIEST = datetime(2005, 1, 1)
+FUTURE_SLACK = timedelta(days=7)
+
+
+class ImplausibleDate(ValueError):
+    """A timestamp that cannot be read, or lies outside what a repository can hold."""
 
 
 def ts(value: str | None) -> datetime | None:
-    """An ISO 8601 timestamp (`2024-05-01T12:00:00Z`, `…+10:00`) → naive UTC; None stays None."""
+    """An ISO 8601 timestamp (`2024-05-01T12:00:00Z`, `…+10:00`) → naive UTC; None stays None.
+
+    Raises ImplausibleDate for text that is not a timestamp, or a date before 2005 or more than
+    a week ahead of the clock; the caller records the record (or repo) as an error and goes on.
+    """
     if not value:
         return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ImplausibleDate(f"{str(value)[:40]!r} is not a timestamp") from None
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    if not EARLIEST <= parsed <= datetime.now(UTC).replace(tzinfo=None) + FUTURE_SLACK:
+        raise ImplausibleDate(f"{str(value)[:40]!r} is not a plausible date (before 2005 or in the future)")
     return parsed
+
+
+def ts_or_none(value: str | None) -> datetime | None:
+    """`ts`, with an unreadable or implausible value read as None (for cursors and page summaries)."""
+    try:
+        return ts(value)
+    except ImplausibleDate:
+        return None
 
 
 def iso(value: datetime) -> str:
