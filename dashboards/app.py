@@ -18,6 +18,7 @@ import streamlit as st
 from dashboards.lib import ui
 from dashboards.lib.snapshot import WarehouseChanged, current_version, warehouse_path
 from dashboards.lib.text import md_escape
+from pipelines.sandbox import WarehouseUnreadable
 
 MAX_RESTARTS = 3
 _RESTARTS_KEY = "_pathlens_restarts"
@@ -62,6 +63,11 @@ except WarehouseChanged as exc:
     _restart(str(exc))
 except FileNotFoundError:
     st.rerun()
+except WarehouseUnreadable as exc:
+    st.title("pathlens")
+    st.error(f"{md_escape(str(exc))}. Rebuild it with `pathlens refresh`, or point the dashboard at "
+             "another file.")
+    st.stop()
 except (duckdb.CatalogException, LookupError) as exc:
     st.title("pathlens")
     st.error(f"The warehouse at {md_escape(path)} has no usable `marts` schema yet "

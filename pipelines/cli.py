@@ -336,7 +336,12 @@ def report(
     path = warehouse or Path(settings.warehouse)
     if not path.exists():
         raise fail(f"no warehouse at {path}: run `pathlens demo` or `pathlens refresh` first")
-    files = write_report(path, out or Path(settings.reports.out_dir), period, settings)
+    from pipelines.warehouse import WarehouseUnreadable
+
+    try:
+        files = write_report(path, out or Path(settings.reports.out_dir), period, settings)
+    except WarehouseUnreadable as exc:
+        raise fail(str(exc)) from None
     console.print(f"{period}ly report for {files.period.slug}:")
     for file in files.all:
         console.print(f"  {file}", markup=False, highlight=False)

@@ -127,3 +127,21 @@ def test_pathlens_sql_imports_nothing_from_dashboards(warehouse: Path):
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_report_and_dashboard_on_a_damaged_warehouse_say_so_in_one_line(tmp_path: Path, monkeypatch):
+    broken = tmp_path / "pathlens.duckdb"
+    broken.write_bytes(b"garbage" * 1000)
+    result = CliRunner().invoke(app, ["report", "--warehouse", str(broken), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "cannot be read (damaged, or not a DuckDB file)" in result.output and "Traceback" not in result.output
+
+    from streamlit.testing.v1 import AppTest
+
+    from dashboards.lib.snapshot import ENV_VAR
+    from tests.dashboards.conftest import APP
+
+    monkeypatch.setenv(ENV_VAR, str(broken))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    assert any("cannot be read" in e.value for e in at.error)
