@@ -365,18 +365,20 @@ def sql(
     The prompt takes statements ending in `;` over several lines, keeps a history, and knows
     .tables, .schema TABLE and .help. With input from a file or a pipe it runs each statement.
     """
+    from pipelines.query import QueryError, execute, prestart
     from pipelines.table_format import FORMATS
+
+    prestart()  # the query process starts (imports DuckDB) while the configuration is read
 
     if fmt not in FORMATS:
         raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     path = _warehouse_for(config, warehouse)
     if not path.exists():
         raise fail(f"no warehouse at {path}: run `pathlens demo` or `pathlens refresh` first")
-    from pipelines.query import QueryError, run_query
-
     def run_one(text: str) -> bool:
         try:
-            frame, truncated = run_query(path, text, timeout_s=timeout, max_rows=max_rows)
+            result = execute(path, text, timeout_s=timeout, max_rows=max_rows, keep_warm=query is None)
+            frame, truncated = result.frame, result.truncated
         except (QueryError, FileNotFoundError) as exc:
             _error_line(str(exc))
             return False

@@ -20,6 +20,7 @@ reason; nothing here prints a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -27,6 +28,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +40,8 @@ if TYPE_CHECKING:  # Polars is imported while the child starts, not before (star
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _CHILD = ("import sys; sys.path.insert(0, sys.argv[1]); "
           "from pipelines.query_child import main; main()")
+_spare_lock = threading.Lock()
+_spare: tuple[QueryLimits, subprocess.Popen] | None = None
 
 
 class QueryError(Exception):
@@ -87,6 +91,44 @@ class QueryResult:
     seconds: float
 
 
+def prestart(limits: QueryLimits | None = None) -> None:
+    """Start a query child now, so the next query finds DuckDB already imported.
+
+    The dashboard and `pathlens sql` call it ahead of a query (the interactive prompt after
+    each one); an unused child exits when this process does (its stdin closes).
+    """
+    global _spare
+    limits = limits or QueryLimits.from_env()
+    with _spare_lock:
+        if _spare is not None and _spare[0] == limits and _spare[1].poll() is None:
+            return
+        old, _spare = _spare, (limits, _spawn(limits))
+    if old is not None:
+        _kill(old[1])
+
+
+def _take_child(limits: QueryLimits) -> subprocess.Popen:
+    global _spare
+    with _spare_lock:
+        spare, _spare = _spare, None
+    if spare is not None and spare[0] == limits and spare[1].poll() is None:
+        return spare[1]
+    if spare is not None:
+        _kill(spare[1])
+    return _spawn(limits)
+
+
+def _spawn(limits: QueryLimits) -> subprocess.Popen:
+    # -I: no user site, no PYTHON* variables; the child sets its rlimits before importing
+    # DuckDB; a new session, so that a kill reaches it even if it forked
+    spec = {"memory_mb": limits.memory_mb, "temp_mb": limits.temp_mb, "threads": limits.threads}
+    return subprocess.Popen(
+        [sys.executable, "-I", "-c", _CHILD, str(PROJECT_ROOT), json.dumps(spec)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True, cwd=tempfile.gettempdir(),
+    )
+
+
 def run_query(path: str | os.PathLike[str], sql: str, *, timeout_s: float = 30,
               max_rows: int = 10_000, limits: QueryLimits | None = None) -> tuple[pl.DataFrame, bool]:
     """Run one read-only query; returns (at most `max_rows` rows, whether more were left out).
@@ -100,8 +142,9 @@ def run_query(path: str | os.PathLike[str], sql: str, *, timeout_s: float = 30,
 
 
 def execute(path: str | os.PathLike[str], sql: str, *, timeout_s: float = 30,
-            max_rows: int = 10_000, limits: QueryLimits | None = None) -> QueryResult:
-    """`run_query` with the elapsed seconds (what the SQL page shows)."""
+            max_rows: int = 10_000, limits: QueryLimits | None = None, keep_warm: bool = False) -> QueryResult:
+    """`run_query` with the elapsed seconds (what the SQL page shows); `keep_warm` starts the
+    next query's child as this one ends (`prestart`)."""
     limits = limits or QueryLimits.from_env()
     started = time.perf_counter()
     file = Path(path).expanduser()
@@ -124,23 +167,27 @@ def execute(path: str | os.PathLike[str], sql: str, *, timeout_s: float = 30,
         frame = _read(reply["file"])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if keep_warm:
+            prestart(limits)
     return QueryResult(frame.head(max_rows), bool(reply["truncated"]), time.perf_counter() - started)
 
 
 def _run_child(request: dict, timeout_s: float, limits: QueryLimits) -> dict:
     """Run the child with `request`; returns its reply or raises QueryError with the reason."""
-    # -I: no user site, no PYTHON* variables; the child sets its own rlimits before importing
-    # DuckDB, and a new session so that a kill reaches it even if it forked
-    child = subprocess.Popen(
-        [sys.executable, "-I", "-c", _CHILD, str(PROJECT_ROOT)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True, cwd=request["tmpdir"],
-    )
+    deadline = time.monotonic() + timeout_s
+    child = _take_child(limits)
     try:
-        out, errout = child.communicate(json.dumps(request).encode(), timeout=timeout_s)
+        child.stdin.write(json.dumps(request).encode())
+        child.stdin.close()
+        import polars  # noqa: F401 - imported while the child runs, not before it starts
+
+        out, errout = _wait(child, max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         _kill(child)
         raise QueryError(f"the query was stopped at the time limit of {timeout_s:g} s") from None
+    except BrokenPipeError:
+        _kill(child)
+        raise QueryError("the query process ended before it was given the query") from None
     except BaseException:
         _kill(child)
         raise
@@ -165,12 +212,30 @@ def _run_child(request: dict, timeout_s: float, limits: QueryLimits) -> dict:
     raise QueryError(f"the query process failed: {last}")
 
 
+def _wait(child: subprocess.Popen, timeout_s: float) -> tuple[bytes, bytes]:
+    """The child's stdout and stderr once it exits; TimeoutExpired past `timeout_s`."""
+    out: list[bytes] = []
+    err: list[bytes] = []
+    readers = [threading.Thread(target=lambda: out.append(child.stdout.read()), daemon=True),
+               threading.Thread(target=lambda: err.append(child.stderr.read()), daemon=True)]
+    for reader in readers:
+        reader.start()
+    child.wait(timeout=timeout_s)
+    for reader in readers:
+        reader.join(5)
+    return (out[0] if out else b""), (err[0] if err else b"")
+
+
 def _kill(child: subprocess.Popen) -> None:
     try:
         os.killpg(child.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         child.kill()
-    child.communicate()
+    child.wait()
+    for pipe in (child.stdin, child.stdout, child.stderr):
+        if pipe is not None:
+            with contextlib.suppress(OSError, ValueError):
+                pipe.close()
 
 
 def _read(file: str) -> pl.DataFrame:

@@ -1,8 +1,9 @@
 """The child process that runs one ad hoc query under limits the operating system enforces.
 
-`pipelines.query` starts it with a JSON request on stdin; it sets its own rlimits first
-(address space, CPU seconds, file size, no core files), then imports DuckDB — and nothing
-else of weight, so it starts in about the time DuckDB takes to import. It opens the warehouse
+`pipelines.query` starts it with its limits as the first argument; it sets its rlimits first
+(address space, file size, no core files), then imports DuckDB — and nothing else of weight —
+and only then waits for the JSON request on stdin (so a child can be started ahead of the
+query and be warm when it comes); the request's deadline sets its CPU-seconds rlimit. It opens the warehouse
 sandboxed (`pipelines.sandbox`) with a fixed thread count, a DuckDB memory limit under the
 rlimit (so large sorts and joins spill instead of failing) and a private spill directory of
 bounded size, checks that the text is one read-only query, and writes at most `max_rows + 1`
@@ -47,15 +48,21 @@ class Failed(Exception):
     """A query that could not run or whose result cannot be returned (one-line reason)."""
 
 
-def set_limits(request: dict[str, Any]) -> None:
+def set_limits(limits: dict[str, Any]) -> None:
     """Apply the OS limits to this process before anything large is loaded."""
-    memory = int(request["memory_mb"]) << 20
+    memory = int(limits["memory_mb"]) << 20
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    cpu = max(1, int(float(request["timeout_s"]) * int(request["threads"]) + 5))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-    files = int(request["temp_mb"]) << 20
+    files = int(limits["temp_mb"]) << 20
     resource.setrlimit(resource.RLIMIT_FSIZE, (files, files))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def set_cpu_limit(request: dict[str, Any]) -> None:
+    """CPU seconds: the deadline on every thread, and a little more (the parent kills first)."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    spent = int(used.ru_utime + used.ru_stime)
+    cpu = spent + max(1, int(float(request["timeout_s"]) * int(request["threads"]) + 5))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
 
 
 def check_statement(con: Any, sql: str) -> None:
@@ -203,8 +210,14 @@ def _first_line(exc: BaseException) -> str:
 
 
 def main() -> None:
-    request = json.loads(sys.stdin.buffer.read())
-    set_limits(request)
+    set_limits(json.loads(sys.argv[-1]))
+    import duckdb  # noqa: F401 - warm: imported while the parent is still preparing the query
+
+    text = sys.stdin.buffer.read()
+    if not text.strip():
+        return  # a spare child that was never used: its parent has gone
+    request = json.loads(text)
+    set_cpu_limit(request)
     try:
         reply = run(request)
     except MemoryError:

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboards.lib import ui
 from dashboards.lib.text import md_escape
 from pipelines import charts
-from pipelines.query import QueryError, QueryRefused, execute
+from pipelines.query import QueryError, QueryRefused, execute, prestart
 
 TIMEOUT_S = 30
 MAX_ROWS = 10_000
@@ -21,6 +21,7 @@ GROUP BY ALL
 ORDER BY services DESC"""
 
 ctx = ui.context()
+prestart()  # the query process imports DuckDB while the page is read (no-op when one is ready)
 st.title("SQL")
 st.caption(f"Read-only queries on the published warehouse (DuckDB SQL). At most {MAX_ROWS:,} rows "
            f"are shown and a query is stopped after {TIMEOUT_S} s. The sidebar filters do not "
@@ -49,7 +50,7 @@ with editor:
     if submitted:
         try:
             st.session_state["sql_result"] = execute(ctx.path, text, timeout_s=TIMEOUT_S,
-                                                     max_rows=MAX_ROWS)
+                                                     max_rows=MAX_ROWS, keep_warm=True)
             st.session_state.pop("sql_error", None)
         except QueryRefused as exc:
             st.session_state["sql_error"] = ("Refused", str(exc))

@@ -81,7 +81,8 @@ def test_refused_statements_left_the_warehouse_alone(warehouse: Path, tmp_path: 
     for sql in (f"COPY marts.services TO '{tmp_path}/out.csv'", f"ATTACH '{tmp_path}/new.duckdb'"):
         with pytest.raises(QueryRefused):
             run_query(warehouse, sql)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["pathlens.build.duckdb", "pathlens.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pathlens.build.duckdb", "pathlens.duckdb",
+                                                          "pathlens.duckdb.lock"]  # the publish's refresh lock
     assert warehouse.read_bytes() == before
     frame, _ = run_query(warehouse, "select count(*) as n from marts.services")
     assert frame["n"].to_list() == [11]
