@@ -103,6 +103,16 @@ class GoldenPath(_Strict):
     name: str
     ref: str | None = None
     source: str | None = None
+    # The languages it serves (compared lower-case); absent: covered by the languages of the
+    # services created from it (SPEC §3 "Language coverage").
+    languages: list[str] | None = None
+
+    @field_validator("languages")
+    @classmethod
+    def _languages_named(cls, languages: list[str] | None) -> list[str] | None:
+        if languages is not None and any(not lang.strip() for lang in languages):
+            raise ValueError("a language must not be empty")
+        return languages
 
     @model_validator(mode="after")
     def _needs_ref_or_source(self) -> GoldenPath:
@@ -210,6 +220,11 @@ class AlertsSettings(_Strict):
     new_escape_hatch: bool = True
     source_failed: bool = True  # fetch errors in this refresh
     refresh_failed: bool = True  # runs the failure sensor recorded
+    # A golden path's template unchanged for this many days while services still use it
+    # (None: never alerted).
+    template_stale_days: Annotated[int, Field(ge=1, le=3650)] | None = 180
+    drift_commits: Annotated[int, Field(ge=0)] = 20  # a service more than this many commits behind ...
+    drift_share: Annotated[float, Field(ge=0, le=1)] | None = 0.25  # ... in a share above this: alert
 
 
 class HistorySettings(_Strict):

@@ -125,6 +125,31 @@ RAW_TABLES: dict[str, RawTable] = {
             "saw, so service history is rebuilt from the same parsers as today's state.",
         ),
         RawTable(
+            "template_commits",
+            {
+                "repo": "VARCHAR",  # owner/name, lower case: a golden path's template or a platform workflow repo
+                "sha": "VARCHAR",
+                "committed_at": "TIMESTAMP",  # committer date (UTC)
+                "parents": "VARCHAR[]",  # parent shas, in order (two or more for a merge)
+                "fetched_at": "TIMESTAMP",
+            },
+            ("repo", "sha"),
+            "The commit graph of the template and platform workflow repos: every commit reachable "
+            "from the default-branch head or a tag, read once (commits never change).",
+        ),
+        RawTable(
+            "template_refs",
+            {
+                "repo": "VARCHAR",  # owner/name, lower case
+                "kind": "VARCHAR",  # 'head' (the default branch; name = its name) | 'tag'
+                "name": "VARCHAR",
+                "sha": "VARCHAR",  # the commit it points to (annotated tags peeled)
+                "fetched_at": "TIMESTAMP",
+            },
+            ("repo", "kind", "name"),
+            "Where the template and platform workflow repos' default branch and tags point now.",
+        ),
+        RawTable(
             "workflow_runs",
             {
                 "repo": "VARCHAR",

@@ -83,14 +83,23 @@ def gpu_resources_frame(settings: Settings) -> pl.DataFrame:
 
 
 def golden_paths_frame(settings: Settings) -> pl.DataFrame:
-    """One row per configured golden path; `source_norm` compares equal across spellings."""
+    """One row per configured golden path; `source_norm` compares equal across spellings,
+    `template_repo` is the GitHub repo whose history is read (NULL: not a GitHub repository),
+    `languages` the languages it serves, lower case (NULL when the configuration lists none)."""
+    from pipelines.template_repos import golden_path_repo
+
+    paths = settings.golden_paths
     return pl.DataFrame(
         {
-            "position": list(range(len(settings.golden_paths))),
-            "name": [g.name for g in settings.golden_paths],
-            "ref": [g.ref for g in settings.golden_paths],
-            "source": [g.source for g in settings.golden_paths],
-            "source_norm": [normalise_template_source(g.source) if g.source else None for g in settings.golden_paths],
+            "position": list(range(len(paths))),
+            "name": [g.name for g in paths],
+            "ref": [g.ref for g in paths],
+            "source": [g.source for g in paths],
+            "source_norm": [normalise_template_source(g.source) if g.source else None for g in paths],
+            "template_repo": [golden_path_repo(settings, g.source) for g in paths],
+            "languages": [None if g.languages is None else sorted({lang.strip().lower() for lang in g.languages})
+                          for g in paths],
         },
-        schema={"position": pl.Int32, "name": pl.String, "ref": pl.String, "source": pl.String, "source_norm": pl.String},
+        schema={"position": pl.Int32, "name": pl.String, "ref": pl.String, "source": pl.String,
+                "source_norm": pl.String, "template_repo": pl.String, "languages": pl.List(pl.String)},
     )

@@ -33,6 +33,7 @@ from pipelines.facts.yaml_safety import DEFAULT_LIMITS, YamlLimits, load_yaml_st
 SOURCE_TEMPLATE = "backstage.io/source-template"
 KUBERNETES_ID = "backstage.io/kubernetes-id"
 ESCAPE_HATCH_REASON = "pathlens.io/escape-hatch-reason"
+TEMPLATE_VERSION = "backstage.io/template-version"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class CatalogComponent:
     source_template: str | None
     kubernetes_id: str | None
     escape_hatch_reason: str | None
+    template_version: str | None = None  # the scaffolder template's version (tag or sha)
     annotations: dict[str, str] = field(default_factory=dict)
 
 
@@ -109,6 +111,7 @@ def _component(index: int, doc: Any) -> CatalogComponent | None:
         source_template=annotations.get(SOURCE_TEMPLATE),
         kubernetes_id=annotations.get(KUBERNETES_ID),
         escape_hatch_reason=annotations.get(ESCAPE_HATCH_REASON),
+        template_version=annotations.get(TEMPLATE_VERSION) or None,
         annotations=annotations,
     )
 

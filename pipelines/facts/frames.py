@@ -57,6 +57,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "source_template": pl.String(),
         "kubernetes_id": pl.String(),
         "escape_hatch_reason": pl.String(),
+        "template_version": pl.String(),  # backstage.io/template-version
         "annotations": pl.String(),  # JSON object text
     },
     "service_specs": {
@@ -135,7 +136,7 @@ def facts_frames(
             rows["catalog_components"].append(
                 (repo, path, c.doc_index, c.kind, c.namespace, c.name, c.type, c.owner,
                  c.lifecycle, c.source_template, c.kubernetes_id, c.escape_hatch_reason,
-                 json.dumps(c.annotations, ensure_ascii=False))
+                 c.template_version, json.dumps(c.annotations, ensure_ascii=False))
             )  # fmt: skip
         for error in result.errors:
             rows["file_errors"].append((repo, path, "catalog", "error", one_line(error)))

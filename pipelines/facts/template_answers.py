@@ -15,6 +15,7 @@ template against the configured golden paths.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,6 +24,7 @@ from pipelines.facts.values import FieldError, kind_of, opt_text
 from pipelines.facts.yaml_safety import DEFAULT_LIMITS, YamlLimits, check_size, one_document
 
 _SOURCE_PREFIXES = ("gh:", "https://github.com/", "git@github.com:")
+_REPO_NAME = re.compile(r"[a-z0-9_-][a-z0-9_.-]*/[a-z0-9_.-]+")
 
 
 @dataclass(frozen=True)
@@ -95,3 +97,35 @@ def _answer(
         raise ParseError(path, str(exc)) from None
     norm = normalise_template_source(source) if source is not None else None
     return TemplateAnswer(tool, source, norm or None, commit)
+
+
+def github_web_host(api_url: str) -> str:
+    """The web host of a GitHub API base URL: `https://api.github.com` → `github.com`,
+    `https://ghe.example.com/api/v3` → `ghe.example.com` (lower case, without a port)."""
+    host = api_url.strip().lower().split("://", 1)[-1].split("/", 1)[0].split("@")[-1].split(":")[0]
+    return "github.com" if host in ("api.github.com", "github.com") else host
+
+
+def github_repo(source: str, web_host: str = "github.com") -> str | None:
+    """The GitHub repository (`owner/name`, lower case) a template source names, or None when it
+    names something else: a local path, another host (`gl:`, `https://gitlab.com/…`).
+
+    Accepted spellings, for `HOST` github.com or `web_host` (an Enterprise Server): `gh:O/N`,
+    `https://HOST/O/N`, `git@HOST:O/N`, `ssh://git@HOST/O/N`, and a bare `O/N` (the form SPEC §3
+    compares sources in); each with an optional trailing `.git` or `/`. A source starting with
+    `/`, `.` or `~`, or with any other scheme, is not a GitHub repository.
+    """
+    text = source.strip().lower()
+    hosts = dict.fromkeys(["github.com", web_host.lower()])
+    prefixes = ["gh:"]
+    for host in hosts:
+        prefixes += [f"https://{host}/", f"http://{host}/", f"git+https://{host}/", f"git@{host}:",
+                     f"ssh://git@{host}/"]
+    rest = next((text[len(p):] for p in prefixes if text.startswith(p)), None)
+    if rest is None:
+        if ":" in text or text.startswith(("/", ".", "~")):
+            return None
+        rest = text
+    while rest.endswith(("/", ".git")):
+        rest = rest[:-1] if rest.endswith("/") else rest[: -len(".git")]
+    return rest if _REPO_NAME.fullmatch(rest) else None

@@ -95,8 +95,9 @@ def demo_config_mapping(
             "types": ["service", "website"],
         },
         "golden_paths": [
-            {"name": name, "ref": template_ref(name), "source": template_source(name)}
-            for name in GOLDEN_PATH_TEMPLATES
+            {"name": name, "ref": template_ref(name), "source": template_source(name),
+             "languages": list(languages)}
+            for name, languages in GOLDEN_PATH_TEMPLATES.items()
         ],
         "escape_hatch": {
             "path": "service.kubernetes_override",

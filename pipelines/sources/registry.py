@@ -17,7 +17,8 @@ from pipelines.config import Settings
 from pipelines.raw_schema import RAW_TABLES
 from pipelines.warehouse import append
 
-GITHUB_TABLES = ("repos", "repo_files", "repo_file_versions", "workflow_runs", "deployments", "issues")
+GITHUB_TABLES = ("repos", "repo_files", "repo_file_versions", "workflow_runs", "deployments", "issues",
+                 "template_commits", "template_refs")
 KUBERNETES_TABLES = ("k8s_namespaces", "k8s_workloads", "k8s_replicasets")
 
 Progress = Callable[[str, int, int], None]

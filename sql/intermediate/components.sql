@@ -10,7 +10,8 @@
 with from_files as (
     select
         f.repo, f.instant, f.is_current, c.name as service, c.namespace, c.type, c.owner, c.lifecycle,
-        c.source_template, c.kubernetes_id, c.escape_hatch_reason, c.doc_index, 'repo' as catalog_source
+        c.source_template, c.kubernetes_id, c.escape_hatch_reason, c.template_version, c.doc_index,
+        'repo' as catalog_source
     from intermediate.files_at as f
     join staging.catalog_components_by_version as c on c.repo = f.repo and c.path = f.path and c.blob = f.blob
     cross join config.settings as s
@@ -30,6 +31,7 @@ from_api as (
         e.source_template,
         e.kubernetes_id,
         e.escape_hatch_reason,
+        e.template_version,
         0 as doc_index,
         'backstage' as catalog_source
     from staging.backstage_entities as e

@@ -7,7 +7,7 @@
 with catalogued as (
     select
         c.repo, c.instant, c.is_current, c.service, c.owner, c.owner_ref, c.lifecycle, c.source_template, c.kubernetes_id,
-        c.escape_hatch_reason, true as catalogued
+        c.escape_hatch_reason, c.template_version, true as catalogued
     from intermediate.components as c
 ),
 
@@ -15,7 +15,7 @@ uncatalogued as (
     select
         p.repo, p.instant, p.is_current, coalesce(p.spec_name, r.name) as service, null::varchar as owner,
         null::varchar as owner_ref, null::varchar as lifecycle, null::varchar as source_template, null::varchar as kubernetes_id,
-        null::varchar as escape_hatch_reason, false as catalogued
+        null::varchar as escape_hatch_reason, null::varchar as template_version, false as catalogued
     from intermediate.repo_specs as p
     join staging.repos as r on r.repo = p.repo
     where not exists (select 1 from intermediate.components as c where c.repo = p.repo and c.instant = p.instant)
@@ -63,7 +63,8 @@ joined as (
         sp.override_sidecar,
         coalesce(rm.golden_path, t.golden_path) as golden_path,
         coalesce(t.template_source, sv.source_template) as template_source,
-        t.template_commit,
+        -- SPEC §3: copier `_commit`, else cruft `commit`, else backstage.io/template-version
+        coalesce(t.template_commit, sv.template_version) as template_commit,
         coalesce(ci.uses_platform_ci, false) as uses_platform_ci
     from services as sv
     join staging.repos as r on r.repo = sv.repo

@@ -1,6 +1,6 @@
 -- One row per Component entity of the optional Backstage catalog API, with the fields pathlens
 -- reads from its JSON: spec.type, spec.owner, spec.lifecycle, the source-template,
--- kubernetes-id, escape-hatch-reason and github.com/project-slug annotations.
+-- kubernetes-id, escape-hatch-reason, template-version and github.com/project-slug annotations.
 select
     e.entity_ref,
     e.kind,
@@ -12,5 +12,6 @@ select
     json_extract_string(e.entity, '$.metadata.annotations."backstage.io/source-template"') as source_template,
     json_extract_string(e.entity, '$.metadata.annotations."backstage.io/kubernetes-id"') as kubernetes_id,
     json_extract_string(e.entity, '$.metadata.annotations."pathlens.io/escape-hatch-reason"') as escape_hatch_reason,
+    nullif(json_extract_string(e.entity, '$.metadata.annotations."backstage.io/template-version"'), '') as template_version,
     json_extract_string(e.entity, '$.metadata.annotations."github.com/project-slug"') as project_slug
 from raw.backstage_entities as e

@@ -133,6 +133,14 @@ def test_annotation_values_are_kept_as_written() -> None:
     assert component.annotations == {"backstage.io/kubernetes-id": "0123", "example.com/flag": "on"}
 
 
+@pytest.mark.parametrize(("value", "expected"), [("v1.4.0", "v1.4.0"), ("1a2b3c4", "1a2b3c4"), ("0123", "0123"),
+                                                 ("''", None)])
+def test_template_version_annotation_is_read_as_written(value: str, expected: str | None) -> None:
+    text = f"kind: Component\nmetadata:\n  name: x\n  annotations:\n    backstage.io/template-version: {value}\n"
+    [component] = parse_catalog(text, "c.yaml").components
+    assert component.template_version == expected
+
+
 BAD_DOCUMENTS = [
     ("kind: Component\nspec:\n  type: service\n", "metadata: missing"),
     ("kind: Component\nmetadata:\n  namespace: x\n", "metadata.name: missing"),

@@ -89,7 +89,7 @@ def test_frames_have_exactly_the_agreed_columns(out: dict[str, pl.DataFrame]) ->
     assert {name: list(frame.columns) for name, frame in out.items()} == {
         "catalog_components": [
             "repo", "path", "doc_index", "kind", "namespace", "name", "type", "owner",
-            "lifecycle", "source_template", "kubernetes_id", "escape_hatch_reason", "annotations",
+            "lifecycle", "source_template", "kubernetes_id", "escape_hatch_reason", "template_version", "annotations",
         ],
         "service_specs": [
             "repo", "path", "name", "language", "port", "replicas", "resources_preset",
@@ -106,7 +106,7 @@ def test_frames_have_exactly_the_agreed_columns(out: dict[str, pl.DataFrame]) ->
 def test_catalog_components(out: dict[str, pl.DataFrame]) -> None:
     assert out["catalog_components"].rows() == [
         ("acme/pay", "catalog-info.yaml", 0, "Component", None, "pay", "service", "team-a",
-         None, None, "pay", None, '{"backstage.io/kubernetes-id": "pay"}'),
+         None, None, "pay", None, None, '{"backstage.io/kubernetes-id": "pay"}'),
     ]  # fmt: skip
 
 

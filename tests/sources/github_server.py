@@ -37,6 +37,8 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 import jwt
 
+from tests.sources import github_git
+
 API_PREFIX = "/api/v3"
 GRAPHQL_PATH = "/api/graphql"  # where PyGithub (and GitHub Enterprise Server) put GraphQL beside /api/v3
 CONTENTS_LIMIT = 1024 * 1024  # the contents API answers without content above this size
@@ -247,6 +249,8 @@ class FakeOrg:
     login: str = "acme"
     repos: dict[str, FakeRepo] = field(default_factory=dict)
     _next_id: int = 1000
+    # git histories by lower-case `owner/name` (any owner): github_git.py serves them
+    graphs: dict[str, github_git.FakeGraph] = field(default_factory=dict)
 
     def add(self, repo: FakeRepo) -> FakeRepo:
         if not repo.id:
@@ -741,6 +745,14 @@ class _Handler(BaseHTTPRequestHandler):
             core = {"limit": st.rate_limit, "remaining": st.remaining, "reset": st.reset_at,
                     "used": st.rate_limit - st.remaining}
             return 200, {"resources": {"core": core}, "rate": core}, {}
+        # --- git history (commits, tags, refs, compare) of repos with a graph: github_git.py ---
+        try:
+            answer = github_git.route(self, path, query)
+        except github_git._Answer as exc:
+            raise {404: _NotFound, 409: _Conflict}[exc.status] from None
+        if answer is not None:
+            return answer
+        # --- end of git history ---
         if len(parts) == 3 and parts[0] == "orgs" and parts[2] == "repos":
             if parts[1].lower() != st.org.login.lower():
                 raise _NotFound

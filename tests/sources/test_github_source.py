@@ -177,7 +177,8 @@ def test_second_load_of_an_unchanged_org_is_all_304s(server, tmp_path):
     assert raw_contents(db) == before
     assert {k: v for k, v in meta.items() if k.startswith("rows_")} == {
         "rows_repos": 0, "rows_repo_files": 0, "rows_repo_file_versions": 0, "rows_workflow_runs": 0,
-        "rows_deployments": 0, "rows_issues": 0}
+        "rows_deployments": 0, "rows_issues": 0,
+        "rows_template_commits": 0, "rows_template_refs": 0}
 
 
 def test_incremental_load_reads_only_what_changed(server, tmp_path):

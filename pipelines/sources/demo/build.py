@@ -18,8 +18,10 @@ from pipelines.sources.demo.issues import generate_issues
 from pipelines.sources.demo.plan import Plan, build_plan
 from pipelines.sources.demo.runs import RepoRuns, generate_runs
 from pipelines.sources.demo.scales import SCALES, SECOND
+from pipelines.sources.demo.templates import generate_histories
 
-TABLES = ("repos", "repo_files", "repo_file_versions", "workflow_runs", "deployments", "issues", "k8s_namespaces",
+TABLES = ("repos", "repo_files", "repo_file_versions", "workflow_runs", "deployments", "issues",
+          "template_commits", "template_refs", "k8s_namespaces",
           "k8s_workloads", "k8s_replicasets")
 
 INTENT_SCHEMA = {
@@ -88,11 +90,12 @@ def forget_generated() -> None:
 def _generate(scale_name: str, seed: int, as_of: datetime) -> DemoOrg:
     scale = SCALES[scale_name]
     as_of_us = _micros(as_of) // SECOND * SECOND
-    streams = np.random.SeedSequence([seed, list(SCALES).index(scale_name)]).spawn(6)
+    streams = np.random.SeedSequence([seed, list(SCALES).index(scale_name)]).spawn(7)
     rngs = [np.random.default_rng(s) for s in streams]
     rnds = [random.Random(int(s.generate_state(1, np.uint64)[0])) for s in streams]
 
     plan = build_plan(scale, rnds[0], as_of_us)
+    histories = generate_histories(plan, rnds[6])  # pins template commits: before the files
     repos, repo_files = _repo_tables(plan, rngs[0])
     runs = generate_runs(_runs_inputs(plan, rnds[1]), rngs[1], as_of_us)
     deployed = plan_deploys(plan, rnds[2])
@@ -107,6 +110,8 @@ def _generate(scale_name: str, seed: int, as_of: datetime) -> DemoOrg:
         "workflow_runs": runs,
         "deployments": k8s.deployments,
         "issues": issues,
+        "template_commits": histories.commits,
+        "template_refs": histories.refs,
         "k8s_namespaces": k8s.namespaces,
         "k8s_workloads": k8s.workloads,
         "k8s_replicasets": k8s.replicasets,

@@ -126,6 +126,8 @@ def _service_component(svc: Service, repo: Repo, system: str | None) -> str:
     annotations = [("github.com/project-slug", repo.full_name)]
     if svc.source_template:
         annotations.append(("backstage.io/source-template", svc.source_template))
+    if svc.template_version:
+        annotations.append(("backstage.io/template-version", svc.template_version))
     if svc.kubernetes_id:
         annotations.append(("backstage.io/kubernetes-id", svc.name))
     spec = svc.spec

@@ -93,6 +93,7 @@ class Service:
     kind: str = "service"  # spec.type
     lifecycle: str | None = None
     source_template: str | None = None  # the annotation as written (configured or not)
+    template_version: str | None = None  # backstage.io/template-version (templates.py)
     kubernetes_id: bool = False  # the component carries backstage.io/kubernetes-id
     description: str = ""
     spec: Spec | None = None  # the spec that belongs to this service (SPEC §3)

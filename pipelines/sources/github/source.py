@@ -25,13 +25,14 @@ import polars as pl
 
 from pipelines.config import Settings
 from pipelines.raw_schema import RAW_TABLES
-from pipelines.sources.github import activity, fetch, history
+from pipelines.sources.github import activity, fetch, history, templates
 from pipelines.sources.github.auth import CredentialError, credentials_from
 from pipelines.sources.github.client import GRAPHQL_IN_FLIGHT, Accounting, FetchError, GitHubClient
 from pipelines.sources.github.graphql import GraphQLClient
 from pipelines.sources.github.incremental import Batch, ErrorRecord, StoredState, commit
 from pipelines.sources.github.rows import in_scope
 from pipelines.sources.problems import FetchProblem, write_problems
+from pipelines.template_repos import tracked_repos, unreadable
 from pipelines.warehouse import upsert
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,7 @@ class _Run:
         self.written: Counter[str] = Counter()
         self.errors: list[tuple[ErrorRecord, datetime]] = []
         self.listed: list[str] = []
+        self.listed_rows: dict[str, dict[str, Any]] = {}  # lower-case name → raw.repos row
         self.in_scope = 0
         self.jobs_total = 0
         self.jobs_done = 0
@@ -183,6 +185,7 @@ class _Run:
             self._flush_activity(pool)
             for full in self.ctx.settings.exceptions.repos:
                 self._submit(pool, full, "issues", fetch.fetch_issues, self.ctx, full)
+            self._submit_templates(pool)
             while self.futures:
                 self._drain(block=True)
             vanished = set(self.snapshot.repos) - set(self.listed)
@@ -199,6 +202,7 @@ class _Run:
         if full in self.listed:
             return
         self.listed.append(full)
+        self.listed_rows[full.lower()] = row
         if not in_scope(row, self.ctx.settings.github.exclude_repos):  # type: ignore[union-attr]
             return
         self.in_scope += 1
@@ -285,6 +289,17 @@ class _Run:
                                  self.known)] = (label, "files")
         self.jobs_total += 1
 
+    def _submit_templates(self, pool: ThreadPoolExecutor) -> None:
+        """The golden paths' template repos and the platform workflow repos (templates.py);
+        a golden path whose template is not a GitHub repository is said once, here."""
+        for problem in unreadable(self.ctx.settings):
+            log.warning("golden path %r: %s (%s): its services' template drift is not computed",
+                        problem.golden_path, problem.reason, problem.source or "no source")
+        known = templates.known_commits(self.con)
+        for repo in tracked_repos(self.ctx.settings):
+            self._submit(pool, repo, "template history", templates.fetch_template_history, self.ctx, repo,
+                         self.listed_rows.get(repo), known.get(repo, frozenset()))
+
     def _submit(self, pool: ThreadPoolExecutor, repo: str, part: str, fn: Callable[..., Batch], *args: Any) -> None:
         self.futures[pool.submit(_guarded, repo, part, fn, *args)] = (repo, part)
         self.jobs_total += 1
@@ -358,7 +373,8 @@ class _Run:
         return {
             "source": "github",
             **{f"rows_{table}": self.written.get(table, 0)
-               for table in ("repos", "repo_files", "repo_file_versions", "workflow_runs", "deployments", "issues")},
+               for table in ("repos", "repo_files", "repo_file_versions", "workflow_runs", "deployments", "issues",
+                             "template_commits", "template_refs")},
             "graphql": self.graphql_used,
             "runs_skipped": self.runs_skipped,
             "graphql_points": self.source.accounting.points(),
