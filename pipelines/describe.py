@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipelines.config import Settings
+from pipelines.template_repos import unreadable
 
 
 def _env_state(name: str | None) -> str:
@@ -67,4 +68,7 @@ def describe_settings(settings: Settings, path: os.PathLike[str] | str) -> Group
         paths.add_column(col)
     for g in settings.golden_paths:
         paths.add_row(Text(g.name), Text(g.ref or "-"), Text(g.source or "-"))
-    return Group(Text("configuration OK", style="bold green"), table, paths)
+    notes = [Text(f"golden path {u.golden_path!r}: {u.reason} ({u.source or 'no source'}); "
+                  "its services' template drift is not computed", style="yellow")
+             for u in unreadable(settings)]
+    return Group(Text("configuration OK", style="bold green"), table, paths, *notes)
