@@ -33,6 +33,7 @@ PAGES = [
     st.Page("views/exceptions.py", title="Exception requests", icon=":material/assignment_late:",
             url_path="exceptions"),
     st.Page("views/friction.py", title="Friction", icon=":material/speed:", url_path="friction"),
+    st.Page("views/maintenance.py", title="Maintenance", icon=":material/build:", url_path="maintenance"),
     st.Page("views/services.py", title="Services", icon=":material/apps:", url_path="services"),
     st.Page("views/sql.py", title="SQL", icon=":material/terminal:", url_path="sql"),
 ]

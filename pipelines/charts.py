@@ -505,3 +505,59 @@ def quick_chart(frame: pl.DataFrame, *, x: str, y: str, kind: str = "bar",
         trace = go.Bar(x=xs, y=ys)
     trace.update(hovertemplate="%{x}: %{y}<extra></extra>")
     return _layout(go.Figure(trace), title=title, x_title=plain(x), y_title=plain(y))
+
+
+# --- maintenance: template drift (marts.template_health, marts.template_drift) -------------------
+def template_drift_distribution(drift: pl.DataFrame, *,
+                                title: str = "How far services are behind their template") -> go.Figure:
+    """One horizontal box per golden path over its services' commits behind, every service a dot.
+
+    Reads `golden_path`, `service`, `repo`, `commits_behind`, `days_behind` (marts.template_drift
+    rows of kind 'template' that resolved); golden paths in order of first appearance.
+    """
+    resolved = drift.filter(pl.col("commits_behind").is_not_null())
+    if resolved.is_empty():
+        return _empty(title, "No service's template commit could be resolved")
+    fig = go.Figure()
+    paths = list(dict.fromkeys(_col(resolved, "golden_path")))
+    for path in paths:
+        part = resolved.filter(pl.col("golden_path") == path)
+        fig.add_trace(go.Box(
+            x=_col(part, "commits_behind"), name=plain(path), orientation="h", boxpoints="all",
+            jitter=0.4, pointpos=0, marker={"size": 5, "color": GOLDEN, "opacity": 0.6},
+            line={"color": NEUTRAL}, fillcolor="rgba(0,0,0,0)",
+            customdata=list(zip(_plain_all(_col(part, "service")), _plain_all(_col(part, "repo")),
+                                [round(d or 0) for d in _col(part, "days_behind")], strict=True)),
+            hovertemplate="%{customdata[0]} (%{customdata[1]}): %{x} commits, "
+                          "%{customdata[2]} days behind<extra></extra>",
+        ))
+    fig.update_layout(showlegend=False)
+    fig.update_yaxes(type="category", autorange="reversed")
+    return _layout(fig, title=title, x_title="Commits behind the template's head (0 = current)",
+                   y_title=None, height=max(300, 140 + 70 * len(paths)))
+
+
+def template_last_change(health: pl.DataFrame, *,
+                         title: str = "Days since each template last changed") -> go.Figure:
+    """Horizontal bars of `days_since_change` per golden path, red when `stale`, with the
+    `stale_after_days` line. Reads marts.template_health's columns; a golden path whose
+    history is unknown is left out."""
+    known = health.filter(pl.col("days_since_change").is_not_null())
+    if known.is_empty():
+        return _empty(title, "No template history has been read")
+    colours = [ALERT if stale else GOLDEN for stale in _col(known, "stale")]
+    fig = go.Figure(go.Bar(
+        y=_plain_all(_col(known, "golden_path")), x=_col(known, "days_since_change"), orientation="h",
+        marker_color=colours,
+        customdata=list(zip([_month_label(d) if d else "" for d in _col(known, "head_at")],
+                            _col(known, "services"), strict=True)),
+        hovertemplate="%{y}: last change %{x:.0f} days ago (%{customdata[0]}), "
+                      "%{customdata[1]} services<extra></extra>",
+    ))
+    stale_after = next((d for d in _col(known, "stale_after_days") if d is not None), None)
+    if stale_after is not None:
+        fig.add_vline(x=stale_after, line_dash="dash", line_color=ALERT,
+                      annotation_text=f"stale after {stale_after} days")
+    fig.update_yaxes(type="category", autorange="reversed")
+    return _layout(fig, title=title, x_title="Days since the default branch's last commit", y_title=None,
+                   height=max(260, 140 + 40 * known.height))

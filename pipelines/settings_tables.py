@@ -60,6 +60,9 @@ def settings_frame(settings: Settings, *, as_of: datetime, refresh_id: str) -> p
             "fallback_label": [fallback_label],
             "pr_namespace_pattern": [pr_pattern],
             "history_backfill_days": [settings.history.backfill_days],
+            # template drift (marts.template_health): commits behind that count as "far behind"
+            "drift_commits": [settings.alerts.drift_commits],
+            "template_stale_days": pl.Series([settings.alerts.template_stale_days], dtype=pl.Int64),
         },
         schema_overrides={"as_of": pl.Datetime("us")},
     )

@@ -11,6 +11,7 @@ from dashboards.lib.adoption import load_adoption
 from dashboards.lib.escape_hatches import load_escape_hatches
 from dashboards.lib.exception_requests import load_exceptions
 from dashboards.lib.friction import load_friction
+from dashboards.lib.maintenance import load_maintenance
 from dashboards.lib.meta import load_meta
 from dashboards.lib.overview import load_overview
 from dashboards.lib.schema import load_schema
@@ -24,6 +25,7 @@ LOADERS = {
     "escape_hatches": load_escape_hatches,
     "exceptions": load_exceptions,
     "friction": load_friction,
+    "maintenance": load_maintenance,
     "services": load_services,
     "service_record": load_service_record,
 }

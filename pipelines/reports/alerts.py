@@ -193,6 +193,46 @@ def refresh_failure_alerts(failures: Sequence[dict[str, Any]]) -> list[Alert]:
     return alerts
 
 
+def template_stale_alerts(health: Sequence[dict[str, Any]]) -> list[Alert]:
+    """An alert per golden path marts.template_health marks `stale`: its template unchanged for
+    more than `stale_after_days` (alerts.template_stale_days) while services still use it."""
+    alerts = []
+    for row in health:
+        if not row["stale"]:
+            continue
+        days = row["days_since_change"]
+        alerts.append(Alert(
+            key=f"template_stale:{row['golden_path']}", rule="template_stale", severity=WARNING,
+            subject=row["golden_path"], value=float(days), threshold=float(row["stale_after_days"]),
+            message=(f"The {row['golden_path']} template has not changed in {days:.0f} days (last change "
+                     f"{row['head_at']:%Y-%m-%d}), and {_services(row['services'])} still use it."),
+        ))
+    return alerts
+
+
+def drift_share_alerts(health: Sequence[dict[str, Any]], *, share: float) -> list[Alert]:
+    """An alert per golden path whose share of services more than `far_behind_commits` commits
+    behind its template is above `share` (rows of marts.template_health: `golden_path`,
+    `services_resolved`, `services_far_behind`, `share_far_behind`, `far_behind_commits`)."""
+    alerts = []
+    for row in health:
+        value = row["share_far_behind"]
+        if value is None or value <= share:
+            continue
+        alerts.append(Alert(
+            key=f"template_drift:{row['golden_path']}", rule="template_drift", severity=WARNING,
+            subject=row["golden_path"], value=float(value), threshold=float(share),
+            message=(f"{row['services_far_behind']} of {_services(row['services_resolved'])} of the "
+                     f"{row['golden_path']} golden path ({value:.0%}) are more than "
+                     f"{row['far_behind_commits']} commits behind its template, above the {share:.0%} threshold."),
+        ))
+    return alerts
+
+
+def _services(n: int) -> str:
+    return f"{n} service" if n == 1 else f"{n} services"
+
+
 def _rows(con: duckdb.DuckDBPyConnection, query: str, params: dict | None = None) -> list[dict[str, Any]]:
     return con.sql(query, params=params).pl().to_dicts()
 
@@ -225,6 +265,12 @@ def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings) -> tuple[dateti
             {"d": baseline_date},
         )
         alerts += new_escape_hatch_alerts(current, baseline, since=since)
+    if rules.template_stale_days is not None or rules.drift_share is not None:
+        health = _rows(con, "select * from marts.template_health order by golden_path")
+        if rules.template_stale_days is not None:
+            alerts += template_stale_alerts(health)
+        if rules.drift_share is not None:
+            alerts += drift_share_alerts(health, share=rules.drift_share)
     if rules.source_failed:
         errors = _rows(con, "select * from raw.fetch_errors where refresh_id = $r order by occurred_at",
                        {"r": refresh_id})

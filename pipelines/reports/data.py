@@ -62,6 +62,9 @@ class ReportData:
     alerts_available: bool  # False when the warehouse has no marts.alerts
     adoption_monthly: pl.DataFrame  # the last months of marts.adoption_monthly up to the period
     exceptions_monthly: pl.DataFrame  # likewise for marts.exception_requests_monthly
+    # marts.template_health rows (as of the refresh) and the languages no golden path covers
+    maintenance: list[dict[str, Any]] = field(default_factory=list)
+    uncovered_languages: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def row(self, metric: str) -> SummaryRow:
@@ -221,6 +224,23 @@ def worst_teams(con: duckdb.DuckDBPyConnection, end: datetime, *, days: int, min
     """, {"ws": end - timedelta(days=days), "e": end, "min": min_services, "n": limit, "t": threshold})
 
 
+def maintenance(con: duckdb.DuckDBPyConnection) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """marts.template_health, and marts.language_coverage's uncovered languages with services
+    (both as of the refresh: drift has no history); empty when the warehouse predates them."""
+    if not (_has_table(con, "marts", "template_health") and _has_table(con, "marts", "language_coverage")):
+        return [], []
+    health = _rows(con, """
+        select golden_path, head_at, days_since_change, stale, services, services_current,
+               median_commits_behind, p90_commits_behind, services_unresolved, services_far_behind,
+               share_far_behind, far_behind_commits
+        from marts.template_health""")
+    languages = _rows(con, """
+        select language, services, services_created_90d, share_of_new_90d
+        from marts.language_coverage where not covered and services > 0
+        order by services_created_90d desc, services desc, language""")
+    return health, languages
+
+
 def build_report_data(con: duckdb.DuckDBPyConnection, period: Period, settings: Settings) -> ReportData:
     """Everything a report shows for `period`, from an open (read-only) warehouse connection."""
     info = refresh_info(con)
@@ -269,6 +289,7 @@ def build_report_data(con: duckdb.DuckDBPyConnection, period: Period, settings: 
                                params={"e": period.end}).pl().tail(CHART_MONTHS)
     exceptions_monthly = con.sql("select * from marts.exception_requests_monthly where month < $e order by month",
                                  params={"e": period.end}).pl().tail(CHART_MONTHS)
+    health, uncovered = maintenance(con)
     notes = []
     if info["as_of"] < period.end:
         notes.append(f"The data was refreshed at {info['as_of']:%Y-%m-%d %H:%M} UTC, before this period ended.")
@@ -280,5 +301,5 @@ def build_report_data(con: duckdb.DuckDBPyConnection, period: Period, settings: 
         team_window=(period.end - timedelta(days=team_days), period.end),
         friction=[r for r in ci if r["runs"] or r["previous_runs"]], alerts=alerts,
         alerts_available=alerts_available, adoption_monthly=adoption_monthly,
-        exceptions_monthly=exceptions_monthly, notes=notes,
+        exceptions_monthly=exceptions_monthly, maintenance=health, uncovered_languages=uncovered, notes=notes,
     )

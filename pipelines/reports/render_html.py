@@ -20,7 +20,7 @@ from markupsafe import Markup
 from pipelines import charts
 from pipelines.reports import format as fmt
 from pipelines.reports.data import ReportData
-from pipelines.reports.render_text import headlines
+from pipelines.reports.render_text import MAINTENANCE_HEADER, headlines, maintenance_rows
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -77,6 +77,8 @@ def render_html(data: ReportData) -> str:
         summary=[(row, fmt.row_cells(row)) for row in data.summary],
         headlines=headlines(data, str),  # plain text: the template escapes it
         friction=friction,
+        maintenance=maintenance_rows(data),
+        maintenance_header=MAINTENANCE_HEADER,
         charts=figures(data),
         team_window_last=data.team_window[1] - timedelta(days=1),
         plotly_js=_plotly_js(),

@@ -125,9 +125,50 @@ def render_markdown(data: ReportData) -> str:
              fmt.value("seconds", r["median_duration_s"]),
              fmt.change("seconds", fmt.difference(r["median_duration_s"], r["previous_median_duration_s"]))]
             for r in data.friction], ["---", "---:", "---:", "---:", "---:", "---:"])
+    out += maintenance_markdown(data)
     if data.notes:
         out += ["", *(f"_{md(n)}_" for n in data.notes)]
     return "\n".join(out) + "\n"
+
+
+def maintenance_rows(data: ReportData) -> list[list[str]]:
+    """Per golden path: last change, services, current, median / p90 commits behind, far behind,
+    unresolved — as text cells (repository strings not yet escaped)."""
+    rows = []
+    for r in data.maintenance:
+        last = "unknown" if r["head_at"] is None else f"{r['head_at']:%Y-%m-%d} ({r['days_since_change']:.0f} d)"
+        far = "–" if r["share_far_behind"] is None else (
+            f"{r['services_far_behind']} ({fmt.value('ratio', r['share_far_behind'])})")
+        rows.append([r["golden_path"], last + (" · stale" if r["stale"] else ""), str(r["services"]),
+                     str(r["services_current"]), _number(r["median_commits_behind"]),
+                     _number(r["p90_commits_behind"]), far, str(r["services_unresolved"])])
+    return rows
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}"
+
+
+MAINTENANCE_HEADER = ["Golden path", "Last change", "Services", "Current", "Median behind", "p90 behind",
+                      "Far behind", "Unresolved"]
+
+
+def maintenance_markdown(data: ReportData) -> list[str]:
+    """The maintenance section: template health, then languages without a golden path."""
+    if not data.maintenance and not data.uncovered_languages:
+        return []
+    far = data.maintenance[0]["far_behind_commits"] if data.maintenance else None
+    out = ["", "## Maintenance (as of the refresh)", ""]
+    if data.maintenance:
+        out += _table(MAINTENANCE_HEADER, [[md(c) if i == 0 else c for i, c in enumerate(row)]
+                                           for row in maintenance_rows(data)],
+                      ["---", "---", "---:", "---:", "---:", "---:", "---:", "---:"])
+        out += ["", f"Commits behind the template's default-branch head; far behind = more than {far} commits."]
+    if data.uncovered_languages:
+        out += ["", "Languages with services but no golden path: " + ", ".join(
+            f"{md(r['language'])} ({r['services']} services, {fmt.value('ratio', r['share_of_new_90d'])} "
+            "of new services in the last 90 days)" for r in data.uncovered_languages) + "."]
+    return out
 
 
 def slack_text(data: ReportData, *, where: str | None = None) -> str:

@@ -77,6 +77,8 @@ def test_defaults_when_sections_are_left_out(tmp_path):
     assert settings.ci.backfill_days == 365
     assert settings.history.backfill_days == 730
     assert settings.warehouse == "data/pathlens.duckdb"
+    assert (settings.alerts.template_stale_days, settings.alerts.drift_commits, settings.alerts.drift_share) == (
+        180, 20, 0.25)
 
 
 @pytest.mark.parametrize(
@@ -95,6 +97,15 @@ def test_defaults_when_sections_are_left_out(tmp_path):
         ("warehouse: x.duckdb\n", "(top level): name a source"),
         ("github: {org: acme}\nhistory: {backfill_days: -1}\n",
          "history.backfill_days: Input should be greater than or equal to 0"),
+        ("github: {org: acme}\ngolden_paths: [{name: a, ref: r, languages: go}]\n",
+         "golden_paths[0].languages: Input should be a valid list"),
+        ("github: {org: acme}\ngolden_paths: [{name: a, ref: r, languages: [go, ' ']}]\n",
+         "golden_paths[0].languages: a language must not be empty"),
+        ("github: {org: acme}\nalerts: {template_stale_days: 0}\n",
+         "alerts.template_stale_days: Input should be greater than or equal to 1"),
+        ("github: {org: acme}\nalerts: {drift_commits: -1}\n", "alerts.drift_commits: Input should be greater"),
+        ("github: {org: acme}\nalerts: {drift_share: 1.5}\n", "alerts.drift_share: Input should be less than"),
+        ("github: {org: acme}\nalerts: {drift_comits: 5}\n", "alerts.drift_comits: unknown key"),
     ],
 )
 def test_each_mistake_names_its_key_path(tmp_path, text, expected):

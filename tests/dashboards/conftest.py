@@ -14,7 +14,7 @@ from tests.dashboards.handbuilt import publish_handbuilt
 from tests.dashboards.server import build_demo
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
-PAGES = ("overview", "adoption", "escape_hatches", "exceptions", "friction", "services", "sql")
+PAGES = ("overview", "adoption", "escape_hatches", "exceptions", "friction", "maintenance", "services", "sql")
 
 
 @pytest.fixture
@@ -29,6 +29,14 @@ def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def friction_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The hand-built warehouse with the friction marts too."""
     published = publish_handbuilt(tmp_path / "pathlens.duckdb", friction=True)
+    monkeypatch.setenv(ENV_VAR, str(published))
+    return published
+
+
+@pytest.fixture
+def maintenance_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The hand-built warehouse with the template-drift marts too."""
+    published = publish_handbuilt(tmp_path / "pathlens.duckdb", maintenance=True)
     monkeypatch.setenv(ENV_VAR, str(published))
     return published
 

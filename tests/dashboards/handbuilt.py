@@ -204,7 +204,7 @@ def _ts(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text)
 
 
-def build(path: Path, *, friction: bool = False, extra_golden_in_may: int = 0,
+def build(path: Path, *, friction: bool = False, maintenance: bool = False, extra_golden_in_may: int = 0,
           refreshed_at: datetime | None = None) -> Path:
     """Write the hand-built marts into a new DuckDB file at `path`; returns `path`.
 
@@ -291,6 +291,8 @@ def build(path: Path, *, friction: bool = False, extra_golden_in_may: int = 0,
                         [date.fromisoformat(month), opened, closed, open_end, median])
         if friction:
             _friction(con)
+        if maintenance:
+            _maintenance(con)
     finally:
         con.close()
     return path
@@ -319,6 +321,44 @@ def _friction(con: duckdb.DuckDBPyConnection) -> None:
         ('ci_failure_rate', 0.25, 0.5, 0.5, 4, 3),
         ('median_ci_duration_s', 130.0, 400.0, 0.325, 4, 3),
         ('median_days_to_first_deploy', 3.5, 20.0, 0.175, 1, 1)""")
+
+
+def _maintenance(con: duckdb.DuckDBPyConnection) -> None:
+    """Template drift of the golden-path services: s-api 12 commits behind go-service, s-pay2
+    and s-new current, s-ml 30 behind python-service (stale: unchanged 283 days), s-ml2 not
+    found, s-web missing; CI refs of s-api (@v3, 3 behind), s-worker (@main) and ml (@v3)."""
+    con.execute("""
+        create table marts.template_health as select * from (values
+            ('go-service', 'gh:acme/template-go', timestamp '2024-06-05 00:00', 5.4, false, 180, 3, 2,
+             0.0, 9.6, 0, 1, 0, 0.0, 20, 'aaa'),
+            ('python-service', 'gh:acme/template-python', timestamp '2023-09-01 00:00', 283.4, true, 180, 2, 0,
+             30.0, 30.0, 1, 1, 1, 1.0, 20, 'bbb'),
+            ('ts-service', 'gh:acme/template-ts', timestamp '2024-05-01 00:00', 40.4, false, 180, 1, 0,
+             null, null, 1, 0, 0, null, 20, 'ccc'))
+        as t(golden_path, source, head_at, days_since_change, stale, stale_after_days, services,
+             services_current, median_commits_behind, p90_commits_behind, services_unresolved,
+             services_resolved, services_far_behind, share_far_behind, far_behind_commits, head_sha)""")
+    con.execute("""
+        create table marts.template_drift as select * from (values
+            ('template', 's-api', 'acme/s-api', 'go-service', 'v1.2.0', 'a1', 12, 40.0, null),
+            ('template', 's-pay2', 'acme/s-pay2', 'go-service', 'v1.5.0', 'a2', 0, 0.0, null),
+            ('template', 's-new', 'acme/s-new', 'go-service', 'main', 'a2', 0, 0.0, null),
+            ('template', 's-ml', 'acme/ml', 'python-service', 'v0.9', 'b1', 30, 200.0, null),
+            ('template', 's-ml2', 'acme/ml2', 'python-service', 'deadbeef', null, null, null, 'not_found'),
+            ('template', 's-web', 'acme/s-web', 'ts-service', null, null, null, null, 'missing'),
+            ('ci', null, 'acme/s-api', 'acme/platform-workflows/.github/workflows/build.yml', 'v3', 'w1', 3, 10.0, null),
+            ('ci', null, 'acme/s-worker', 'acme/platform-workflows/.github/workflows/build.yml', 'main', 'w2', 0, 0.0, null),
+            ('ci', null, 'acme/ml', 'acme/platform-workflows/.github/workflows/build.yml', 'v3', 'w1', 3, 10.0, null))
+        as t(kind, service, repo, golden_path, template_commit, resolved_sha, commits_behind, days_behind,
+             unresolved_reason)""")
+    con.execute("""
+        create table marts.language_coverage as select * from (values
+            ('python', 6, 2, true, ['python-service'], 2, 0.5, 0.5),
+            ('go', 3, 3, true, ['go-service'], 2, 1.0, 0.5),
+            ('typescript', 2, 1, true, ['ts-service'], 1, 0.0, 0.25),
+            ('java', 1, 0, false, []::varchar[], 1, 0.0, 0.25))
+        as t(language, services, golden_path_services, covered, golden_paths, services_created_90d,
+             adoption_90d, share_of_new_90d)""")
 
 
 def publish_handbuilt(published: Path, **kwargs) -> Path:

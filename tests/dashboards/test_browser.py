@@ -26,6 +26,7 @@ PAGES = [
     ("escape-hatches", "escape_hatches", ".js-plotly-plot .main-svg"),
     ("exceptions", "exceptions", ".js-plotly-plot .main-svg"),
     ("friction", "friction", ".js-plotly-plot .main-svg"),
+    ("maintenance", "maintenance", ".js-plotly-plot .main-svg"),
     ("services", "services", '[data-testid="stDataFrame"]'),
 ]
 SETTLE_MS = 60_000

@@ -322,3 +322,32 @@ def test_every_page_says_when_the_refresh_could_not_use_some_sources(warehouse):
 def test_no_incomplete_data_warning_on_a_clean_refresh(warehouse):
     at = run_page("overview")
     assert not any("Incomplete data" in w.value for w in at.warning)
+
+
+def test_maintenance_page_without_drift_marts(warehouse):
+    at = run_page("maintenance")
+    assert not at.exception
+    assert "no template drift yet" in at.info[0].value
+
+
+def test_maintenance_page(maintenance_warehouse):
+    at = run_page("maintenance")
+    assert not at.exception
+    # 3 golden paths, python-service stale; behind: s-api (12), s-ml (30); unresolved: s-ml2, s-web
+    assert [m.value for m in at.metric] == ["3", "1", "2", "2"]
+    furthest = at.dataframe[1].value
+    assert list(furthest["service"])[:4] == ["s-ml", "s-api", "s-new", "s-pay2"]  # ties by name
+    refs = at.dataframe[2].value
+    # @v3 is called by acme/s-api and acme/ml, 3 commits behind; @main by acme/s-worker
+    assert [(r, n) for r, n in zip(refs["ref"], refs["repos"], strict=True)] == [("v3", 2), ("main", 1)]
+    assert "No golden path serves java" in at.warning[0].value
+
+
+def test_maintenance_page_for_one_team(maintenance_warehouse):
+    at = run_page("maintenance", {"team": "ml"})
+    assert not at.exception
+    # ml: s-ml 30 behind, s-ml2 not found; its repos acme/ml calls @v3
+    assert [m.value for m in at.metric] == ["3", "1", "1", "1"]
+    assert list(at.dataframe[1].value["service"]) == ["s-ml", "s-ml2"]
+    refs = at.dataframe[2].value
+    assert list(zip(refs["ref"], refs["repos"], strict=True)) == [("v3", 1)]

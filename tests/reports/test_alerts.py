@@ -11,12 +11,14 @@ import pytest
 from pipelines.reports.alerts import (
     adoption_alerts,
     build_alerts,
+    drift_share_alerts,
     exception_rate_alerts,
     exception_rising_alerts,
     last_complete_month,
     new_escape_hatch_alerts,
     refresh_failure_alerts,
     source_failure_alerts,
+    template_stale_alerts,
 )
 from pipelines.reports.failures import (
     RunFailure,
@@ -125,6 +127,34 @@ def test_refresh_failures():
                              "RuntimeError: boom")
 
 
+def health_row(golden_path: str, days: float | None, services: int, resolved: int = 0, far: int = 0,
+               stale: bool | None = False) -> dict:
+    return {"golden_path": golden_path, "head_at": None if days is None else T("2024-05-15T10:00:00"),
+            "days_since_change": days, "services": services, "services_resolved": resolved,
+            "services_far_behind": far, "share_far_behind": far / resolved if resolved else None,
+            "far_behind_commits": 20, "stale_after_days": 180, "stale": stale}
+
+
+def test_template_stale_alerts_the_rows_marked_stale():
+    rows = [health_row("java", 274.6, 17, stale=True), health_row("go", 1.5, 55),
+            health_row("gitlab", None, 3, stale=None)]
+    [alert] = template_stale_alerts(rows)
+    assert (alert.key, alert.rule, alert.subject, alert.value, alert.threshold) == (
+        "template_stale:java", "template_stale", "java", 274.6, 180.0)
+    assert alert.message == ("The java template has not changed in 275 days (last change 2024-05-15), "
+                             "and 17 services still use it.")
+
+
+def test_drift_share_above_the_threshold():
+    # go: 12 of 40 resolved far behind = 30% > 25%; python: 10 of 40 = 25%, not above; none resolved: nothing
+    rows = [health_row("go", 2, 45, resolved=40, far=12), health_row("python", 9, 40, resolved=40, far=10),
+            health_row("java", 275, 3, resolved=0)]
+    [alert] = drift_share_alerts(rows, share=0.25)
+    assert (alert.key, alert.value, alert.threshold) == ("template_drift:go", 0.3, 0.25)
+    assert alert.message == ("12 of 40 services of the go golden path (30%) are more than 20 commits behind "
+                             "its template, above the 25% threshold.")
+
+
 def test_marts_alerts_on_the_organisation(org):
     with duckdb.connect(str(org), read_only=True) as con:
         rows = con.sql("select alert_key, rule, severity, subject, repo, period, value, threshold, raised_at,"
@@ -164,7 +194,7 @@ def test_a_standing_alert_keeps_when_it_was_first_raised(tmp_path):
 def test_rules_can_be_switched_off(tmp_path):
     off = {"adoption_below_threshold": False, "exception_requests_above": None,
            "exception_requests_rising_months": None, "new_escape_hatch": False, "source_failed": False,
-           "refresh_failed": False}
+           "refresh_failed": False, "template_stale_days": None, "drift_share": None}
     path = build_org(tmp_path, {**SETTINGS, "alerts": off})
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.sql("select count(*) from marts.alerts").fetchall() == [(0,)]

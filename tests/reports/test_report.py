@@ -151,7 +151,7 @@ def test_files(org, tmp_path):
     assert sorted(p.name for p in files.folder.iterdir()) == sorted([
         "report.html", "report.md", "summary.csv", "alerts.csv", "new_escape_hatches.csv",
         "teams_below_threshold.csv", "exception_requests_opened.csv", "ci_friction.csv",
-        "adoption_monthly.csv", "exception_requests_monthly.csv"])
+        "adoption_monthly.csv", "exception_requests_monthly.csv", "template_health.csv"])
 
     with files.csvs["summary"].open(newline="") as handle:
         summary = {r["metric"]: r for r in csv.DictReader(handle)}
@@ -199,3 +199,33 @@ def test_no_warehouse_is_a_clear_error(tmp_path):
         write_report(tmp_path / "missing.duckdb", tmp_path, "week", settings())
     with pytest.raises(ValueError, match="period must be 'week' or 'month'"):
         write_report(tmp_path / "missing.duckdb", tmp_path, "year", settings())
+
+
+def test_maintenance_section(week):
+    from dataclasses import replace
+
+    from pipelines.reports.render_html import render_html
+    from pipelines.reports.render_text import render_markdown
+
+    health = [
+        {"golden_path": "go-service", "head_at": datetime(2024, 1, 2), "days_since_change": 134.4, "stale": False,
+         "services": 3, "services_current": 1, "median_commits_behind": 4.0, "p90_commits_behind": 9.6,
+         "services_unresolved": 1, "services_far_behind": 0, "share_far_behind": 0.0, "far_behind_commits": 20},
+        {"golden_path": "<b>java</b>", "head_at": datetime(2023, 8, 1), "days_since_change": 288.4, "stale": True,
+         "services": 2, "services_current": 0, "median_commits_behind": 30.0, "p90_commits_behind": 30.0,
+         "services_unresolved": 0, "services_far_behind": 2, "share_far_behind": 1.0, "far_behind_commits": 20},
+    ]
+    languages = [{"language": "rust", "services": 4, "services_created_90d": 1, "share_of_new_90d": 0.25}]
+    data = replace(week, maintenance=health, uncovered_languages=languages)
+    text = render_markdown(data)
+    assert "| go-service | 2024-01-02 (134 d) | 3 | 1 | 4 | 10 | 0 (0%) | 1 |" in text
+    assert "| &lt;b&gt;java&lt;/b&gt; | 2023-08-01 (288 d) · stale | 2 | 0 | 30 | 30 | 2 (100%) | 0 |" in text
+    assert "rust (4 services, 25% of new services in the last 90 days)" in text
+    page = render_html(data)
+    assert "<td>&lt;b&gt;java&lt;/b&gt;</td>" in page and "<b>java</b>" not in page
+
+
+def test_maintenance_is_read_from_the_marts(week):
+    # the hand-built organisation's golden paths have no template history: their rows say so
+    assert {r["golden_path"] for r in week.maintenance} == {"go-service"}
+    assert all(r["head_at"] is None and r["stale"] is None for r in week.maintenance)

@@ -133,6 +133,7 @@ def settings(base_url: str):
             {"name": "gitlab-tpl", "source": "https://gitlab.com/acme/tpl"},
         ],
         "ci": {"platform_workflow_repos": [WORKFLOWS]},
+        "alerts": {"template_stale_days": 90, "drift_commits": 5},
     }, "(test)")
 
 
@@ -239,10 +240,15 @@ def test_drift_on_a_graph_with_merges_tags_and_a_force_push(tmp_path):
         assert heads == [(WORKFLOWS, "main", w["W5"]), (TEMPLATE, "main", h2)]
         health = con.sql("select golden_path, head_sha, services, services_current, median_commits_behind, "
                          "services_unresolved from marts.template_health order by golden_path").fetchall()
+        stale = con.sql("select golden_path, round(days_since_change, 6), stale, services_resolved, "
+                        "services_far_behind, share_far_behind from marts.template_health order by golden_path").fetchall()
     finally:
         con.close()
     # go-service: 8 services; behind = F1 6, B 7, D 5, M 2, H 1 → median 5; 3 unresolved (ambiguous, not found, missing)
     assert health == [("gitlab-tpl", None, 1, 0, None, 1), ("go-service", h2, 8, 0, 5.0, 3)]
+    # head H2 at 2025-02-25 09:00, as_of 2025-06-01 12:00: 96 days 3 hours > 90 → stale;
+    # more than 5 commits behind: F1 (6) and B (7) of the 5 resolved → 0.4
+    assert stale == [("gitlab-tpl", None, None, 0, 0, None), ("go-service", 96.125, True, 5, 2, 0.4)]
 
 
 @pytest.mark.parametrize(("source", "expected"), [
