@@ -13,6 +13,7 @@ from pipelines.resources import PathlensResource
         ["marts", "adoption_monthly"],
         ["marts", "exception_requests_monthly"],
         ["marts", "services"],
+        ["marts", "template_health"],
         ["raw", "service_snapshots"],
         ["config", "settings"],
         ["raw", "repos"],  # the GitHub source ran (it writes raw.fetch_errors) ...
