@@ -244,7 +244,10 @@ def _older_template(repo: Repo) -> None:
     if repo.answers is None or repo.answers.tool != "copier":
         return
     version = repo.answers.commit.split("-")[0]  # v1.4.2(-3-gabc) → v1.4.2
-    major, minor, patch = (int(p) for p in version.removeprefix("v").split("."))
+    try:
+        major, minor, patch = (int(p) for p in version.removeprefix("v").split("."))
+    except ValueError:  # an abbreviated sha (demo/templates.py pins those too): no older tag to name
+        return
     repo.answers.commit = f"v{major}.{max(0, minor - 1)}.{patch + 1 if minor == 0 else 0}"
 
 
