@@ -22,15 +22,7 @@ from bench.memory import rss_bytes, stage  # noqa: E402
 from pipelines.config import demo_settings  # noqa: E402
 from pipelines.sources.demo import forget_generated, generate  # noqa: E402
 from pipelines.sources.registry import DemoLoader  # noqa: E402
-from pipelines.sql_models import load_models  # noqa: E402
-from pipelines.transform import (  # noqa: E402
-    SNAPSHOT_TABLE,
-    build_model,
-    model_order,
-    snapshot_services,
-    write_facts,
-    write_settings,
-)
+from pipelines.transform import build_step, model_order, write_facts, write_settings  # noqa: E402
 from pipelines.warehouse import WarehousePaths, publish, writer  # noqa: E402
 
 AS_OF = datetime(2026, 11, 27, 9, 0)
@@ -70,15 +62,11 @@ def main() -> None:
             entry["files"] = con.execute("select count(*) from raw.repo_files").fetchall()[0][0]
             entry["file_errors"] = frames["file_errors"].height
 
-        models = {(m.schema, m.name): m for m in load_models()}
         timings = {}
         with stage(results, "sql_models") as entry:
             for key in model_order():
                 started = time.perf_counter()
-                if key == SNAPSHOT_TABLE:
-                    snapshot_services(con)
-                else:
-                    build_model(con, models[key])
+                build_step(con, key, settings)
                 timings[".".join(key)] = round(time.perf_counter() - started, 2)
             entry["slowest"] = dict(sorted(timings.items(), key=lambda kv: -kv[1])[:5])
 

@@ -200,6 +200,10 @@ class TeamsSettings(_Strict):
         return aliases
 
 
+class ComparisonsSettings(_Strict):
+    min_n: Annotated[int, Field(ge=1)] = 20  # a side with fewer services shows NULL values
+
+
 class ReportsSettings(_Strict):
     out_dir: str = "reports/"
     webhook_url_env: str | None = "PATHLENS_WEBHOOK_URL"
@@ -253,6 +257,7 @@ class Settings(_Strict):
     deploys: DeploysSettings = DeploysSettings()
     adoption: AdoptionSettings = AdoptionSettings()
     teams: TeamsSettings = TeamsSettings()
+    comparisons: ComparisonsSettings = ComparisonsSettings()
     reports: ReportsSettings = ReportsSettings()
     alerts: AlertsSettings = AlertsSettings()
     history: HistorySettings = HistorySettings()

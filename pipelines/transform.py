@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
+from pipelines.comparisons import build_comparisons
 from pipelines.config import Settings
 from pipelines.raw_schema import RAW_TABLES
 from pipelines.settings_tables import (
@@ -51,6 +52,8 @@ group by repo, path, blob
 order by repo, path, blob
 """
 SNAPSHOT_TABLE = ("raw", "service_snapshots")
+# built in Python from marts.comparison_services (with marts.golden_path_vs_diy_by_language)
+COMPARISONS_TABLE = ("marts", "golden_path_vs_diy")
 
 
 def write_settings(con: duckdb.DuckDBPyConnection, settings: Settings, *, as_of: datetime, refresh_id: str) -> None:
@@ -153,8 +156,19 @@ def model_order() -> list[tuple[str, str]]:
     models = {(m.schema, m.name): m for m in load_models()}
     graph: dict[tuple[str, str], set[tuple[str, str]]] = {k: set(m.deps) for k, m in models.items()}
     graph[SNAPSHOT_TABLE] = {("intermediate", "services")}
+    graph[COMPARISONS_TABLE] = {("marts", "comparison_services")}
     order = graphlib.TopologicalSorter(graph).static_order()
     return [k for k in order if k in graph]
+
+
+def build_step(con: duckdb.DuckDBPyConnection, key: tuple[str, str], settings: Settings) -> None:
+    """Build one entry of `model_order()`: a SQL model, the snapshot or the comparisons."""
+    if key == SNAPSHOT_TABLE:
+        snapshot_services(con)
+    elif key == COMPARISONS_TABLE:
+        build_comparisons(con, settings.comparisons.min_n)
+    else:
+        build_model(con, {(m.schema, m.name): m for m in load_models()}[key])
 
 
 def build_all(con: duckdb.DuckDBPyConnection, settings: Settings, *, as_of: datetime, refresh_id: str) -> dict[str, int]:
@@ -162,10 +176,6 @@ def build_all(con: duckdb.DuckDBPyConnection, settings: Settings, *, as_of: date
     failing rows (data-quality warnings, `-- severity: warn`, are not among them)."""
     write_settings(con, settings, as_of=as_of, refresh_id=refresh_id)
     write_facts(con, settings)
-    models = {(m.schema, m.name): m for m in load_models()}
     for key in model_order():
-        if key == SNAPSHOT_TABLE:
-            snapshot_services(con)
-        else:
-            build_model(con, models[key])
+        build_step(con, key, settings)
     return {t.name: failing_rows(con, t) for t in load_tests() if t.severity == "error"}

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipelines.comparisons import TABLES
 from pipelines.resources import PathlensResource
 from pipelines.sql_models import load_models
 from pipelines.warehouse import publish, release_refresh_lock
@@ -9,7 +10,8 @@ from pipelines.warehouse import publish, release_refresh_lock
 
 @dg.asset(
     key=["published_warehouse"],
-    deps=[[m.schema, m.name] for m in load_models() if m.schema == "marts"] + [["marts", "alerts"]],
+    deps=[[m.schema, m.name] for m in load_models() if m.schema == "marts"]
+    + [["marts", "alerts"], *(table.split(".") for table in TABLES)],
     kinds={"duckdb"},
     group_name="publish",
 )

@@ -34,6 +34,7 @@ select
     m.repo,
     coalesce(x.runs, 0) as runs,
     coalesce(x.failed, 0) as failed,
+    coalesce(x.succeeded, 0) as succeeded,
     x.failed / nullif(x.failed + x.succeeded, 0) as failure_rate,
     x.duration_quantiles[1] as median_duration_s,
     x.duration_quantiles[2] as p90_duration_s,

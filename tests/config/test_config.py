@@ -41,6 +41,8 @@ deploys:
   production_environments: [production]
 adoption:
   threshold: 0.5
+comparisons:
+  min_n: 20                              # a golden path / DIY side with fewer services shows NULL
 reports:
   out_dir: reports/
   webhook_url_env: PATHLENS_WEBHOOK_URL
@@ -67,6 +69,7 @@ def test_the_spec_example_is_valid(tmp_path):
     assert settings.golden_paths[0].source == "gh:acme/template-go-service"
     assert settings.kubernetes.production_contexts == ["prod-eu"]
     assert settings.adoption.threshold == 0.5
+    assert settings.comparisons.min_n == 20
 
 
 def test_defaults_when_sections_are_left_out(tmp_path):
@@ -76,6 +79,7 @@ def test_defaults_when_sections_are_left_out(tmp_path):
     assert settings.exceptions.label == "golden-path-exception"
     assert settings.ci.backfill_days == 365
     assert settings.history.backfill_days == 730
+    assert settings.comparisons.min_n == 20
     assert settings.warehouse == "data/pathlens.duckdb"
     assert (settings.alerts.template_stale_days, settings.alerts.drift_commits, settings.alerts.drift_share) == (
         180, 20, 0.25)
@@ -89,6 +93,8 @@ def test_defaults_when_sections_are_left_out(tmp_path):
         ("github: {org: acme, tokn_env: X}\n", "github.tokn_env: unknown key"),
         ("github: {org: acme}\nadoption: {threshold: high}\n", "adoption.threshold: Input should be a valid number"),
         ("github: {org: acme}\nadoption: {threshold: 1.5}\n", "adoption.threshold: Input should be less than or equal to 1"),
+        ("github: {org: acme}\ncomparisons: {min_n: 0}\n", "comparisons.min_n: Input should be greater than or equal to 1"),
+        ("github: {org: acme}\ncomparisons: {min_n: many}\n", "comparisons.min_n: Input should be a valid integer"),
         ("github: {}\n", "github.org: field required"),
         ("services: {types: service}\ngithub: {org: acme}\n", "services.types: Input should be a valid list"),
         ("github: {org: acme}\nexceptions: {repos: [platform]}\n", "exceptions.repos: expected OWNER/REPO, got 'platform'"),

@@ -149,16 +149,29 @@ def test_time_to_first_deploy(wh):
     assert got == [("diy", T("2024-04-08T00:00:00"), 7.0), ("gp", T("2024-04-05T12:00:00"), 4.5)]
 
 
-def test_golden_path_vs_diy(wh):
+def test_comparison_services_holds_each_services_inputs(wh):
     got = {r[0]: r[1:] for r in wh.sql(
-        "select metric, golden_path, diy, ratio, golden_path_n, diy_n from marts.golden_path_vs_diy").fetchall()}
-    weeks = (44 + 10 / 24) / 7  # 2024-04-01 → as_of 2024-05-15 10:00, per service
-    assert got["ci_failure_rate"] == (0.5, 2 / 3, pytest.approx(0.75), 2, 3)
-    assert got["median_ci_duration_s"] == (300.0, 900.0, pytest.approx(1 / 3), 3, 3)
-    g, d, ratio, gn, dn = got["deploys_per_service_week"]
-    assert (g, d, ratio) == (pytest.approx(2 / weeks), pytest.approx(1 / weeks), pytest.approx(2.0))
-    assert (gn, dn) == (pytest.approx(weeks), pytest.approx(weeks))
-    assert got["median_days_to_first_deploy"] == (4.5, 7.0, pytest.approx(4.5 / 7), 1, 1)
+        """select service, stratum, ci_failed, ci_decided, ci_months, median_ci_duration_s,
+                  production_deploys, service_weeks, days_to_first_deploy
+           from marts.comparison_services""").fetchall()}
+    weeks = (44 + 10 / 24) / 7  # 2024-04-01 → as_of 2024-05-15 10:00
+    # gp: failure of success+failure (cancelled and in_progress are neither); April's completed
+    # runs 300, 600, 100 s → monthly median 300 (May has only a run in progress: no median),
+    # the median of that one month → 300; two prod-eu rollouts; first at 4.5 days
+    assert got["gp"] == ("go × team-a", 1, 2, 1, 300.0, 2, pytest.approx(weeks), 4.5)
+    # diy: timed_out + startup_failure of 3 decided; April 1200, 900, 600 → 900; the Production deployment
+    assert got["diy"] == ("go × team-a", 2, 3, 1, 900.0, 1, pytest.approx(weeks), 7.0)
+
+
+def test_golden_path_vs_diy_is_null_under_min_n(wh):
+    got = {r[0]: r[1:] for r in wh.sql(
+        """select metric, golden_path, diy, ratio, golden_path_n, diy_n, golden_path_low, diy_high,
+                  p_value, significant, strata, stratified_ratio, stratified_p_value
+           from marts.golden_path_vs_diy""").fetchall()}
+    # one service a side, comparisons.min_n 20: every value NULL, the n's and the one shared stratum shown
+    for metric in ("ci_failure_rate", "median_ci_duration_s", "deploys_per_service_week", "median_days_to_first_deploy"):
+        assert got[metric] == (None, None, None, 1, 1, None, None, None, None, 1, None, None)
+    assert wh.sql("select count(*), count(golden_path) from marts.golden_path_vs_diy_by_language").fetchall() == [(4, 0)]
 
 
 def test_escape_hatch_live_reads_what_the_pod_templates_run(wh):

@@ -1,0 +1,22 @@
+"""marts.golden_path_vs_diy and marts.golden_path_vs_diy_by_language: the comparisons'
+statistics (scipy) applied to the per-service SQL inputs of marts.comparison_services."""
+
+import dagster as dg
+
+from pipelines.comparisons import TABLES, build_comparisons
+from pipelines.resources import PathlensResource
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(key=table.split("."), deps=[["marts", "comparison_services"]],
+                     description=description, kinds={"python", "duckdb"}, group_name="marts")
+        for table, (description, _) in TABLES.items()
+    ],
+)
+def golden_path_vs_diy(context: dg.AssetExecutionContext, pathlens: PathlensResource):
+    """Both comparison marts, rebuilt whole every refresh (sides under comparisons.min_n NULL)."""
+    with pathlens.build_connection() as con:
+        counts = build_comparisons(con, pathlens.settings().comparisons.min_n)
+    for table, rows in counts.items():
+        yield dg.MaterializeResult(asset_key=table.split("."), metadata={"rows": rows})
