@@ -84,7 +84,7 @@ class Side:
     n: int
     num: np.ndarray  # failed runs / deploys / the per-service value
     den: np.ndarray  # decided runs / service-weeks / unused (ones)
-    stratum: np.ndarray
+    stratum: np.ndarray  # int codes of the language × owner strata
 
 
 def _side(frame: pl.DataFrame, metric: str) -> Side:
@@ -99,7 +99,7 @@ def _side(frame: pl.DataFrame, metric: str) -> Side:
         f = frame.filter(pl.col(column).is_not_null())
         num, den = f[column], pl.Series([1.0] * f.height)
     return Side(f.height, num.cast(pl.Float64).to_numpy(), den.cast(pl.Float64).to_numpy(),
-                f["stratum"].to_numpy())
+                f["stratum_code"].to_numpy())
 
 
 def _inflation(metric: str, side: Side) -> float | None:
@@ -151,25 +151,29 @@ def _test(metric: str, g: Side, d: Side, dg: float | None, dd: float | None) -> 
 
 def _stratified(metric: str, g: Side, d: Side, min_n: int) -> dict:
     """The STRATIFIED_COLUMNS of one comparison: within language × owner, pooled."""
-    shared = np.intersect1d(np.unique(g.stratum), np.unique(d.stratum))
+    shared = np.intersect1d(g.stratum, d.stratum)
     in_g, in_d = np.isin(g.stratum, shared), np.isin(d.stratum, shared)
     row: dict = {"strata": int(shared.size), "stratified_golden_path_n": int(in_g.sum()),
                  "stratified_diy_n": int(in_d.sum())}
     if row["stratified_golden_path_n"] < min_n or row["stratified_diy_n"] < min_n:
         return row
     if metric in ("median_ci_duration_s", "median_days_to_first_deploy"):
-        pairs = [(g.num[g.stratum == s], d.num[d.stratum == s]) for s in shared]
-        test = stats.van_elteren_test(pairs)
-        return row | {"stratified_ratio": stats.stratified_median_ratio(pairs),
+        samples = pl.DataFrame({
+            "stratum": np.concatenate([g.stratum[in_g], d.stratum[in_d]]),
+            "value": np.concatenate([g.num[in_g], d.num[in_d]]),
+            "side1": np.concatenate([np.ones(in_g.sum(), bool), np.zeros(in_d.sum(), bool)]),
+        })
+        test = stats.van_elteren(samples)
+        return row | {"stratified_ratio": stats.median_ratio_over_strata(samples),
                       "stratified_p_value": test.p_value, "stratified_significant": test.significant}
-    dg, dd = _inflation(metric, g), _inflation(metric, d)
+    size = int(max(g.stratum.max(), d.stratum.max())) + 1
 
     def sums(side: Side, inflation: float) -> tuple[np.ndarray, np.ndarray]:
-        num = np.array([side.num[side.stratum == s].sum() for s in shared]) / inflation
-        den = np.array([side.den[side.stratum == s].sum() for s in shared]) / inflation
+        num = np.bincount(side.stratum, weights=side.num, minlength=size)[shared] / inflation
+        den = np.bincount(side.stratum, weights=side.den, minlength=size)[shared] / inflation
         return num, den
 
-    (a, n1), (c, n0) = sums(g, dg), sums(d, dd)
+    (a, n1), (c, n0) = sums(g, _inflation(metric, g)), sums(d, _inflation(metric, d))
     pool: Callable = (stats.mantel_haenszel_risk_ratio if metric == "ci_failure_rate"
                       else stats.mantel_haenszel_rate_ratio)
     pooled = pool(a, n1, c, n0)
@@ -185,6 +189,7 @@ def _frame(rows: list[dict], columns: dict[str, tuple[pl.DataType, str]]) -> pl.
 
 def compare(inputs: pl.DataFrame, min_n: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(golden_path_vs_diy, golden_path_vs_diy_by_language) from the per-service inputs."""
+    inputs = inputs.with_columns(stratum_code=pl.col("stratum").rank("dense").cast(pl.Int64) - 1)
     golden, diy = inputs.filter(pl.col("on_golden_path")), inputs.filter(~pl.col("on_golden_path"))
     overall = []
     for metric in METRICS:
@@ -192,10 +197,12 @@ def compare(inputs: pl.DataFrame, min_n: int) -> tuple[pl.DataFrame, pl.DataFram
         overall.append({"metric": metric} | _compare(metric, g, d, min_n) | _stratified(metric, g, d, min_n))
     by_language = []
     languages = inputs["language"].unique().sort(nulls_last=True).to_list()
+    parts = inputs.partition_by("language", "on_golden_path", as_dict=True)
+    empty = inputs.clear()
     for metric in METRICS:
         for language in languages:
-            match = pl.col("language").is_null() if language is None else pl.col("language") == language
-            g, d = _side(golden.filter(match), metric), _side(diy.filter(match), metric)
+            g = _side(parts.get((language, True), empty), metric)
+            d = _side(parts.get((language, False), empty), metric)
             by_language.append({"metric": metric, "language": language} | _compare(metric, g, d, min_n))
     _, overall_columns = TABLES["marts.golden_path_vs_diy"]
     _, language_columns = TABLES["marts.golden_path_vs_diy_by_language"]

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 from scipy import stats
 
 ALPHA = 0.05
@@ -229,40 +230,62 @@ def mantel_haenszel_rate_ratio(a: Sequence[float], t1: Sequence[float],
     return Pooled(ratio, low, high, Test(float(2 * stats.norm.sf(abs(z)))))
 
 
+def _strata_frame(strata: Sequence[tuple[Sequence[float], Sequence[float]]]) -> pl.DataFrame:
+    """(stratum, value, side1) rows from per-stratum (side 1, side 0) samples."""
+    parts = [pl.DataFrame({"stratum": i, "value": np.asarray(sample, dtype=float), "side1": side1},
+                          schema={"stratum": pl.Int64, "value": pl.Float64, "side1": pl.Boolean})
+             for i, (x, y) in enumerate(strata) for sample, side1 in ((x, True), (y, False))]
+    return pl.concat(parts) if parts else pl.DataFrame(schema={"stratum": pl.Int64, "value": pl.Float64,
+                                                                "side1": pl.Boolean})
+
+
 def van_elteren_test(strata: Sequence[tuple[Sequence[float], Sequence[float]]]) -> Test:
-    """van Elteren's stratified Wilcoxon rank-sum test, two-sided: per stratum the rank sum
-    of side 1 (mid-ranks for ties) against its null mean and tie-corrected variance, weighted
-    by 1 / (stratum size + 1), pooled as one normal statistic. Strata missing a side are
-    skipped. With one stratum it is the Mann–Whitney normal approximation (no continuity)."""
-    num = var = 0.0
-    for x, y in strata:
-        n1, n0 = len(x), len(y)
-        if n1 == 0 or n0 == 0:
-            continue
-        n = n1 + n0
-        ranks = stats.rankdata(np.concatenate([np.asarray(x, float), np.asarray(y, float)]))
-        _, ties = np.unique(ranks, return_counts=True)
-        tie_term = np.sum(ties**3 - ties) / (n * (n - 1)) if n > 1 else 0.0
-        w = 1.0 / (n + 1)
-        num += w * (ranks[:n1].sum() - n1 * (n + 1) / 2)
-        var += w * w * n1 * n0 / 12 * ((n + 1) - tie_term)
+    """van Elteren's test on per-stratum (side 1, side 0) samples; see `van_elteren`."""
+    return van_elteren(_strata_frame(strata))
+
+
+def van_elteren(samples: pl.DataFrame) -> Test:
+    """van Elteren's stratified Wilcoxon rank-sum test, two-sided, on rows (stratum, value,
+    side1): per stratum the rank sum of side 1 (mid-ranks for ties) against its null mean and
+    tie-corrected variance, weighted by 1 / (stratum size + 1), pooled as one normal
+    statistic. Strata missing a side are skipped. With one stratum it is the Mann–Whitney
+    normal approximation (no continuity correction)."""
+    ranked = samples.with_columns(rank=pl.col("value").rank("average").over("stratum"))
+    ties = (ranked.group_by("stratum", "value").len("t")
+            .group_by("stratum").agg(tie_sum=(pl.col("t").cast(pl.Float64) ** 3 - pl.col("t")).sum()))
+    per = (ranked.group_by("stratum")
+           .agg(n1=pl.col("side1").sum().cast(pl.Float64), n=pl.len().cast(pl.Float64),
+                w_sum=pl.col("rank").filter(pl.col("side1")).sum())
+           .join(ties, on="stratum")
+           .filter((pl.col("n1") > 0) & (pl.col("n1") < pl.col("n"))))
+    if per.is_empty():
+        return NO_TEST
+    n1, n, w_sum, tie_sum = (per[c].to_numpy() for c in ("n1", "n", "w_sum", "tie_sum"))
+    weight = 1.0 / (n + 1)
+    num = np.sum(weight * (w_sum - n1 * (n + 1) / 2))
+    var = np.sum(weight**2 * n1 * (n - n1) / 12 * ((n + 1) - tie_sum / (n * (n - 1))))
     if var <= 0:
         return NO_TEST
     return Test(float(2 * stats.norm.sf(abs(num) / math.sqrt(var))))
 
 
 def stratified_median_ratio(strata: Sequence[tuple[Sequence[float], Sequence[float]]]) -> float | None:
+    """`median_ratio_over_strata` on per-stratum (side 1, side 0) samples."""
+    return median_ratio_over_strata(_strata_frame(strata))
+
+
+def median_ratio_over_strata(samples: pl.DataFrame) -> float | None:
     """exp of the weighted mean over strata of log(median side 1 / median side 0), weights
-    n1·n0 / (n1 + n0) (van Elteren's information weights); strata missing a side or with a
-    median of 0 are skipped. A like-for-like ratio of typical values, without an interval."""
-    total = weight = 0.0
-    for x, y in strata:
-        if len(x) == 0 or len(y) == 0:
-            continue
-        m1, m0 = float(np.median(x)), float(np.median(y))
-        if m1 <= 0 or m0 <= 0:
-            continue
-        w = len(x) * len(y) / (len(x) + len(y))
-        total += w * math.log(m1 / m0)
-        weight += w
-    return math.exp(total / weight) if weight > 0 else None
+    n1·n0 / (n1 + n0) (van Elteren's information weights), on rows (stratum, value, side1);
+    strata missing a side or with a median of 0 are skipped. A like-for-like ratio of typical
+    values, without an interval."""
+    per = (samples.group_by("stratum")
+           .agg(m1=pl.col("value").filter(pl.col("side1")).median(),
+                m0=pl.col("value").filter(~pl.col("side1")).median(),
+                n1=pl.col("side1").sum().cast(pl.Float64), n0=(~pl.col("side1")).sum().cast(pl.Float64))
+           .filter((pl.col("m1") > 0) & (pl.col("m0") > 0)))
+    if per.is_empty():
+        return None
+    weight = (per["n1"] * per["n0"] / (per["n1"] + per["n0"])).to_numpy()
+    logs = np.log((per["m1"] / per["m0"]).to_numpy())
+    return math.exp(float(np.sum(weight * logs) / np.sum(weight)))

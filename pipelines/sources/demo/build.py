@@ -193,6 +193,7 @@ def _runs_inputs(plan: Plan, rnd: random.Random) -> RepoRuns:
         ci_workflow=np.array(ci_index, dtype=np.int64),
         release_workflow=np.array(release_index, dtype=np.int64),
         workflows=workflows,
+        language=[r.services[0].language if r.services else None for r in chosen],
     )
 
 

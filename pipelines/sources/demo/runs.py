@@ -4,7 +4,10 @@ Tens of millions of rows at `large`, so nothing here loops per run: per-repo par
 gathered onto run arrays, and the low-cardinality text columns are `pl.Categorical` (4 bytes a
 row instead of a string view's 16; `warehouse.conform` casts them to VARCHAR on load).
 
-What the numbers say: golden-path repos fail less, run faster and queue less than DIY ones;
+What the numbers say: golden-path repos fail less and queue less than DIY ones, and seem to
+run faster — but that comes from their languages: Java, Kotlin and Rust builds fail more and
+run longer on either side, and most of them are DIY (`LANGUAGE_FRICTION`). So compared within
+language × team, the failure-rate advantage shrinks and the duration one vanishes;
 failed runs are sometimes re-run (`run_attempt` > 1, timed from the first attempt's creation
 like GitHub does); runs still going at `as_of` are `queued` / `in_progress` with no conclusion.
 """
@@ -20,8 +23,11 @@ from pipelines.sources.demo.scales import DAY, HOUR, MINUTE, SECOND, WEEK
 
 CONCLUSIONS = ("success", "failure", "cancelled", "timed_out", "startup_failure", "skipped")
 # Probabilities of each conclusion but success, for golden-path and DIY repos.
-_GOLDEN = np.array([0.060, 0.030, 0.004, 0.002, 0.015])
-_DIY = np.array([0.150, 0.050, 0.015, 0.008, 0.020])
+_GOLDEN = np.array([0.090, 0.030, 0.004, 0.002, 0.015])
+_DIY = np.array([0.120, 0.050, 0.015, 0.008, 0.020])
+# Per language: (failure multiplier, duration multiplier), on either side of the golden path.
+LANGUAGE_FRICTION = {"go": (0.6, 0.7), "python": (1.0, 1.0), "typescript": (0.9, 0.9),
+                     "javascript": (1.3, 1.0), "java": (2.0, 2.5), "kotlin": (2.0, 2.4), "rust": (1.6, 2.2)}
 EVENTS = ("push", "pull_request", "workflow_dispatch", "schedule", "release")
 _EVENT_P = np.array([0.52, 0.40, 0.045, 0.035])  # release runs come from release workflows
 STATUSES = ("completed", "in_progress", "queued")
@@ -48,6 +54,7 @@ class RepoRuns:
     ci_workflow: np.ndarray  # int: index into `workflows` of the main workflow
     release_workflow: np.ndarray  # int: index into `workflows`, -1 when none
     workflows: list[tuple[int, str, str]]  # (workflow_id, name, path)
+    language: list[str | None] | None = None  # the repo's services' language (LANGUAGE_FRICTION)
 
 
 def generate_runs(inputs: RepoRuns, rng: np.random.Generator, as_of_us: int) -> pl.DataFrame:
@@ -91,6 +98,10 @@ def generate_runs(inputs: RepoRuns, rng: np.random.Generator, as_of_us: int) -> 
     golden = inputs.golden[r]
     flaky = rng.lognormal(0, 0.4, n_repos).astype(np.float32)
     slow = rng.lognormal(0, 0.3, n_repos).astype(np.float32)
+    for i, language in enumerate(inputs.language or ()):
+        fails_more, runs_longer = LANGUAGE_FRICTION.get(language, (1.0, 1.0))
+        flaky[i] *= fails_more
+        slow[i] *= runs_longer
     conclusion = _conclusions(rng, golden, r, flaky)
 
     queue_s = _lognormal(rng, np.where(golden, np.float32(np.log(8.0)), np.float32(np.log(25.0))),
@@ -98,8 +109,7 @@ def generate_runs(inputs: RepoRuns, rng: np.random.Generator, as_of_us: int) -> 
     np.minimum(queue_s, 7200, out=queue_s)
     queue_s[long_queue] = rng.integers(20 * 60, 40 * 60, int(long_queue.sum()))
     del long_queue
-    duration_s = _lognormal(rng, np.where(golden, np.float32(np.log(240.0)),
-                                          np.float32(np.log(540.0))), np.float32(0.5))
+    duration_s = _lognormal(rng, np.full(n, np.log(420.0), dtype=np.float32), np.float32(0.5))  # either side alike
     duration_s = (duration_s * slow[r]).astype(np.float32)
     duration_s = np.rint(_shape_duration(rng, duration_s, conclusion, golden)).astype(np.int32)
     queue_s = np.rint(queue_s).astype(np.int32)
