@@ -69,7 +69,7 @@ def main() -> None:
                                      check=True, capture_output=True, text=True).stdout
                 old = SqlModel("marts", "golden_path_vs_diy_before", Path("before.sql"), sql, referenced_tables(sql), "")
                 step = {}
-                _timed(step, "golden_path_vs_diy_sql", lambda: build_model(con, old))
+                _timed(step, "golden_path_vs_diy_sql", lambda old=old: build_model(con, old))
                 step["wall_s"], step["cpu_s"] = step["golden_path_vs_diy_sql"]["wall_s"], step["golden_path_vs_diy_sql"]["cpu_s"]
                 runs["before"].append(step)
     for name, entries in runs.items():
