@@ -414,12 +414,21 @@ _METRIC_FORMATS = {
 }
 
 
+def _error(values: list[Any], lows: list[Any], highs: list[Any]) -> tuple[list[float], list[float]]:
+    """Plotly's asymmetric error-bar lengths (up, down) from interval ends; 0 where unknown."""
+    up = [h - v if v is not None and h is not None else 0.0 for v, h in zip(values, highs, strict=True)]
+    down = [v - lo if v is not None and lo is not None else 0.0 for v, lo in zip(values, lows, strict=True)]
+    return up, down
+
+
 def golden_path_vs_diy(frame: pl.DataFrame, *,
                        title: str = "Golden path against DIY") -> go.Figure:
-    """One small panel per metric with a golden-path bar and a DIY bar.
+    """One small panel per metric with a golden-path bar and a DIY bar, and each side's 95%
+    interval as an error bar when the frame has them.
 
-    Reads `metric`, `golden_path`, `diy`, and `golden_path_n` / `diy_n` when present
-    (marts.golden_path_vs_diy). Metrics have different units, hence separate panels.
+    Reads `metric`, `golden_path`, `diy`, and when present `golden_path_n` / `diy_n`,
+    `golden_path_low` / `_high`, `diy_low` / `_high` (marts.golden_path_vs_diy). A side with too
+    few services has no bar (its value is NULL). Metrics have different units, hence panels.
     """
     if frame.is_empty():
         return _empty(title)
@@ -430,17 +439,56 @@ def golden_path_vs_diy(frame: pl.DataFrame, *,
     for i, row in enumerate(rows, start=1):
         fmt = _METRIC_FORMATS.get(row["metric"], (".2f", ""))[0]
         ns = [row.get("golden_path_n"), row.get("diy_n")]
+        values = [row["golden_path"], row["diy"]]
+        lows, highs = [row.get("golden_path_low"), row.get("diy_low")], [row.get("golden_path_high"), row.get("diy_high")]
+        up, down = _error(values, lows, highs)
         fig.add_trace(go.Bar(
-            x=["Golden path", "DIY"], y=[row["golden_path"], row["diy"]],
+            x=["Golden path", "DIY"], y=values,
             marker_color=[GOLDEN, DIY], showlegend=False,
-            customdata=["?" if n is None else f"{n:,.0f}" for n in ns],
-            hovertemplate=f"%{{x}}: %{{y:{fmt}}}<br>n = %{{customdata}}<extra></extra>",
+            error_y={"type": "data", "symmetric": False, "array": up, "arrayminus": down,
+                     "visible": any(v is not None for v in lows + highs), "color": "#333"},
+            customdata=[["?" if n is None else f"{n:,.0f}",
+                         "" if lo is None or hi is None else f"95% interval {lo:{fmt}} – {hi:{fmt}}<br>"]
+                        for n, lo, hi in zip(ns, lows, highs, strict=True)],
+            hovertemplate=f"%{{x}}: %{{y:{fmt}}}<br>%{{customdata[1]}}n = %{{customdata[0]}}<extra></extra>",
         ), row=1, col=i)
         fig.update_yaxes(tickformat=fmt if fmt.endswith("%") else None, rangemode="tozero",
                          row=1, col=i)
     fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"}, height=340,
                       margin={"l": 50, "r": 20, "t": 80, "b": 40})
     return fig
+
+
+def golden_path_vs_diy_ratios(frame: pl.DataFrame, *,
+                              title: str = "Golden path ÷ DIY: all services against like for like") -> go.Figure:
+    """Per metric, the ratio golden path ÷ DIY over all services and within language × team
+    strata, side by side on a log axis with their 95% intervals as error bars where known;
+    a line at 1 marks no difference.
+
+    Reads `metric`, `ratio`, `ratio_low`, `ratio_high`, `stratified_ratio`,
+    `stratified_ratio_low`, `stratified_ratio_high` (marts.golden_path_vs_diy).
+    """
+    if frame.is_empty():
+        return _empty(title)
+    labels = [_METRIC_FORMATS.get(m, (None, plain(m)))[1] for m in _col(frame, "metric")]
+    fig = go.Figure()
+    for prefix, name, color in (("", "All services", NEUTRAL), ("stratified_", "Within language × team", GOLDEN)):
+        values = _col(frame, f"{prefix}ratio")
+        lows, highs = _col(frame, f"{prefix}ratio_low"), _col(frame, f"{prefix}ratio_high")
+        up, down = _error(values, lows, highs)
+        fig.add_trace(go.Scatter(
+            x=values, y=labels, name=name, mode="markers", marker={"color": color, "size": 11},
+            error_x={"type": "data", "symmetric": False, "array": up, "arrayminus": down, "color": color},
+            customdata=[["" if lo is None or hi is None else f" (95% interval {lo:.2f} – {hi:.2f})"]
+                        for lo, hi in zip(lows, highs, strict=True)],
+            hovertemplate=f"{name} · %{{y}}: %{{x:.2f}}%{{customdata[0]}}<extra></extra>",
+        ))
+    fig.add_vline(x=1, line={"color": NEUTRAL, "dash": "dot"})
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(scattermode="group")
+    return _layout(fig, title=title, x_title="Golden path ÷ DIY (1 = no difference; log scale)",
+                   y_title=None, height=340)
 
 
 def monthly_comparison(frame: pl.DataFrame, *, value: str, title: str, y_title: str,

@@ -42,6 +42,7 @@ SIDE_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
     "ratio_high": (pl.Float64, "upper end of the ratio's 95% interval (rates only)"),
     "golden_path_design_effect": (pl.Float64, "how much clustering by service inflates the golden-path side's variance (rates only, at least 1); counts are divided by it before intervals and tests"),
     "diy_design_effect": (pl.Float64, "the same for the DIY side"),
+    "min_n": (pl.Int64, "comparisons.min_n in force: a side with fewer services shows NULL"),
 }
 STRATIFIED_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
     "strata": (pl.Int64, "language × owner strata holding both golden-path and DIY services"),
@@ -122,7 +123,7 @@ def _value_interval(metric: str, side: Side, inflation: float | None) -> tuple[f
 
 def _compare(metric: str, g: Side, d: Side, min_n: int) -> dict:
     """The raw columns of one comparison (SIDE_COLUMNS but metric)."""
-    row: dict = {"golden_path_n": g.n, "diy_n": d.n, "unit": UNITS[metric]}
+    row: dict = {"golden_path_n": g.n, "diy_n": d.n, "unit": UNITS[metric], "min_n": min_n}
     inflation = {"golden_path": _inflation(metric, g), "diy": _inflation(metric, d)}
     for name, side in (("golden_path", g), ("diy", d)):
         if side.n >= min_n:

@@ -114,7 +114,7 @@ def test_golden_path_vs_diy_has_one_panel_per_metric():
                           "golden_path_n": [10.0, 10.0], "diy_n": [236.11, 5.0]})
     fig = charts.golden_path_vs_diy(frame)
     assert [a.text for a in fig.layout.annotations] == ["CI failure rate", "Median CI duration (s)"]
-    assert list(fig.data[0].customdata) == ["10", "236"]
+    assert [c[0] for c in fig.data[0].customdata] == ["10", "236"]  # n, then the interval text
     assert fig.layout.yaxis.tickformat == ".1%"
 
 
