@@ -99,6 +99,7 @@ class Friction:
     deploys_monthly: pl.DataFrame | None
     flaky_month: date
     flaky: pl.DataFrame | None
+    vs_diy_by_language: pl.DataFrame | None = None
 
 
 def load_friction(con: Connection, f: Filters, last_complete_month: date) -> Friction:
@@ -110,6 +111,9 @@ def load_friction(con: Connection, f: Filters, last_complete_month: date) -> Fri
     vs_diy = ci_monthly = ttfd = flaky = deploys_monthly = None
     if "golden_path_vs_diy" in available:
         vs_diy = fetch(con, "select * from marts.golden_path_vs_diy")
+    vs_diy_by_language = None
+    if table_exists(con, "marts", "golden_path_vs_diy_by_language"):
+        vs_diy_by_language = fetch(con, "select * from marts.golden_path_vs_diy_by_language order by metric, language")
     if "ci_runs" in available:
         ci_monthly = fetch(con, _CI_MONTHLY_SELECTED if f.narrows_services else _CI_MONTHLY_ALL, params)
     if "time_to_first_deploy" in available:
@@ -119,4 +123,5 @@ def load_friction(con: Connection, f: Filters, last_complete_month: date) -> Fri
     if "ci_friction_monthly" in available:
         flaky = fetch(con, _FLAKY, {"month": month})
     return Friction(available=available, vs_diy=vs_diy, ci_monthly=ci_monthly, ttfd=ttfd,
-                    deploys_monthly=deploys_monthly, flaky_month=month, flaky=flaky)
+                    deploys_monthly=deploys_monthly, flaky_month=month, flaky=flaky,
+                    vs_diy_by_language=vs_diy_by_language)

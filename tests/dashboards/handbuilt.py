@@ -182,7 +182,12 @@ create table marts.deploys (service varchar, source varchar, cluster varchar, na
 create table marts.time_to_first_deploy (service varchar, created_at timestamp,
     first_production_deploy_at timestamp, days double, on_golden_path boolean);
 create table marts.golden_path_vs_diy (metric varchar, golden_path double, diy double,
-    ratio double, golden_path_n bigint, diy_n bigint);
+    ratio double, golden_path_n bigint, diy_n bigint, golden_path_low double, golden_path_high double,
+    diy_low double, diy_high double, p_value double, significant boolean, unit varchar,
+    ratio_low double, ratio_high double, golden_path_design_effect double, diy_design_effect double,
+    min_n bigint, strata bigint, stratified_golden_path_n bigint, stratified_diy_n bigint,
+    stratified_ratio double, stratified_ratio_low double, stratified_ratio_high double,
+    stratified_p_value double, stratified_significant boolean);
 """
 
 # s-api (golden): 4 runs in May, 1 failed of 4 decided = 0.25, median duration 130 s.
@@ -317,10 +322,20 @@ def _friction(con: duckdb.DuckDBPyConnection) -> None:
                case service when 's-api' then 3.5 when 's-worker' then 20.0 end,
                on_golden_path
         from marts.services""")
-    con.execute("""insert into marts.golden_path_vs_diy values
-        ('ci_failure_rate', 0.25, 0.5, 0.5, 4, 3),
-        ('median_ci_duration_s', 130.0, 400.0, 0.325, 4, 3),
-        ('median_days_to_first_deploy', 3.5, 20.0, 0.175, 1, 1)""")
+    # values as a refresh with comparisons.min_n = 1 would show them; the intervals and tests
+    # are made up (the page only displays them)
+    con.execute("""insert into marts.golden_path_vs_diy by name
+        select * from (values
+        ('ci_failure_rate', 0.25, 0.5, 0.5, 4, 3, 0.05, 0.7, 0.15, 0.85, 0.0004, true, 0.2, 1.25,
+         0.8, 0.3, 2.1, 0.6, false),
+        ('median_ci_duration_s', 130.0, 400.0, 0.325, 4, 3, 100.0, 160.0, null, null, 0.3, false, null, null,
+         null, null, null, null, null),
+        ('median_days_to_first_deploy', 3.5, 20.0, 0.175, 1, 1, null, null, null, null, null, null, null, null,
+         null, null, null, null, null)
+        ) as t(metric, golden_path, diy, ratio, golden_path_n, diy_n, golden_path_low, golden_path_high,
+               diy_low, diy_high, p_value, significant, ratio_low, ratio_high, stratified_ratio,
+               stratified_ratio_low, stratified_ratio_high, stratified_p_value, stratified_significant)""")
+    con.execute("update marts.golden_path_vs_diy set min_n = 1, strata = 1")
 
 
 def _maintenance(con: duckdb.DuckDBPyConnection) -> None:

@@ -213,8 +213,18 @@ def test_friction_page_without_friction_marts(warehouse):
 def test_friction_page(friction_warehouse):
     at = run_page("friction")
     figs = charts(at)
-    vs = figs["Golden path against DIY"]
+    vs = figs["All services: each side with its 95% interval"]
     assert [t["y"] for t in vs["data"]] == [[0.25, 0.5], [130.0, 400.0], [3.5, 20.0]]
+    # error bars from each value to its interval's ends (none where the interval is unknown)
+    assert vs["data"][0]["error_y"]["array"] == pytest.approx([0.7 - 0.25, 0.85 - 0.5])
+    assert vs["data"][1]["error_y"]["arrayminus"] == pytest.approx([130.0 - 100.0, 0.0])
+    ratios = figs["Golden path ÷ DIY: all services against like for like"]
+    assert trace(ratios, "All services")["x"] == [0.5, 0.325, 0.175]
+    assert trace(ratios, "Within language × team")["x"][0] == 0.8
+    words = " ".join(m.value for m in at.markdown)
+    assert "The difference is significant (p < 0.001)" in words  # the failure rate
+    assert "The difference is **not significant** (p = 0.300): it may be chance." in words  # the duration
+    assert "**Not significant** (p = 0.600)" in words  # the failure rate, like for like
     failure = figs["CI failure rate per month"]
     assert trace(failure, "Golden path")["y"] == [0.25]
     assert trace(failure, "DIY")["y"] == [0.5]
