@@ -1,4 +1,4 @@
-"""The `pathlens` command: demo, refresh, dashboard, report, sql, check-config."""
+"""The `pathlens` command: demo, refresh, dashboard, report, sql, metrics, export, check-config."""
 
 from __future__ import annotations
 
@@ -427,6 +427,42 @@ def _print_rows(columns: list[str], rows: list[tuple], *, truncated: bool, max_r
         _out(f"{len(rows):,} row(s)" + (f" (the first {max_rows:,}; --max-rows shows more)" if truncated else ""))
     elif truncated:
         sys.stderr.write(f"warning: only the first {max_rows:,} rows were written (--max-rows)\n")
+
+
+@app.command()
+def metrics(
+    config: ConfigOption = Path(DEFAULT_CONFIG_FILE),
+    warehouse: Annotated[Path | None, typer.Option(help="Published warehouse to read.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="File to write (e.g. for node_exporter's textfile collector); default stdout.")] = None,
+    text_format: Annotated[bool, typer.Option("--prometheus-text", help="Prometheus' 0.0.4 text format instead of OpenMetrics.")] = False,
+    serve: Annotated[bool, typer.Option("--serve", help="Serve /metrics and /facts over HTTP instead.")] = False,
+    host: Annotated[str, typer.Option(help="Address to bind with --serve.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port with --serve.")] = 9477,
+) -> None:
+    """Write the current figures in the OpenMetrics text format, or serve them (--serve)."""
+    from pipelines.exports.commands import serve_exports, write_metrics
+
+    path = _warehouse_for(config, warehouse)
+    if serve:
+        serve_exports(path, host=host, port=port, console=console, fail=fail)
+    else:
+        write_metrics(path, out, openmetrics=not text_format, fail=fail)
+
+
+export_app = typer.Typer(help="Export figures for other tools.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("backstage-facts")
+def export_backstage_facts(
+    config: ConfigOption = Path(DEFAULT_CONFIG_FILE),
+    warehouse: Annotated[Path | None, typer.Option(help="Published warehouse to read.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="JSON file to write; default stdout.")] = None,
+) -> None:
+    """Write per-component facts for Backstage Tech Insights as JSON (docs/backstage.md)."""
+    from pipelines.exports.commands import write_backstage_facts
+
+    write_backstage_facts(_warehouse_for(config, warehouse), out, fail=fail)
 
 
 @app.command("check-config")
