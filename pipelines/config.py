@@ -212,6 +212,18 @@ class ReportsSettings(_Strict):
     worst_teams: Annotated[int, Field(ge=1, le=50)] = 5  # teams listed as adopting least
     team_window_days: Annotated[int, Field(ge=7, le=730)] = 90  # ... over the days before the period's end
     team_min_services: Annotated[int, Field(ge=1)] = 2  # ... among teams that created at least this many
+    dashboard_url: str | None = None  # linked from chat messages: where the team opens the dashboard
+
+    @field_validator("dashboard_url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if (parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000
+                or any(c.isspace() or c in '<>|"' for c in url)):
+            raise ValueError("expected an http(s) URL without spaces, quotes, <, > or |, at most 2000 characters")
+        return url
 
 
 class AlertsSettings(_Strict):

@@ -25,7 +25,8 @@ from pipelines.reports.delivery import DeliveryResult, post_json, webhook_url
 from pipelines.reports.period import Period, PeriodKind, last_complete, naive_utc
 from pipelines.reports.render_html import render_html
 from pipelines.reports.render_text import render_markdown, slack_payload, slack_text
-from pipelines.scrub import scrub
+from pipelines.reports.slack import block_kit_payload
+from pipelines.scrub import scrub, scrub_value
 from pipelines.warehouse import open_reader
 
 DELIVERY_FILE = "delivery.json"
@@ -38,7 +39,8 @@ class ReportFiles:
     markdown: Path
     csvs: dict[str, Path]  # table name → file
     period: Period
-    chat_text: str  # the Slack-compatible summary `deliver_report` posts
+    chat_text: str  # the summary as one mrkdwn text (for chats without Block Kit)
+    chat_payload: dict | None = None  # the Block Kit message `deliver_report` posts
 
     @property
     def all(self) -> list[Path]:
@@ -75,15 +77,17 @@ def load_report_data(warehouse: Path, kind: PeriodKind, settings: Settings, *,
         con.close()
 
 
-def write_report_files(data: ReportData, out_dir: Path) -> ReportFiles:
-    """HTML, Markdown and CSVs of `data` under `out_dir/<period slug>/`; returns their paths."""
+def write_report_files(data: ReportData, out_dir: Path, *, dashboard_url: str | None = None) -> ReportFiles:
+    """HTML, Markdown and CSVs of `data` under `out_dir/<period slug>/`; returns their paths
+    and the chat message (linking `dashboard_url` when given)."""
     folder = Path(out_dir).expanduser() / data.period.slug
     folder.mkdir(parents=True, exist_ok=True)
     html = _write_atomic(folder / "report.html", render_html(data))
     # the text outputs pass through the one scrubber as a whole (the HTML's data already did)
     markdown = _write_atomic(folder / "report.md", scrub(render_markdown(data)))
     csvs = {name: _write_atomic(folder / f"{name}.csv", scrub(text)) for name, text in report_tables(data).items()}
-    return ReportFiles(folder, html, markdown, csvs, data.period, scrub(slack_text(data, where=str(html))))
+    return ReportFiles(folder, html, markdown, csvs, data.period, scrub(slack_text(data, where=str(html))),
+                       scrub_value(block_kit_payload(data, dashboard_url=dashboard_url)))
 
 
 def write_report(warehouse: Path, out_dir: Path, period: PeriodKind, settings: Settings, *,
@@ -96,7 +100,7 @@ def write_report(warehouse: Path, out_dir: Path, period: PeriodKind, settings: S
     if period not in ("week", "month"):
         raise ValueError(f"period must be 'week' or 'month', not {period!r}")
     data = load_report_data(Path(warehouse), period, settings, now=now)
-    return write_report_files(data, Path(out_dir))
+    return write_report_files(data, Path(out_dir), dashboard_url=settings.reports.dashboard_url)
 
 
 def previous_delivery(folder: Path) -> dict | None:
@@ -121,7 +125,7 @@ def deliver_report(files: ReportFiles, settings: Settings, *, environ: Mapping[s
         return DeliveryResult("skipped", 0, earlier.get("http_status"), "already delivered")
     url = webhook_url(settings, environ)
     kwargs = {"sleep": sleep} if sleep is not None else {}
-    result = post_json(url, slack_payload(files.chat_text), attempts=settings.reports.webhook_attempts,
+    result = post_json(url, files.chat_payload or slack_payload(files.chat_text), attempts=settings.reports.webhook_attempts,
                        timeout_s=settings.reports.webhook_timeout_s, session=session, **kwargs)
     record = {**result.as_dict(), "at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
               "period": files.period.slug}

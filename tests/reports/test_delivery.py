@@ -125,6 +125,6 @@ def test_report_delivered_once_and_failures_recorded(org, tmp_path, webhook):
     assert len(webhook.requests) == 3  # 2 failed attempts, 1 delivery, nothing for the repeat
 
     _, body = webhook.requests[-1]
-    assert set(body) == {"text", "mrkdwn"}
-    assert body["text"].startswith("*pathlens weekly report: 6–12 May 2024*\n:warning: error: Run 01234567")
+    assert body == files.chat_payload  # the Block Kit message (tests/reports/test_slack.py)
+    assert body["blocks"][0]["text"]["text"] == "pathlens weekly report: 6–12 May 2024"
     assert SECRET not in (files.folder / "delivery.json").read_text()
