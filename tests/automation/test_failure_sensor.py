@@ -125,5 +125,7 @@ def test_recorded_failure_reaches_marts_alerts_and_the_weekly_report(project, we
     folder = paths.published.parent.parent / "reports" / "week-2026-04-06"
     assert (folder / "report.html").is_file() and (folder / "delivery.json").is_file()
     [(_, body)] = webhook.requests
-    assert f"Run {run.run_id[:8]} of refresh\\_that\\_fails" not in body["text"]  # chat text is Slack-escaped, not Markdown
-    assert f"Run {run.run_id[:8]} of refresh_that_fails failed" in body["text"]
+    alerts = next(b["text"]["text"] for b in body["blocks"] if b["type"] == "section" and "Alerts" in b.get("text", {}).get("text", ""))
+    assert f"Run {run.run_id[:8]} of refresh\\_that\\_fails" not in alerts  # chat text is Slack-escaped, not Markdown
+    assert f"Run {run.run_id[:8]} of refresh_that_fails failed" in alerts
+    assert "1 alert(s)" in body["text"]
