@@ -1,7 +1,7 @@
 """pathlens figures as Prometheus metrics, in the OpenMetrics text format.
 
-A custom `prometheus_client` collector reads `marts.current_figures` from the published
-warehouse at every collection (scrape, or `pathlens metrics --out`) and turns each row into a
+A custom `prometheus_client` collector reads `marts.current_figures` (and the refresh time
+from `marts.refresh_info`) from the published warehouse at every collection (scrape, or `pathlens metrics --out`) and turns each row into a
 sample of the family this module declares for its `figure`; the numbers themselves are the
 mart's. Names follow Prometheus conventions: `pathlens_` prefix, base units in the name
 (`_seconds`, `_ratio` for 0..1), `_total` only on counters. Labels are low-cardinality:
@@ -30,7 +30,14 @@ log = logging.getLogger(__name__)
 
 PREFIX = "pathlens_"
 ORGANISATION = "organisation"
-FIGURES_SQL = "select figure, dimension, group_value, value from marts.current_figures"
+# The refresh time lives in marts.refresh_info alone, so that marts.current_figures is the same
+# table when the same data is refreshed twice.
+FIGURES_SQL = """
+    select figure, dimension, group_value, value from marts.current_figures
+    union all
+    select 'last_refresh_timestamp_seconds', null, null, epoch(refreshed_at) from marts.refresh_info
+    where refreshed_at is not null
+"""
 Scope = str | None  # a marts.current_figures dimension; None = the whole organisation
 
 ADOPTION_SCOPES: tuple[Scope, ...] = (None, "team", "language", "golden_path")

@@ -5,10 +5,11 @@
 -- figure is selected from the public mart that defines it. New-service figures are those of the
 -- last complete month (marts.refresh_info); service counts, overall adoption, escape hatches and
 -- exception requests are at the refresh's as_of. A ratio with nothing to divide by has no row.
+-- When the refresh ran is marts.refresh_info's (`refreshed_at`): this table stays the same when
+-- the same data is refreshed again.
 with info as (
     select
         as_of,
-        refreshed_at,
         last_complete_month,
         date_trunc('month', as_of)::date as current_month,
         fetch_errors,
@@ -155,8 +156,6 @@ figures as (
     union all
     select 'time_to_first_deploy_median_seconds', 'path', side, value * 86400
     from sides where metric = 'median_days_to_first_deploy'
-    union all
-    select 'last_refresh_timestamp_seconds', null, null, epoch(refreshed_at) from info
     union all
     select 'data_as_of_timestamp_seconds', null, null, epoch(as_of) from info
     union all

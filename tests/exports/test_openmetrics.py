@@ -117,7 +117,7 @@ def test_names_types_units_and_labels_follow_prometheus_conventions(exposition):
 
 def test_every_sql_figure_is_exported_and_every_family_has_a_figure(exports_warehouse):
     figures = {r["figure"] for r in select_rows(exports_warehouse, "select distinct figure from marts.current_figures")}
-    assert figures == set(BY_FIGURE)
+    assert figures | {"last_refresh_timestamp_seconds"} == set(BY_FIGURE)
 
 
 def test_the_prometheus_text_format_parses_too(exports_warehouse):
