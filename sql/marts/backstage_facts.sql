@@ -28,7 +28,7 @@ entities as (
         s.*,
         lower(coalesce(nullif(c.namespace, ''), 'default')) as namespace
     from marts.services as s
-    join staging.components as c on c.repo = s.repo and c.service = s.service
+    join intermediate.components as c on c.repo = s.repo and c.service = s.service
 )
 
 select
