@@ -150,7 +150,9 @@ figures as (
     union all
     select 'ci_failure_ratio', 'path', side, value from sides where metric = 'ci_failure_rate'
     union all
-    select 'ci_decided_runs', 'path', side, n from sides where metric = 'ci_failure_rate'
+    select 'ci_decided_runs', 'path', case when on_golden_path then 'golden_path' else 'diy' end,
+           sum(ci_decided)
+    from marts.comparison_services group by on_golden_path
     union all
     select 'ci_duration_median_seconds', 'path', side, value from sides where metric = 'median_ci_duration_s'
     union all

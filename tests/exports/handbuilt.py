@@ -60,6 +60,8 @@ SETTINGS = {
     ],
     "exceptions": {"repos": ["acme/platform"]},
     "ci": {"platform_workflow_repos": ["acme/platform-workflows"]},
+    # a six-service organisation: every comparison side is shown, however few its services
+    "comparisons": {"min_n": 1},
 }
 
 

@@ -84,8 +84,11 @@ def test_ci_deploy_and_refresh_figures(found, exports_warehouse):
     assert value(found, "pathlens_ci_failure_ratio", path="golden_path") == 0.5
     assert value(found, "pathlens_ci_failure_ratio", path="diy") == pytest.approx(1 / 3)
     assert value(found, "pathlens_ci_decided_runs", path="golden_path") == 4
-    assert value(found, "pathlens_ci_duration_median_seconds", path="golden_path") == 300
-    assert value(found, "pathlens_ci_duration_median_seconds", path="diy") == 700
+    # median over services of each service's median monthly duration (docs/schema.md):
+    # pay-api April median(100, 200) = 150, May median(300, 400, 500) = 400 -> median 275;
+    # DIY: pay-worker May median(600, 700) = 650, web March 800 -> median(650, 800) = 725
+    assert value(found, "pathlens_ci_duration_median_seconds", path="golden_path") == 275
+    assert value(found, "pathlens_ci_duration_median_seconds", path="diy") == 725
     assert value(found, "pathlens_time_to_first_deploy_median_seconds", path="golden_path") == 2.125 * 86400
     assert ("pathlens_time_to_first_deploy_median_seconds", frozenset({"path": "diy"}.items())) not in found
     assert value(found, "pathlens_refresh_fetch_errors") == 1
