@@ -97,6 +97,8 @@ class ServicesSettings(_Strict):
     catalog_file: str = "catalog-info.yaml"
     spec_file: str = "service.yaml"
     types: list[str] = Field(default_factory=lambda: ["service", "website"])
+    # workflow files read per repo at most (the first by path); more is a recorded error of the repo
+    max_workflow_files: Annotated[int, Field(ge=1, le=10_000)] = 100
 
 
 class GoldenPath(_Strict):

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipelines.config import Settings
+from pipelines.repo_files import RepoFiles
 from pipelines.template_repos import unreadable
 
 
@@ -47,7 +48,7 @@ def describe_settings(settings: Settings, path: os.PathLike[str] | str) -> Group
         ]
     services = settings.services
     rows += [
-        ("files read", f"{services.catalog_file}, {services.spec_file}, .copier-answers.yml, .cruft.json, .github/workflows/*.yml"),
+        ("files read", RepoFiles.from_settings(settings).describe()),
         ("service types", ", ".join(services.types)),
         ("escape hatch", f"{settings.escape_hatch.path} (GPU resources: {', '.join(settings.escape_hatch.gpu_resources)})"),
         ("exception requests", f"label {settings.exceptions.label!r} in {', '.join(settings.exceptions.repos) or '(no repos)'}"),

@@ -13,6 +13,7 @@ import polars as pl
 
 from pipelines.config import Settings
 from pipelines.facts import normalise_template_source
+from pipelines.repo_files import RepoFiles
 
 
 def settings_frame(settings: Settings, *, as_of: datetime, refresh_id: str) -> pl.DataFrame:
@@ -42,8 +43,9 @@ def settings_frame(settings: Settings, *, as_of: datetime, refresh_id: str) -> p
             "source": ["demo" if settings.is_demo else "github"],
             "as_of": [as_of],
             "service_types": pl.Series([list(settings.services.types)], dtype=strings),
-            "catalog_file": [settings.services.catalog_file],
-            "spec_file": [settings.services.spec_file],
+            # as the tree spells them (pipelines.repo_files): `./catalog-info.yaml` is `catalog-info.yaml`
+            "catalog_file": [RepoFiles.from_settings(settings).catalog_file],
+            "spec_file": [RepoFiles.from_settings(settings).spec_file],
             "exclude_repos": pl.Series([exclude_repos], dtype=strings),
             "adoption_threshold": [float(settings.adoption.threshold)],
             "exceptions_repos": pl.Series([[r.lower() for r in settings.exceptions.repos]], dtype=strings),

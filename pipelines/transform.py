@@ -39,12 +39,12 @@ VERSION_TABLES = tuple(f"{name}_by_version" for name in FACT_TABLES)
 # git blob sha (the md5 of the text where a source gave none); sql/staging/file_versions.sql
 # keys versions the same way.
 _FILE_VERSIONS = """
-select repo, path, blob, any_value(content) as content, bool_or(is_current) as is_current
+select repo, path, blob, any_value(content) as content, max(size) as size, bool_or(is_current) as is_current
 from (
-    select repo, path, coalesce(sha, md5(content)) as blob, content, true as is_current
+    select repo, path, coalesce(sha, md5(content)) as blob, content, size, true as is_current
     from raw.repo_files
     union all
-    select repo, path, coalesce(blob_sha, md5(content)) as blob, content, false as is_current
+    select repo, path, coalesce(blob_sha, md5(content)) as blob, content, size, false as is_current
     from raw.repo_file_versions
     where not coalesce(deleted, false)
 )

@@ -11,10 +11,12 @@ on each and returns:
                         refused catalog document, a service-spec field left empty. `error` is
                         one line, with the YAML/JSON line and column when known.
 
-Which files: the catalog file and the service spec at their configured paths (relative to
-the repo root), `.copier-answers.yml` and `.cruft.json` at the root, and `*.yml` / `*.yaml`
-directly in `.github/workflows/`. Every other path is ignored. Every frame carries its schema
-even when empty, so downstream SQL never meets a missing column.
+Which files, and how large: `pipelines.repo_files`, the one definition the fetchers and the SQL
+use too (the catalog file and the service spec at their configured paths, `.copier-answers.yml`,
+`.cruft.json`, `*.yml` / `*.yaml` directly in `.github/workflows/`). A file over its kind's size
+limit (its `size` column when there is one, else its text's UTF-8 length) is a file error naming
+the limit, never parsed. Every frame carries its schema even when empty, so downstream SQL never
+meets a missing column.
 
 When `files` has a `blob` column (which version of the file a row holds: its git blob sha),
 every frame carries it too, so one call parses every version of every file (service history).
@@ -23,7 +25,6 @@ every frame carries it too, so one call parses every version of every file (serv
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -38,10 +39,13 @@ from pipelines.facts.service_spec import (
 )
 from pipelines.facts.template_answers import parse_copier_answers, parse_cruft
 from pipelines.facts.workflows import parse_workflow
+from pipelines.facts.yaml_safety import YamlLimits
+from pipelines.repo_files import COPIER_ANSWERS, CRUFT_FILE, MAX_BYTES, RepoFiles
 
-COPIER_ANSWERS = ".copier-answers.yml"
-CRUFT_FILE = ".cruft.json"
-_WORKFLOW = re.compile(r"\.github/workflows/[^/]+\.ya?ml")
+__all__ = ["CATALOG_LIMITS", "COPIER_ANSWERS", "CRUFT_FILE", "SCHEMAS", "facts_frames", "file_kind"]
+
+# A catalog may be up to 10 MiB (inline OpenAPI definitions); its text spells at most ~5M nodes.
+CATALOG_LIMITS = YamlLimits(max_bytes=MAX_BYTES["catalog"], max_nodes=5_000_000)
 
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "catalog_components": {
@@ -102,17 +106,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
 
 def file_kind(path: str, *, catalog_file: str, spec_file: str) -> str | None:
     """Which parser reads the repo file at `path`, or None when pathlens does not read it."""
-    if path == catalog_file.removeprefix("./"):
-        return "catalog"
-    if path == spec_file.removeprefix("./"):
-        return "service_spec"
-    if path == COPIER_ANSWERS:
-        return "copier"
-    if path == CRUFT_FILE:
-        return "cruft"
-    if _WORKFLOW.fullmatch(path):
-        return "workflow"
-    return None
+    return RepoFiles(catalog_file, spec_file).kind(path)
 
 
 def facts_frames(
@@ -123,15 +117,15 @@ def facts_frames(
     escape_hatch_path: str = DEFAULT_ESCAPE_HATCH_PATH,
     gpu_resources: Sequence[str] = DEFAULT_GPU_RESOURCES,
 ) -> dict[str, pl.DataFrame]:
-    """Parse every relevant file of `files` (columns repo, path, content, optionally blob); see
-    the module doc."""
+    """Parse every relevant file of `files` (columns repo, path, content, optionally size and
+    blob); see the module doc."""
     rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in SCHEMAS}
     gpu = tuple(gpu_resources)
     versioned = "blob" in files.columns
     blobs: dict[str, list[str | None]] = {name: [] for name in SCHEMAS}
 
     def catalog(repo: str, path: str, text: str) -> None:
-        result = parse_catalog(text, path)
+        result = parse_catalog(text, path, CATALOG_LIMITS)
         for c in result.components:
             rows["catalog_components"].append(
                 (repo, path, c.doc_index, c.kind, c.namespace, c.name, c.type, c.owner,
@@ -170,13 +164,21 @@ def facts_frames(
         "cruft": answers(parse_cruft),
         "workflow": workflow,
     }
-    columns = ["repo", "path", "content"] + (["blob"] if versioned else [])
-    for repo, path, content, *blob in files.select(columns).iter_rows():
-        kind = file_kind(path, catalog_file=catalog_file, spec_file=spec_file)
+    wanted = RepoFiles(catalog_file, spec_file)
+    if "size" not in files.columns:
+        files = files.with_columns(size=pl.lit(None, dtype=pl.Int64()))
+    columns = ["repo", "path", "content", "size"] + (["blob"] if versioned else [])
+    for repo, path, content, size, *blob in files.select(columns).iter_rows():
+        kind = wanted.kind(path)
         if kind is None:
             continue
         counts = {name: len(r) for name, r in rows.items()}
-        if content is None:
+        if size is None and content is not None:
+            size = len(content.encode("utf-8"))
+        too_big = wanted.too_big(path, size)
+        if too_big is not None:
+            rows["file_errors"].append((repo, path, kind, "error", too_big))
+        elif content is None:
             rows["file_errors"].append(
                 (repo, path, kind, "error", "the file could not be read (no content)")
             )

@@ -6,7 +6,8 @@ Every function is incremental and conditional:
   skipped, its contents are already in the warehouse;
 - a repo's files are read only when its `pushed_at` or default branch moved (decided by the
   caller), and then only the wanted files whose blob sha changed — files over 1 MB straight
-  from `git/blobs/{sha}`;
+  from `git/blobs/{sha}`; which files, their size limits and the per-repo cap on workflow
+  files come from `pipelines.repo_files`, decided from the tree before any download;
 - runs from the last cursor minus a safety window (and back to the oldest run that was not
   completed last time), walking `created` ranges down when a listing hits GitHub's
   1,000-result cap;
@@ -31,6 +32,7 @@ from urllib.parse import quote
 import duckdb
 
 from pipelines.config import Settings
+from pipelines.repo_files import RepoFiles
 from pipelines.sources.github.client import PER_PAGE, FetchError, GitHubClient
 from pipelines.sources.github.incremental import Batch, ErrorRecord, StoredState
 from pipelines.sources.github.rows import (
@@ -42,7 +44,6 @@ from pipelines.sources.github.rows import (
     run_row,
     ts,
     ts_or_none,
-    wanted_file,
 )
 
 ORG_REPOS = "GET /orgs/{org}/repos"
@@ -61,7 +62,6 @@ RUNS_SAFETY = timedelta(hours=2)  # re-read runs this far behind the cursor
 OPEN_RUN_LOOKBACK = timedelta(days=35)  # GitHub ends a run within 35 days; older ones won't change
 DEPLOYMENT_RECHECK = timedelta(days=7)  # non-final deployments older than this are left alone
 FINAL_DEPLOYMENT_STATES = {"success", "failure", "error", "inactive"}
-TEMPLATE_FILES = (".copier-answers.yml", ".cruft.json")
 
 
 @dataclass(frozen=True)
@@ -72,14 +72,17 @@ class Context:
     now: datetime  # naive UTC: the refresh's "now"
 
     @property
+    def files(self) -> RepoFiles:
+        """Which files are read, and their limits (`pipelines.repo_files`)."""
+        return RepoFiles.from_settings(self.settings)
+
+    @property
     def wanted_signature(self) -> str:
         """Changes when the configuration changes which files are read (forces a re-read)."""
-        s = self.settings.services
-        return f"{s.catalog_file}\n{s.spec_file}"
+        return self.files.signature
 
     def wanted(self, path: str) -> bool:
-        s = self.settings.services
-        return wanted_file(path, s.catalog_file, s.spec_file)
+        return self.files.wanted(path)
 
 
 @dataclass
@@ -247,12 +250,18 @@ def fetch_files(ctx: Context, repo: dict[str, Any], stored: dict[str, str],
             else:
                 present = {e["path"]: (e["sha"], int(e.get("size") or 0)) for e in resp.data.get("tree", [])
                            if e.get("type") == "blob" and ctx.wanted(e["path"])}
+            present = capped_workflows(ctx, batch, full, present)
         elif resp.status != 409:  # 409: an empty repository has no files, which is not an error
             raise FetchError(TREE, resp.status, resp.message())
     gone = sorted(p for p in stored if p not in present)
     rows = []
     for path, (sha, size) in sorted(present.items()):
         if stored.get(path) == sha:
+            continue
+        if ctx.files.too_big(path, size):
+            # decided from the tree, before any download: stored without content, so the
+            # parsers record a file error naming the limit
+            rows.append({"repo": full, "path": path, "sha": sha, "size": size, "content": None, "fetched_at": ctx.now})
             continue
         got = _read_file(ctx, batch, full, branch, path, sha, size, cache.get(path))
         if got is None:
@@ -304,12 +313,26 @@ def _head_versions(ctx: Context, batch: Batch, full: str, branch: str, present: 
         "content": None, "deleted": True, "fetched_at": ctx.now} for path in sorted(vanished)])
 
 
+def capped_workflows(ctx: Context, batch: Batch, full: str,
+                     present: dict[str, Any]) -> dict[str, Any]:
+    """`present` (path → anything) with at most `services.max_workflow_files` workflow files,
+    the first by path; more is recorded as an error of the repo instead of costing a request
+    (or a stored text) per file."""
+    cap = ctx.files.max_workflow_files
+    workflows = sorted(p for p in present if ctx.files.kind(p) == "workflow")
+    if len(workflows) <= cap:
+        return present
+    batch.notes.append(ErrorRecord(full, TREE, None, f"{len(workflows)} workflow files, over the cap of {cap} "
+                                   f"(services.max_workflow_files): only the first {cap} by path were read"))
+    dropped = set(workflows[cap:])
+    return {p: v for p, v in present.items() if p not in dropped}
+
+
 def _present_without_tree(ctx: Context, full: str, branch: str) -> tuple[dict[str, tuple[str, int]], dict[str, dict]]:
     """For a tree GitHub truncated (huge repos): find the wanted files through `contents` instead."""
     present: dict[str, tuple[str, int]] = {}
     cache: dict[str, dict[str, Any]] = {}
-    s = ctx.settings.services
-    for path in (s.catalog_file, s.spec_file, *TEMPLATE_FILES):
+    for path in ctx.files.root_files:
         resp = ctx.client.get(CONTENTS, f"/repos/{full}/contents/{quote(path)}", {"ref": branch})
         if resp.status == 200 and isinstance(resp.data, dict) and resp.data.get("type") == "file":
             present[path] = (resp.data["sha"], int(resp.data.get("size") or 0))

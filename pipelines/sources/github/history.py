@@ -26,7 +26,10 @@ the whole window is read again, so no version of a vanished commit stays behind.
 than the window are kept (they cannot be checked without reading further back).
 
 Blobs whose text GitHub cut (`isTruncated`) or calls binary (`isBinary`) are read through REST
-(`git/blobs/{sha}`); text that is not UTF-8 is stored with `content = NULL` and noted.
+(`git/blobs/{sha}`); text that is not UTF-8 is stored with `content = NULL` and noted. Which
+files, their size limits and the per-repo cap on workflow files are `pipelines.repo_files`'s,
+as on the REST path: a blob over its kind's limit (its `byteSize`) is stored without content and
+never read through REST; workflow files beyond the cap (by path) are left out and noted.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from typing import Any
 import duckdb
 
 from pipelines.sources.github.client import FetchError
-from pipelines.sources.github.fetch import BLOBS, TEMPLATE_FILES, Context
+from pipelines.sources.github.fetch import BLOBS, Context, capped_workflows
 from pipelines.sources.github.graphql import GraphQLClient, batch_size, literal, run_batched
 from pipelines.sources.github.incremental import Batch, ErrorRecord
 from pipelines.sources.github.rows import iso, ts
@@ -95,6 +98,7 @@ class RepoRead:
     versions: list[Version] = field(default_factory=list)
     rewritten: bool = False
     pages: dict[str, str] = field(default_factory=dict)  # path → cursor of its next history page
+    notes: Batch = field(default_factory=lambda: Batch("notes"))  # errors noted while reading
 
 
 def window_start(ctx: Context) -> datetime | None:
@@ -104,8 +108,7 @@ def window_start(ctx: Context) -> datetime | None:
 
 def file_paths(ctx: Context) -> list[str]:
     """The single files read (the workflows folder is read as a folder)."""
-    s = ctx.settings.services
-    return list(dict.fromkeys([s.catalog_file, s.spec_file, *TEMPLATE_FILES]))
+    return list(dict.fromkeys(ctx.files.root_files))
 
 
 def window_extended(ctx: Context, repo: dict[str, Any]) -> bool:
@@ -231,6 +234,7 @@ def _parse(ctx: Context, target: Target, data: Any) -> RepoRead | None:
     for entry in _entries(commit.get("fw")):
         if ctx.wanted(f"{WORKFLOWS}/{entry['name']}"):
             read.current[f"{WORKFLOWS}/{entry['name']}"] = entry["object"]
+    read.current = capped_workflows(ctx, read.notes, target.full, read.current)
     if target.since is not None:
         for i, path in enumerate([*file_paths(ctx), WORKFLOWS]):
             history = commit.get(f"h{i}") or {}
@@ -294,6 +298,7 @@ def _follow_pages(ctx: Context, gql: GraphQLClient, reads: list[RepoRead], out: 
 def _batch(ctx: Context, read: RepoRead, known: dict[str, Known]) -> Batch:
     full = read.target.full
     batch = Batch(f"files {full}")
+    batch.notes.extend(read.notes.notes)
     texts = _Texts(ctx, batch, full)
     prev = ctx.state.get(full, "files") or {}
     state = {"pushed_at": _iso_or_none(read.target.repo["pushed_at"]), "default_branch": read.target.repo["default_branch"],
@@ -316,7 +321,7 @@ def _batch(ctx: Context, read: RepoRead, known: dict[str, Known]) -> Batch:
         rows[(path, commit)] = {
             "repo": full, "path": path, "commit_sha": commit, "committed_at": at,
             "blob_sha": blob["oid"] if blob else None, "size": blob.get("byteSize") if blob else None,
-            "content": texts.text(blob) if blob else None, "deleted": blob is None, "fetched_at": ctx.now}
+            "content": texts.text(path, blob) if blob else None, "deleted": blob is None, "fetched_at": ctx.now}
         seen = newest.get(path)
         if seen is None or seen.committed_at is None or at >= seen.committed_at:
             newest[path] = Known(blob["oid"] if blob else None, at)
@@ -332,6 +337,7 @@ def _batch(ctx: Context, read: RepoRead, known: dict[str, Known]) -> Batch:
             continue
         present = {f"{WORKFLOWS}/{e['name']}": e["object"] for e in (version.blob or {}).get("entries", [])
                    if ctx.wanted(f"{WORKFLOWS}/{e['name']}")}
+        present = capped_workflows(ctx, Batch("history"), full, present)  # noted once, for the head
         for path, blob in present.items():
             if folder.get(path) != blob["oid"]:
                 add(path, version.commit, version.committed_at, blob)
@@ -352,7 +358,7 @@ def _batch(ctx: Context, read: RepoRead, known: dict[str, Known]) -> Batch:
                 add(path, read.head, read.head_at, None)
 
     current_rows = [{"repo": full, "path": path, "sha": blob["oid"], "size": blob.get("byteSize"),
-                     "content": texts.text(blob), "fetched_at": ctx.now} for path, blob in sorted(read.current.items())]
+                     "content": texts.text(path, blob), "fetched_at": ctx.now} for path, blob in sorted(read.current.items())]
     batch.statements.append(("DELETE FROM raw.repo_files WHERE repo = ?", [full]))
     batch.statements.append(("UPDATE raw.repos SET tree_sha = ? WHERE repo = ?", [read.tree, full]))
     batch.add_rows("repo_files", current_rows)
@@ -368,8 +374,12 @@ class _Texts:
         self.ctx, self.batch, self.full = ctx, batch, full
         self._cache: dict[str, str | None] = {}
 
-    def text(self, blob: dict[str, Any]) -> str | None:
+    def text(self, path: str, blob: dict[str, Any]) -> str | None:
+        """The blob's text; None when it is over the limit for `path`'s kind (never downloaded,
+        the parsers record the limit) or not UTF-8."""
         oid = blob["oid"]
+        if self.ctx.files.too_big(path, blob.get("byteSize")):
+            return None
         if oid in self._cache:
             return self._cache[oid]
         if blob.get("text") is not None and not blob.get("isTruncated") and not blob.get("isBinary"):

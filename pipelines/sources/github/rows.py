@@ -10,6 +10,8 @@ import fnmatch
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pipelines.repo_files import RepoFiles
+
 # Nothing pathlens reads predates git (2005); a few days ahead allows for clock skew. A date
 # outside would stretch every monthly mart over centuries (year 0001: 24,311 rows each).
 EARLIEST = datetime(2005, 1, 1)
@@ -132,8 +134,5 @@ def in_scope(repo: dict[str, Any], patterns: list[str]) -> bool:
 
 
 def wanted_file(path: str, catalog_file: str, spec_file: str) -> bool:
-    """The files pathlens reads: catalog, service spec, template answers, top-level workflows."""
-    if path in (catalog_file, spec_file, ".copier-answers.yml", ".cruft.json"):
-        return True
-    folder, _, name = path.rpartition("/")
-    return folder == ".github/workflows" and name.endswith((".yml", ".yaml"))
+    """Whether pathlens reads the file at `path` (`pipelines.repo_files`, the one definition)."""
+    return RepoFiles(catalog_file, spec_file).wanted(path)
