@@ -4,7 +4,7 @@
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
-.PHONY: setup browser demo test lint defs bench
+.PHONY: setup browser demo test lint defs bench schema-docs
 
 setup:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -31,3 +31,7 @@ test: setup browser lint defs
 
 bench: setup
 	$(UV) run python bench/bench_pipeline.py
+
+# docs/schema.md's marts sections from sql/marts/schema.yml (the descriptions' one source)
+schema-docs: setup
+	$(UV) run python -m pipelines.descriptions

@@ -23,52 +23,24 @@ INPUT_COLUMNS = ("on_golden_path", "language", "stratum", "ci_failed", "ci_decid
                  "median_ci_duration_s", "production_deploys", "service_weeks", "days_to_first_deploy")
 METRICS = ("ci_failure_rate", "median_ci_duration_s", "deploys_per_service_week", "median_days_to_first_deploy")
 
-# column -> (type, description); the single source of both the tables' schema and COMMENT ON
-SIDE_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
-    "metric": (pl.String, "ci_failure_rate, median_ci_duration_s, deploys_per_service_week or median_days_to_first_deploy"),
-    "golden_path": (pl.Float64, "the golden-path services' value (NULL when golden_path_n < comparisons.min_n)"),
-    "diy": (pl.Float64, "the other services' value (NULL when diy_n < comparisons.min_n)"),
-    "ratio": (pl.Float64, "golden_path / diy"),
-    "golden_path_n": (pl.Int64, "golden-path services with the figure (the unit of independence; see unit)"),
-    "diy_n": (pl.Int64, "DIY services with the figure"),
-    "golden_path_low": (pl.Float64, "lower end of the golden-path value's 95% interval (Wilson score for the failure rate, order statistics for a median, exact Poisson for deploys)"),
-    "golden_path_high": (pl.Float64, "upper end of the golden-path value's 95% interval"),
-    "diy_low": (pl.Float64, "lower end of the DIY value's 95% interval"),
-    "diy_high": (pl.Float64, "upper end of the DIY value's 95% interval"),
-    "p_value": (pl.Float64, "two-sided p-value of the test of no difference (two-proportion z or Fisher's exact, Mann-Whitney U, conditional binomial for Poisson rates)"),
-    "significant": (pl.Boolean, "p_value < 0.05; NULL when a side is under comparisons.min_n"),
-    "unit": (pl.String, "what n counts: services with decided runs / with completed runs / existing / deployed to production"),
-    "ratio_low": (pl.Float64, "lower end of the ratio's 95% interval (rates only; log-ratio Wald interval on effective counts)"),
-    "ratio_high": (pl.Float64, "upper end of the ratio's 95% interval (rates only)"),
-    "golden_path_design_effect": (pl.Float64, "how much clustering by service inflates the golden-path side's variance (rates only, at least 1); counts are divided by it before intervals and tests"),
-    "diy_design_effect": (pl.Float64, "the same for the DIY side"),
-    "min_n": (pl.Int64, "comparisons.min_n in force: a side with fewer services shows NULL"),
+# column -> type: the tables' schema (what each column means: sql/marts/schema.yml)
+SIDE_COLUMNS: dict[str, pl.DataType] = {
+    "metric": pl.String, "golden_path": pl.Float64, "diy": pl.Float64, "ratio": pl.Float64,
+    "golden_path_n": pl.Int64, "diy_n": pl.Int64, "golden_path_low": pl.Float64,
+    "golden_path_high": pl.Float64, "diy_low": pl.Float64, "diy_high": pl.Float64,
+    "p_value": pl.Float64, "significant": pl.Boolean, "unit": pl.String, "ratio_low": pl.Float64,
+    "ratio_high": pl.Float64, "golden_path_design_effect": pl.Float64, "diy_design_effect": pl.Float64,
+    "min_n": pl.Int64,
 }
-STRATIFIED_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
-    "strata": (pl.Int64, "language × owner strata holding both golden-path and DIY services"),
-    "stratified_golden_path_n": (pl.Int64, "golden-path services in those strata"),
-    "stratified_diy_n": (pl.Int64, "DIY services in those strata"),
-    "stratified_ratio": (pl.Float64, "golden_path / diy compared within strata and pooled: Mantel-Haenszel ratio for rates, weighted geometric mean of per-stratum median ratios for medians"),
-    "stratified_ratio_low": (pl.Float64, "lower end of stratified_ratio's 95% interval (Greenland-Robins; rates only)"),
-    "stratified_ratio_high": (pl.Float64, "upper end of stratified_ratio's 95% interval (rates only)"),
-    "stratified_p_value": (pl.Float64, "two-sided p-value of the stratified test (Cochran-Mantel-Haenszel for rates, van Elteren for medians)"),
-    "stratified_significant": (pl.Boolean, "stratified_p_value < 0.05; NULL when a side has fewer than comparisons.min_n services in the shared strata"),
+STRATIFIED_COLUMNS: dict[str, pl.DataType] = {
+    "strata": pl.Int64, "stratified_golden_path_n": pl.Int64, "stratified_diy_n": pl.Int64,
+    "stratified_ratio": pl.Float64, "stratified_ratio_low": pl.Float64, "stratified_ratio_high": pl.Float64,
+    "stratified_p_value": pl.Float64, "stratified_significant": pl.Boolean,
 }
-LANGUAGE_COLUMN: dict[str, tuple[pl.DataType, str]] = {
-    "language": (pl.String, "the services' language (NULL: unknown)"),
-}
-TABLES = {
-    "marts.golden_path_vs_diy": (
-        "One row per metric: golden-path services against DIY ones, organisation-wide, with "
-        "95% intervals, a test, and the like-for-like comparison within language × owner strata.",
-        {**SIDE_COLUMNS, **STRATIFIED_COLUMNS},
-    ),
-    "marts.golden_path_vs_diy_by_language": (
-        "One row per metric × language: golden-path services against DIY ones of that language, "
-        "with 95% intervals and a test (sides under comparisons.min_n services NULL).",
-        {"metric": SIDE_COLUMNS["metric"], **LANGUAGE_COLUMN,
-         **{k: v for k, v in SIDE_COLUMNS.items() if k != "metric"}},
-    ),
+TABLES: dict[str, dict[str, pl.DataType]] = {
+    "marts.golden_path_vs_diy": {**SIDE_COLUMNS, **STRATIFIED_COLUMNS},
+    "marts.golden_path_vs_diy_by_language": {"metric": pl.String, "language": pl.String,
+                                             **{k: v for k, v in SIDE_COLUMNS.items() if k != "metric"}},
 }
 UNITS = {
     "ci_failure_rate": "services with decided runs",
@@ -183,8 +155,7 @@ def _stratified(metric: str, g: Side, d: Side, min_n: int) -> dict:
                   "stratified_significant": pooled.test.significant}
 
 
-def _frame(rows: list[dict], columns: dict[str, tuple[pl.DataType, str]]) -> pl.DataFrame:
-    schema = {name: dtype for name, (dtype, _) in columns.items()}
+def _frame(rows: list[dict], schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema, orient="row")
 
 
@@ -205,29 +176,16 @@ def compare(inputs: pl.DataFrame, min_n: int) -> tuple[pl.DataFrame, pl.DataFram
             g = _side(parts.get((language, True), empty), metric)
             d = _side(parts.get((language, False), empty), metric)
             by_language.append({"metric": metric, "language": language} | _compare(metric, g, d, min_n))
-    _, overall_columns = TABLES["marts.golden_path_vs_diy"]
-    _, language_columns = TABLES["marts.golden_path_vs_diy_by_language"]
-    return _frame(overall, overall_columns), _frame(by_language, language_columns)
-
-
-def _comment(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    description, columns = TABLES[table]
-    con.execute(f"COMMENT ON TABLE {table} IS {_quote(description)}")
-    for name, (_, text) in columns.items():
-        con.execute(f"COMMENT ON COLUMN {table}.{name} IS {_quote(text)}")
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    return (_frame(overall, TABLES["marts.golden_path_vs_diy"]),
+            _frame(by_language, TABLES["marts.golden_path_vs_diy_by_language"]))
 
 
 def build_comparisons(con: duckdb.DuckDBPyConnection, min_n: int) -> dict[str, int]:
-    """Read marts.comparison_services, write both comparison marts with their comments;
-    returns each table's row count."""
+    """Read marts.comparison_services and write both comparison marts; returns each table's
+    row count. (Their descriptions are applied with every other mart's at the publish.)"""
     inputs = con.sql(f"select {', '.join(INPUT_COLUMNS)} from marts.comparison_services").pl()
     overall, by_language = compare(inputs, min_n)
     counts = {}
     for table, frame in (("marts.golden_path_vs_diy", overall), ("marts.golden_path_vs_diy_by_language", by_language)):
         counts[table] = replace_table(con, table, frame)
-        _comment(con, table)
     return counts

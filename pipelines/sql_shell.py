@@ -34,7 +34,7 @@ UNION ALL
 SELECT schema_name, view_name, 'view', comment
 FROM duckdb_views() WHERE database_name = current_database() AND NOT internal
 UNION ALL
-SELECT DISTINCT schema_name, function_name || '(…)', 'table macro', description
+SELECT DISTINCT schema_name, function_name || '(…)', 'table macro', coalesce(comment, description)
 FROM duckdb_functions()
 WHERE database_name = current_database() AND NOT internal AND function_type = 'table_macro'
 ORDER BY 1, 2"""

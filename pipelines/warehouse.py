@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.descriptions import apply_comments
 from pipelines.raw_schema import RAW_TABLES, RawTable
 from pipelines.sandbox import WarehouseUnreadable as WarehouseUnreadable  # re-exported for readers
 from pipelines.sandbox import open_sandboxed
@@ -320,6 +321,8 @@ def _in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
 def publish(paths: WarehousePaths) -> Path:
     """Atomically make the build warehouse the published one; returns the published path.
 
+    Every public table, column and macro gets its description (`pipelines.descriptions`) first.
+
     The caller must have closed its connections to the build file. The copy goes to a
     temporary file in the same folder and is `os.replace`d, so a reader opening the published
     path sees either the old warehouse or the new one, never a partial file.
@@ -332,6 +335,7 @@ def _publish(paths: WarehousePaths) -> Path:
     build, published = paths.build, paths.published
     check_warehouse_path(paths)
     with writer(build) if _key(build) in _KEPT_OPEN else duckdb.connect(str(build)) as con:
+        apply_comments(con)  # last: rebuilding a table drops its comments
         con.execute("CHECKPOINT")
     published.parent.mkdir(parents=True, exist_ok=True)
     # copies left by a publish that was killed mid-copy (this process holds the lock: no

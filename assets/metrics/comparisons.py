@@ -4,14 +4,15 @@ statistics (scipy) applied to the per-service SQL inputs of marts.comparison_ser
 import dagster as dg
 
 from pipelines.comparisons import TABLES, build_comparisons
+from pipelines.descriptions import table_description
 from pipelines.resources import PathlensResource
 
 
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(key=table.split("."), deps=[["marts", "comparison_services"]],
-                     description=description, kinds={"python", "duckdb"}, group_name="marts")
-        for table, (description, _) in TABLES.items()
+                     description=table_description(table), kinds={"python", "duckdb"}, group_name="marts")
+        for table in TABLES
     ],
 )
 def golden_path_vs_diy(context: dg.AssetExecutionContext, pathlens: PathlensResource):
