@@ -7,7 +7,10 @@ rebuilds the marts the comparisons read (untimed), then times, in the same proce
 - `before` (with --before REV): the single-SQL marts.golden_path_vs_diy of git revision REV,
   which a build ran before.
 Prints JSON with wall and CPU seconds of each (CPU: this process, DuckDB's threads included;
-less sensitive than wall time to other work on a shared machine) and the difference.
+less sensitive than wall time to other work on a shared machine) and the difference: `after`
+is the fastest of --repeat runs, `after_first` the first one, which includes importing
+scipy.stats (done on first use, once per process: what a build pays), and `load_avg` the
+1-minute load average before and after.
 Usage: python bench/bench_comparisons.py [DIR/pathlens.build.duckdb] [--before REV]
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -51,6 +55,7 @@ def main() -> None:
     models = {m.name: m for m in load_models() if m.schema == "marts"}
     min_n = demo_settings().comparisons.min_n
     results: dict = {"warehouse": args.warehouse}
+    load_before = round(os.getloadavg()[0], 2)
     with writer(work) as con:
         results["raw_runs"] = con.execute("select count(*) from raw.workflow_runs").fetchall()[0][0]
         for name in UPSTREAM:
@@ -75,6 +80,8 @@ def main() -> None:
     for name, entries in runs.items():
         if entries:
             results[name] = min(entries, key=lambda e: e["wall_s"])
+    results["after_first"] = runs["after"][0]
+    results["load_avg"] = [load_before, round(os.getloadavg()[0], 2)]
     if runs["before"]:
         results["added_wall_s"] = round(results["after"]["wall_s"] - results["before"]["wall_s"], 3)
         results["added_cpu_s"] = round(results["after"]["cpu_s"] - results["before"]["cpu_s"], 3)

@@ -17,13 +17,23 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
+from types import ModuleType
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 ALPHA = 0.05
-Z = float(stats.norm.ppf(1 - ALPHA / 2))  # 1.959964
+Z = NormalDist().inv_cdf(1 - ALPHA / 2)  # 1.959964
+
+
+def _scipy_stats() -> ModuleType:
+    """scipy.stats, imported on first use: importing it costs seconds of CPU, which every
+    process loading the Dagster definitions (runs, `definitions validate`, `pathlens refresh`) would pay
+    although only the comparisons step uses it (issue #12: the comparisons' share of a build)."""
+    from scipy import stats
+
+    return stats
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,7 @@ def median_rank_bounds(n: int) -> tuple[int, int] | None:
     None when no such pair exists (n < 6)."""
     if n <= 0:
         return None
-    dist = stats.binom(n, 0.5)
+    dist = _scipy_stats().binom(n, 0.5)
     lower = int(dist.ppf(ALPHA / 2))  # smallest k with P(B <= k) >= alpha/2
     if dist.cdf(lower) <= ALPHA / 2:
         lower += 1
@@ -87,8 +97,8 @@ def garwood_interval(events: float, exposure: float) -> Interval:
     quantiles (events may be an effective, non-integer count)."""
     if exposure <= 0:
         return NO_INTERVAL
-    low = 0.0 if events <= 0 else stats.chi2.ppf(ALPHA / 2, 2 * events) / 2
-    high = stats.chi2.ppf(1 - ALPHA / 2, 2 * events + 2) / 2
+    low = 0.0 if events <= 0 else _scipy_stats().chi2.ppf(ALPHA / 2, 2 * events) / 2
+    high = _scipy_stats().chi2.ppf(1 - ALPHA / 2, 2 * events + 2) / 2
     return float(low) / exposure, float(high) / exposure
 
 
@@ -139,10 +149,10 @@ def two_proportion_test(x1: float, n1: float, x2: float, n2: float) -> Test:
         table = [[round(x1), round(n1 - x1)], [round(x2), round(n2 - x2)]]
         if min(sum(r) for r in table) <= 0:
             return NO_TEST
-        return Test(float(stats.fisher_exact(table).pvalue))
+        return Test(float(_scipy_stats().fisher_exact(table).pvalue))
     se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
     z = (x1 / n1 - x2 / n2) / se
-    return Test(float(2 * stats.norm.sf(abs(z))))
+    return Test(float(2 * _scipy_stats().norm.sf(abs(z))))
 
 
 def mann_whitney_test(x: Sequence[float], y: Sequence[float]) -> Test:
@@ -150,7 +160,7 @@ def mann_whitney_test(x: Sequence[float], y: Sequence[float]) -> Test:
     normal approximation with the tie correction and continuity correction)."""
     if len(x) == 0 or len(y) == 0:
         return NO_TEST
-    return Test(float(stats.mannwhitneyu(x, y, alternative="two-sided").pvalue))
+    return Test(float(_scipy_stats().mannwhitneyu(x, y, alternative="two-sided").pvalue))
 
 
 def poisson_rates_test(x1: float, t1: float, x2: float, t2: float) -> Test:
@@ -159,7 +169,7 @@ def poisson_rates_test(x1: float, t1: float, x2: float, t2: float) -> Test:
     k1, k2 = round(x1), round(x2)
     if t1 <= 0 or t2 <= 0 or k1 + k2 == 0:
         return NO_TEST
-    return Test(float(stats.binomtest(k1, k1 + k2, t1 / (t1 + t2)).pvalue))
+    return Test(float(_scipy_stats().binomtest(k1, k1 + k2, t1 / (t1 + t2)).pvalue))
 
 
 # -- stratified (like-for-like) -------------------------------------------------------------
@@ -202,7 +212,7 @@ def mantel_haenszel_risk_ratio(a: Sequence[float], n1: Sequence[float],
         return Pooled(ratio, low, high, NO_TEST)
     expected = np.sum((n1 * m / n)[informative])
     chi2 = (np.sum(a[informative]) - expected) ** 2 / variance
-    return Pooled(ratio, low, high, Test(float(stats.chi2.sf(chi2, 1))))
+    return Pooled(ratio, low, high, Test(float(_scipy_stats().chi2.sf(chi2, 1))))
 
 
 def mantel_haenszel_rate_ratio(a: Sequence[float], t1: Sequence[float],
@@ -227,7 +237,7 @@ def mantel_haenszel_rate_ratio(a: Sequence[float], t1: Sequence[float],
     if variance <= 0:
         return Pooled(ratio, low, high, NO_TEST)
     z = (np.sum(a) - np.sum(m * t1 / t)) / math.sqrt(variance)
-    return Pooled(ratio, low, high, Test(float(2 * stats.norm.sf(abs(z)))))
+    return Pooled(ratio, low, high, Test(float(2 * _scipy_stats().norm.sf(abs(z)))))
 
 
 def _strata_frame(strata: Sequence[tuple[Sequence[float], Sequence[float]]]) -> pl.DataFrame:
@@ -266,7 +276,7 @@ def van_elteren(samples: pl.DataFrame) -> Test:
     var = np.sum(weight**2 * n1 * (n - n1) / 12 * ((n + 1) - tie_sum / (n * (n - 1))))
     if var <= 0:
         return NO_TEST
-    return Test(float(2 * stats.norm.sf(abs(num) / math.sqrt(var))))
+    return Test(float(2 * _scipy_stats().norm.sf(abs(num) / math.sqrt(var))))
 
 
 def stratified_median_ratio(strata: Sequence[tuple[Sequence[float], Sequence[float]]]) -> float | None:
