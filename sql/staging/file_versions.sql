@@ -31,7 +31,8 @@ recorded as (
 ),
 
 newest as (
-    select repo, path, max(changed_at) as changed_at, arg_max(blob, (changed_at, commit_sha)) as blob
+    -- arg_max_null: a deletion (NULL blob) as the newest version means the file is absent now
+    select repo, path, max(changed_at) as changed_at, arg_max_null(blob, (changed_at, commit_sha)) as blob
     from recorded
     group by repo, path
 ),

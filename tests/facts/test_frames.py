@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import polars as pl
 import pytest
 
@@ -221,9 +219,12 @@ def test_a_parser_bug_becomes_an_error_row_and_the_rest_goes_on(
     assert out["catalog_components"].height == 1
 
 
-def test_ten_thousand_files_take_well_under_ten_seconds() -> None:
+def test_every_file_of_many_repos_is_parsed_once() -> None:
+    # 300 repos × 5 files; per repo CATALOG gives 1 component (its second document is refused),
+    # SPEC 1 spec, copier + cruft 2 answers, WORKFLOW 2 calls. How long 10,000 files
+    # take is measured by bench/bench_facts.py, not here.
     rows = []
-    for i in range(2_000):
+    for i in range(300):
         repo = f"acme/svc-{i}"
         rows += [
             (repo, "catalog-info.yaml", CATALOG.replace("name: pay", f"name: svc-{i}")),
@@ -232,9 +233,10 @@ def test_ten_thousand_files_take_well_under_ten_seconds() -> None:
             (repo, ".cruft.json", '{"template": "gh:acme/t", "commit": "x"}'),
             (repo, ".github/workflows/ci.yml", WORKFLOW),
         ]
-    started = time.perf_counter()
     out = facts_frames(repo_files(rows))
-    elapsed = time.perf_counter() - started
-    assert out["catalog_components"].height == 2_000
-    assert out["workflow_calls"].height == 4_000
-    assert elapsed < 10, f"{elapsed:.1f}s for 10,000 files"
+    assert out["catalog_components"]["name"].to_list() == [f"svc-{i}" for i in range(300)]
+    assert out["service_specs"].height == 300
+    assert out["template_answers"].height == 600
+    assert out["workflow_calls"].height == 600
+    assert sorted(out["template_answers"].filter(pl.col("tool") == "copier")["commit"].to_list()) == \
+        sorted(f"v{i}" for i in range(300))
