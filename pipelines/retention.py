@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.warehouse import release
+from pipelines.warehouse import release, transaction
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,7 @@ def compact_ci_runs(con: duckdb.DuckDBPyConnection, *, as_of: datetime, retentio
     if retention_days is None:
         return CompactionResult(None, 0, 0, 0)
     cutoff = compaction_cutoff(as_of, retention_days)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         written = con.execute(
             """
             insert into raw.ci_runs_monthly_compacted
@@ -88,10 +87,6 @@ def compact_ci_runs(con: duckdb.DuckDBPyConnection, *, as_of: datetime, retentio
         deleted = con.execute(
             "delete from raw.workflow_runs where created_at < $cutoff returning 1", {"cutoff": cutoff}
         ).fetchall()
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return CompactionResult(cutoff, len(written), sum(r[0] for r in written), len(deleted))
 
 

@@ -29,7 +29,7 @@ from pipelines.sql_models import (
     load_models,
     load_tests,
 )
-from pipelines.warehouse import replace_table, upsert
+from pipelines.warehouse import replace_table, transaction, upsert
 
 FACT_TABLES = ("catalog_components", "service_specs", "template_answers", "workflow_calls", "file_errors")
 # The same facts for every version of every file (raw.repo_files and raw.repo_file_versions),
@@ -115,15 +115,10 @@ def snapshot_services(con: duckdb.DuckDBPyConnection) -> int:
         from intermediate.services as v cross join config.settings as s
         """
     ).pl()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         # a service gone since an earlier refresh of the same date must not linger in it
         con.execute("DELETE FROM raw.service_snapshots WHERE snapshot_date = (SELECT as_of::date FROM config.settings)")
         rows = upsert(con, RAW_TABLES["service_snapshots"], frame)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return rows
 
 

@@ -249,6 +249,24 @@ def conform(table: RawTable, frame: pl.DataFrame) -> pl.DataFrame:
         raise ValueError(f"{table.qualified}: {exc}") from None
 
 
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block in one transaction: committed when it ends, rolled back when it raises
+    (anything, KeyboardInterrupt included), so a table and its cursors move together or not at
+    all. Inside a transaction the caller already opened, the block joins it (DuckDB has no
+    nested transactions) and the caller's commit or rollback decides."""
+    if _in_transaction(con):
+        yield con
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
 def upsert(con: duckdb.DuckDBPyConnection, table: RawTable, frame: pl.DataFrame) -> int:
     """Insert rows, replacing any with the same natural key; returns the rows written.
 
@@ -260,22 +278,13 @@ def upsert(con: duckdb.DuckDBPyConnection, table: RawTable, frame: pl.DataFrame)
         frame = frame.unique(subset=list(table.key), keep="last", maintain_order=True)
     if frame.height == 0:
         return 0
-    own_txn = not _in_transaction(con)
-    if own_txn:
-        con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.register("_incoming", frame)
         if table.key and con.execute(f"SELECT 1 FROM {table.qualified} LIMIT 1").fetchall():
             match = " AND ".join(f't."{k}" = i."{k}"' for k in table.key)
             con.execute(f"DELETE FROM {table.qualified} t USING _incoming i WHERE {match}")
         con.execute(f"INSERT INTO {table.qualified} SELECT * FROM _incoming")
         con.unregister("_incoming")
-        if own_txn:
-            con.execute("COMMIT")
-    except BaseException:
-        if own_txn:
-            con.execute("ROLLBACK")
-        raise
     return frame.height
 
 

@@ -31,7 +31,7 @@ from pipelines.scrub import register, scrub
 from pipelines.sources.github.auth import CredentialError
 from pipelines.sources.github.source import SourceError
 from pipelines.sources.problems import FetchProblem, write_problems
-from pipelines.warehouse import upsert
+from pipelines.warehouse import transaction, upsert
 
 log = logging.getLogger(__name__)
 
@@ -113,18 +113,13 @@ class BackstageSource:
             failed = True
         else:
             failed = False
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             if not failed:
                 con.execute("DELETE FROM raw.backstage_entities")
                 spec = RAW_TABLES["backstage_entities"]
                 if rows:
                     upsert(con, spec, pl.from_dicts(rows, schema=spec.polars_schema()))
             self._record(con, refresh_id, now, problems)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         return {"source": "backstage", "rows_backstage_entities": 0 if failed else len(rows),
                 "requests": self.requests, "retries": self.retries, "bytes": self.bytes,
                 "errors": len(problems), "failed": failed}

@@ -27,7 +27,7 @@ import polars as pl
 
 from pipelines.raw_schema import RAW_TABLES
 from pipelines.scrub import scrub
-from pipelines.warehouse import upsert
+from pipelines.warehouse import transaction, upsert
 
 SOURCE = "github"
 
@@ -106,8 +106,7 @@ def commit(con: duckdb.DuckDBPyConnection, batches: list[Batch], now: datetime) 
             rows.setdefault(table, []).extend(table_rows)
         state.update(b.state)
     written: dict[str, int] = {}
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for sql, params in statements:
             con.execute(sql, params)
         for table, table_rows in rows.items():
@@ -130,8 +129,4 @@ def commit(con: duckdb.DuckDBPyConnection, batches: list[Batch], now: datetime) 
         if kept:
             spec = RAW_TABLES["fetch_state"]
             upsert(con, spec, pl.from_dicts(kept, schema=spec.polars_schema()))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return written

@@ -33,7 +33,7 @@ from pipelines.sources.github.incremental import Batch, ErrorRecord, StoredState
 from pipelines.sources.github.rows import in_scope
 from pipelines.sources.problems import FetchProblem, write_problems
 from pipelines.template_repos import tracked_repos, unreadable
-from pipelines.warehouse import upsert
+from pipelines.warehouse import transaction, upsert
 
 log = logging.getLogger(__name__)
 
@@ -357,16 +357,11 @@ class _Run:
         now = utc_now()
         log_rows = self.source.accounting.rows(refresh_id, now)
         problems = [(FetchProblem("github", e.repo, e.endpoint, e.status, e.message), at) for e, at in self.errors]
-        self.con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(self.con):
             spec = RAW_TABLES["fetch_log"]
             if log_rows:
                 upsert(self.con, spec, pl.from_dicts(log_rows, schema=spec.polars_schema()))
             write_problems(self.con, refresh_id, problems)
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
 
     def metadata(self) -> dict[str, Any]:
         totals = self.source.accounting.totals()

@@ -46,7 +46,7 @@ from pipelines.sources.kubernetes.listing import (
 )
 from pipelines.sources.kubernetes.rows import namespace_rows, replicaset_rows, workload_rows
 from pipelines.sources.problems import FetchProblem, write_problems
-from pipelines.warehouse import upsert
+from pipelines.warehouse import transaction, upsert
 
 if TYPE_CHECKING:
     from pipelines.config import Settings
@@ -197,8 +197,7 @@ class KubernetesSource:
         counts = {**dict.fromkeys(COUNTS, 0), "requests": sum(s.requests for s in snap.stats.values())}
         cluster, at = snap.context, snap.fetched_at
         errors = list(snap.errors)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             if snap.namespaces is not None:
                 frame, problems = namespace_rows(snap.namespaces.items, cluster, at)
                 errors += [FetchError(PATHS["namespaces"][0], None, p) for p in problems]
@@ -222,10 +221,6 @@ class KubernetesSource:
                 counts["new_replicasets"] = new
             counts["errors"] = self._write_errors(con, refresh_id, cluster, errors, at)
             self._write_log(con, refresh_id, cluster, snap.stats)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         return counts
 
     def _count_unlabelled(self, items: list[dict]) -> int:
