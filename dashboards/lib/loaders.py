@@ -11,6 +11,7 @@ from dashboards.lib.adoption import load_adoption
 from dashboards.lib.escape_hatches import load_escape_hatches
 from dashboards.lib.exception_requests import load_exceptions
 from dashboards.lib.friction import load_friction
+from dashboards.lib.links import load_repo_links
 from dashboards.lib.maintenance import load_maintenance
 from dashboards.lib.meta import load_meta
 from dashboards.lib.overview import load_overview
@@ -20,6 +21,7 @@ from dashboards.lib.services import load_service_record, load_services
 LOADERS = {
     "schema": load_schema,
     "meta": load_meta,
+    "repo_links": load_repo_links,
     "overview": load_overview,
     "adoption": load_adoption,
     "escape_hatches": load_escape_hatches,

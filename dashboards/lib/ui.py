@@ -1,7 +1,7 @@
 """Streamlit pieces every page shares: the page context, cached loading, filters and tables.
 
-The only module of `dashboards.lib` that imports Streamlit; the queries themselves are plain
-functions in `queries.py`.
+With `formatting` (how tables look), the only modules of `dashboards.lib` that import
+Streamlit; the queries themselves are plain functions in the other modules.
 """
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import polars as pl
 import streamlit as st
 
+from dashboards.lib import formatting
 from dashboards.lib.filters import Filters, period_from_widget
 from dashboards.lib.loaders import LOADERS
 from dashboards.lib.meta import Meta
@@ -182,21 +184,41 @@ def _plain_value(value: Any) -> Any:
 
 
 def table(frame: pl.DataFrame, *, key: str, file_name: str, caption: str | None = None,
-          column_config: dict | None = None, height: int | str = "auto", **kwargs: Any) -> Any:
+          column_config: dict | None = None, height: int | str = "auto", key_column: str | None = None,
+          link_services: bool = True, order: list[str] | None = None, labels: bool = True,
+          **kwargs: Any) -> Any:
     """A sortable table with a CSV download of exactly its rows; returns st.dataframe's value.
 
-    Both sit in a container keyed `table-<key>` (the CSS class `st-key-table-<key>`).
+    Labels, units and formats come from `formatting` (`column_config` overrides them per
+    column); `key_column` (default: the first) comes first and stays pinned when the table
+    scrolls; repositories link to GitHub and, with `link_services`, service names to their
+    record; `order` picks and orders the columns shown; `labels=False` keeps the frame's own
+    column names (an ad hoc query's). The CSV keeps the warehouse's column names and values. Both sit in a container
+    keyed `table-<key>` (the CSS class `st-key-table-<key>`).
     """
+    shown = formatting.show(frame, repo_urls=load("repo_links"), key_column=key_column,
+                            service_link=record_link_base() if link_services else None,
+                            overrides=column_config, labels=labels)
     with st.container(key=f"table-{key}"):
         if caption:
             st.caption(caption)
-        shown = st.dataframe(frame, hide_index=True, width="stretch", key=key, height=height,
-                             column_config=column_config, **kwargs)
+        value = st.dataframe(shown.frame, hide_index=True, width="stretch", key=key, height=height,
+                             column_config=shown.column_config, column_order=order or shown.column_order,
+                             placeholder=formatting.MISSING, **kwargs)
         st.download_button(
             "Download CSV", data=csv_bytes(frame), file_name=file_name, mime="text/csv",
             key=f"{key}_csv", on_click="ignore", icon=":material/download:",
         )
-    return shown
+    return value
+
+
+FILTER_PARAMS = ("period", "team", "language")
+
+
+def record_link_base() -> str:
+    """The Services page's address with this page's filters (service links add `service=`)."""
+    params = [(k, v) for k in FILTER_PARAMS for v in st.query_params.get_all(k)]
+    return "services" + (f"?{urlencode(params)}" if params else "")
 
 
 def chart(fig: Any, *, key: str) -> None:
@@ -205,5 +227,5 @@ def chart(fig: Any, *, key: str) -> None:
 
 
 def pct(value: float | None, digits: int = 0) -> str:
-    """A ratio as a percentage, '–' when unknown."""
-    return "–" if value is None else f"{value:.{digits}%}"
+    """A ratio as a percentage, '—' when unknown."""
+    return formatting.percent(value, digits)

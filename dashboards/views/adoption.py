@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards.lib import ui
+from dashboards.lib.formatting import plural
 from pipelines import charts
 
 HEATMAP_ROWS = 30
@@ -34,9 +35,7 @@ def _breakdown(by_month: pl.DataFrame, totals: pl.DataFrame, group: str, label: 
     ui.chart(charts.adoption_heatmap(by_month.filter(pl.col(group).is_in(busiest.implode())),
                                      group=group, group_label=label), key=f"{group}_heatmap")
     ui.table(totals.sort("new_service_adoption", nulls_last=True), key=f"{group}_table",
-             file_name=f"adoption_by_{group}.csv",
-             column_config={"new_service_adoption": st.column_config.NumberColumn(
-                 "new_service_adoption", format="percent")})
+             file_name=f"adoption_by_{group}.csv")
 
 
 team_tab, language_tab, template_tab, monthly_tab = st.tabs(
@@ -62,4 +61,4 @@ if data.todo.is_empty():
     st.success("None: every service created that month came from a golden path (or none was created).")
 else:
     ui.table(data.todo, key="todo", file_name=f"off_golden_path_{data.todo_month:%Y-%m}.csv",
-             caption=f"{data.todo.height} services to follow up with their owners.")
+             caption=f"{plural(data.todo.height, 'service')} to follow up with their owners.")

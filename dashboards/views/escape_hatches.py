@@ -36,11 +36,6 @@ else:
         data.hatches, key="hatches", file_name="escape_hatches.csv",
         caption="Reasons: gpu (asks for a GPU), sidecar (several containers or a native sidecar), "
                 "declared:… (the team's own reason, from the catalog annotation), other. "
-                "'Since' is when the escape hatch first appears in the service's history; "
-                "'age' is how many days ago that was.",
-        column_config={
-            "created_at": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD"),
-            "since": st.column_config.DatetimeColumn("since", format="YYYY-MM-DD"),
-            "age_days": st.column_config.NumberColumn("age (days)", format="%.0f"),
-        },
+                "'Escape hatch since' is when it first appears in the service's history; "
+                "'Age' is how many days ago that was.",
     )

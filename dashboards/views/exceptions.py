@@ -48,13 +48,9 @@ if requests.is_empty():
     st.info("No exception request was opened in the period.")
 else:
     ui.table(
-        requests, key="requests_table", file_name="exception_requests.csv",
-        column_config={
-            "html_url": st.column_config.LinkColumn("issue", display_text="open on GitHub"),
-            "days_to_close": st.column_config.NumberColumn("days to close", format="%.1f"),
-            "opened_at": st.column_config.DatetimeColumn("opened", format="YYYY-MM-DD"),
-            "closed_at": st.column_config.DatetimeColumn("closed", format="YYYY-MM-DD"),
-        },
+        requests, key="requests_table", file_name="exception_requests.csv", key_column="title",
+        order=[c for c in ("title", "html_url", "team", "state", "opened_at", "closed_at",
+                           "days_to_close", "labels", "service") if c in requests.columns],
     )
 with st.expander("Monthly numbers"):
     ui.table(data.monthly, key="monthly_table", file_name="exception_requests_monthly.csv")

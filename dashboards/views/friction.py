@@ -66,8 +66,4 @@ if data.flaky is not None:
     if data.flaky.is_empty():
         st.info("No CI runs of the selected services that month.")
     else:
-        ui.table(data.flaky, key="flaky", file_name=f"ci_friction_{data.flaky_month:%Y-%m}.csv",
-                 column_config={
-                     "failure_rate": st.column_config.NumberColumn("failure rate", format="percent"),
-                     "rerun_rate": st.column_config.NumberColumn("rerun rate", format="percent"),
-                 })
+        ui.table(data.flaky, key="flaky", file_name=f"ci_friction_{data.flaky_month:%Y-%m}.csv")

@@ -44,11 +44,6 @@ ui.table(
     file_name="template_health.csv",
     caption="Per golden path (organisation-wide): when its template last changed, and how far behind "
             "it its services are. 'Far behind' means more than alerts.drift_commits commits.",
-    column_config={
-        "head_at": st.column_config.DatetimeColumn("last change", format="YYYY-MM-DD"),
-        "days_since_change": st.column_config.NumberColumn("days since change", format="%.0f"),
-        "share_far_behind": st.column_config.NumberColumn("share far behind", format="percent"),
-    },
 )
 
 st.subheader("Services furthest behind their template")
@@ -59,10 +54,7 @@ else:
         data.drift.head(50), key="furthest", file_name="template_drift.csv",
         caption="The 50 selected services furthest behind (commits reachable from the template's head and "
                 "not from the service's template commit). Unresolved ones are listed last, with the reason.",
-        column_config={
-            "days_behind": st.column_config.NumberColumn("days behind", format="%.0f"),
-            "created_at": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD"),
-        },
+        key_column="service",
     )
 
 st.subheader("Platform CI refs in use")
@@ -74,7 +66,6 @@ else:
         caption="Each reusable-workflow call `uses: OWNER/REPO/PATH@REF` into a platform workflow repo, "
                 "by ref: how far that ref is behind the workflow repo's default branch, and how many repos "
                 "call it (repos holding a selected service, or every calling repo without filters).",
-        column_config={"days_behind": st.column_config.NumberColumn("days behind", format="%.0f")},
     )
 
 st.subheader("Languages")
@@ -85,8 +76,4 @@ ui.table(
     data.languages, key="languages", file_name="language_coverage.csv",
     caption="Per language (organisation-wide; the language filter applies): whether a golden path serves it, "
             "and its share of the services created in the 90 days up to the refresh.",
-    column_config={
-        "share_of_new_90d": st.column_config.NumberColumn("share of new services (90 d)", format="percent"),
-        "adoption_90d": st.column_config.NumberColumn("adoption (90 d)", format="percent"),
-    },
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.lib import ui
+from dashboards.lib.formatting import MISSING
 from dashboards.lib.text import md_escape
 from pipelines import charts
 
@@ -51,7 +52,7 @@ cols[2].metric(
     border=True,
 )
 cols[3].metric(
-    "Exception requests opened", "–" if opened is None else opened,
+    "Exception requests opened", MISSING if opened is None else opened,
     delta=(f"{opened - opened_before:+d} vs {previous['month']:%b}"
            if opened is not None and opened_before is not None else None),
     delta_color="inverse" if opened != opened_before else "off",

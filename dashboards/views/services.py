@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards.lib import ui
+from dashboards.lib.formatting import label, plural
 from dashboards.lib.text import file_slug, md_escape
 
 ctx = ui.context()
@@ -39,9 +40,8 @@ def _open_selected(row_labels: list[str]) -> None:
 
 ui.table(
     shown, key="services_table", file_name="services.csv",
-    caption=f"{shown.height} of {services.height} services · click a row to open its record",
-    on_select=functools.partial(_open_selected, labels), selection_mode="single-row",
-    column_config={"created_at": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD")},
+    caption=f"{shown.height:,} of {plural(services.height, 'service')} · click a row to open its record",
+    on_select=functools.partial(_open_selected, labels), selection_mode="single-row", link_services=False,
 )
 
 picked = st.selectbox("Service record", labels, index=None, key="service", bind="query-params",
@@ -57,7 +57,8 @@ if picked is not None and picked in keys:
         st.caption(md_escape(repo))
         left, right = st.columns([2, 3])
         with left:
-            ui.table(record.fields, key="record_fields", file_name=f"service_{slug}.csv")
+            ui.table(record.fields.with_columns(pl.col("field").map_elements(label, return_dtype=pl.String)),
+                     key="record_fields", file_name=f"service_{slug}.csv")
         with right:
             st.markdown("**History** (each interval of constant state, newest first; from the git history of its files)")
             ui.table(record.history, key="record_history", file_name=f"service_{slug}_history.csv")

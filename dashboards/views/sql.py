@@ -70,7 +70,8 @@ with editor:
         note = f"{frame.height:,} rows in {result.seconds:.2f} s"
         if result.truncated:
             note += f" · only the first {MAX_ROWS:,} rows are shown"
-        ui.table(frame, key="sql_table", file_name="query.csv", caption=note)
+        ui.table(frame, key="sql_table", file_name="query.csv", caption=note, labels=False,
+                 link_services=False)
         numeric = [c for c, t in frame.schema.items() if t.is_numeric()]
         if frame.width >= 2 and numeric:
             with st.expander("Quick chart"):

@@ -120,7 +120,7 @@ create table marts.refresh_info (refresh_id varchar, source varchar, as_of times
     refreshed_at timestamp, last_complete_month date);
 create table marts.repos (repo varchar, created_at timestamp, pushed_at timestamp,
     language varchar, is_service boolean, has_catalog boolean, has_service_spec boolean,
-    uses_platform_ci boolean);
+    uses_platform_ci boolean, html_url varchar);
 create table marts.services (service varchar, repo varchar, owner varchar, language varchar,
     lifecycle varchar, created_at timestamp, catalogued boolean, golden_path varchar,
     on_golden_path boolean, template_source varchar, template_commit varchar,
@@ -237,7 +237,7 @@ def build(path: Path, *, friction: bool = False, maintenance: bool = False, extr
                  "reasons": reasons},
             )
             con.execute("insert into marts.repos values ($repo, $created, $created, $lang, true, "
-                        "$owner is not null, $spec, $golden is not null)",
+                        "$owner is not null, $spec, $golden is not null, 'https://github.com/' || $repo)",
                         {"repo": repo, "created": datetime.fromisoformat(created), "lang": lang,
                          "owner": owner, "spec": spec, "golden": golden})
             if reasons:

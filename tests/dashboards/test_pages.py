@@ -27,8 +27,15 @@ def trace(figure: dict, name: str | None = None) -> dict:
 
 
 def frame_by_key(at, key: str):
-    """The rows of the table `ui.table(..., key=key)` drew."""
-    return at.get_by_key(f"table-{key}").dataframe[0].value
+    """The rows of the table `ui.table(..., key=key)` drew, links read as the text they show
+    (a service's name, a repository's OWNER/NAME)."""
+    frame = at.get_by_key(f"table-{key}").dataframe[0].value
+    if "service" in frame.columns:
+        frame["service"] = frame["service"].map(
+            lambda v: v.split("#record=", 1)[1] if isinstance(v, str) and "#record=" in v else v)
+    if "repo" in frame.columns:
+        frame["repo"] = frame["repo"].str.replace(r"^https?://[^/]+/", "", regex=True)
+    return frame
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -88,7 +95,7 @@ def test_overview_for_one_team(warehouse):
 def test_overview_period_without_new_services(warehouse):
     at = run_page("overview", {"period": ["2024-01-01", "2024-03-20"]})
     assert at.subheader[0].value == "March 2024, the last complete month"
-    assert metrics(at)["New-service adoption"] == "–"
+    assert metrics(at)["New-service adoption"] == "—"
     assert "No services were created in March 2024" in at.info[0].value
     trend = charts(at)["New-service adoption, 12 months to Mar 2024"]
     assert trace(trend, "All services on a golden path")["y"] == pytest.approx([0.5, 2 / 3, 2 / 3])
@@ -257,8 +264,8 @@ def test_services_page_search_and_record(friction_warehouse):
     assert sorted(shown["service"]) == ["s-api", "s-new", "s-pay2", "s-worker"]
     at.selectbox(key="service").set_value("s-worker · acme/s-worker").run()
     fields = dict(frame_by_key(at, "record_fields").values.tolist())
-    assert fields["owner"] == "payments" and fields["escape_hatch_reasons"] == "gpu"
-    assert fields["on_golden_path"] == "no"
+    assert fields["Team"] == "payments" and fields["Escape-hatch reasons"] == "gpu"
+    assert fields["On a golden path"] == "no"
     history = frame_by_key(at, "record_history")
     assert len(history) == 1  # handbuilt: one interval of history, from its creation
     assert str(history["valid_from"].iloc[0])[:10] == "2024-01-10"
@@ -309,7 +316,7 @@ def test_unknown_team_in_the_url_is_ignored(warehouse):
 
 def test_reset_filters(warehouse):
     at = run_page("overview", {"team": "payments", "period": ["2024-02-01", "2024-03-31"]})
-    assert metrics(at)["New-service adoption"] == "–"  # payments created nothing in Mar 2024
+    assert metrics(at)["New-service adoption"] == "—"  # payments created nothing in Mar 2024
     next(b for b in at.button if b.label == "Reset filters").click().run()
     assert at.multiselect(key="team").value == []
     assert metrics(at)["New-service adoption"] == "40%"
@@ -345,7 +352,7 @@ def test_maintenance_page(maintenance_warehouse):
     assert not at.exception
     # 3 golden paths, python-service stale; behind: s-api (12), s-ml (30); unresolved: s-ml2, s-web
     assert [m.value for m in at.metric] == ["3", "1", "2", "2"]
-    furthest = at.dataframe[1].value
+    furthest = frame_by_key(at, "furthest")
     assert list(furthest["service"])[:4] == ["s-ml", "s-api", "s-new", "s-pay2"]  # ties by name
     refs = at.dataframe[2].value
     # @v3 is called by acme/s-api and acme/ml, 3 commits behind; @main by acme/s-worker
@@ -358,6 +365,6 @@ def test_maintenance_page_for_one_team(maintenance_warehouse):
     assert not at.exception
     # ml: s-ml 30 behind, s-ml2 not found; its repos acme/ml calls @v3
     assert [m.value for m in at.metric] == ["3", "1", "1", "1"]
-    assert list(at.dataframe[1].value["service"]) == ["s-ml", "s-ml2"]
+    assert list(frame_by_key(at, "furthest")["service"]) == ["s-ml", "s-ml2"]
     refs = at.dataframe[2].value
     assert list(zip(refs["ref"], refs["repos"], strict=True)) == [("v3", 1)]
