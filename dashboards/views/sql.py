@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards.lib import ui
+from dashboards.lib import formatting, ui
 from dashboards.lib.text import md_escape
 from pipelines import charts
 from pipelines.query import QueryError, QueryRefused, execute, prestart
@@ -40,8 +40,9 @@ with reference:
             described = columns.get_column("table_description").drop_nulls()
             if described.len():
                 st.caption(md_escape(described[0]))
-            st.dataframe(columns.select("column_name", "data_type", "description"),
-                         hide_index=True, width="stretch")
+            shown = formatting.show(columns.select("column_name", "data_type", "description"))
+            st.dataframe(shown.frame, hide_index=True, width="stretch", column_config=shown.column_config,
+                         placeholder=formatting.MISSING)
 
 with editor:
     with st.form("sql_form"):
