@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipelines.comparisons import build_comparisons  # noqa: E402
-from pipelines.config import demo_settings  # noqa: E402
+from pipelines.sources.demo_conventions import demo_settings  # noqa: E402
 from pipelines.sql_models import SqlModel, load_models, referenced_tables  # noqa: E402
 from pipelines.transform import build_model  # noqa: E402
 from pipelines.warehouse import writer  # noqa: E402

@@ -114,8 +114,10 @@ def bench_sql(warehouse: Path, repeat: int) -> dict[str, dict]:
 
 
 def main() -> None:
+    from pipelines import DEFAULT_WAREHOUSE, WAREHOUSE_ENV
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--warehouse", type=Path, default=Path("data/pathlens.duckdb"))
+    parser.add_argument("--warehouse", type=Path, default=Path(DEFAULT_WAREHOUSE))
     parser.add_argument("--build", metavar="SCALE",
                         help="first build the demo at this scale into --warehouse (e.g. large)")
     parser.add_argument("--repeat", type=int, default=3)
@@ -127,7 +129,7 @@ def main() -> None:
         report["build_s"] = round(_build(args.warehouse, args.build), 1)
     if not args.warehouse.is_file():
         sys.exit(f"no warehouse at {args.warehouse}: pass --build large (or run `pathlens demo`)")
-    os.environ["PATHLENS_WAREHOUSE"] = str(args.warehouse.resolve())
+    os.environ[WAREHOUSE_ENV] = str(args.warehouse.resolve())
     report["rows"] = _sizes(args.warehouse)
     report["pages"] = bench_pages(args.repeat)
     team = _busiest_team(args.warehouse)

@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.memory import rss_bytes, stage  # noqa: E402
-from pipelines.config import demo_settings  # noqa: E402
 from pipelines.sources.demo import forget_generated, generate  # noqa: E402
+from pipelines.sources.demo_conventions import demo_settings  # noqa: E402
 from pipelines.sources.registry import DemoLoader  # noqa: E402
 from pipelines.transform import build_step, model_order, write_facts, write_settings  # noqa: E402
 from pipelines.warehouse import WarehousePaths, publish, writer  # noqa: E402

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from typer.core import TyperGroup
 
+from pipelines import DEFAULT_WAREHOUSE, WAREHOUSE_ENV
+
 if TYPE_CHECKING:
     from pipelines.config import Settings
 
@@ -112,7 +114,7 @@ def _warehouse_for(config: Path, warehouse: Path | None) -> Path:
         return warehouse
     if config.exists():
         return Path(_load(config).warehouse)
-    return Path("data/pathlens.duckdb")
+    return Path(DEFAULT_WAREHOUSE)
 
 
 def _materialise(resource, selection: str | None) -> None:
@@ -292,7 +294,7 @@ def _check_github_credentials(settings: Settings) -> None:
 
 
 def _serve_dashboard(warehouse: Path, port: int) -> None:
-    env = {**os.environ, "PATHLENS_WAREHOUSE": str(warehouse.resolve())}
+    env = {**os.environ, WAREHOUSE_ENV: str(warehouse.resolve())}
     command = [
         sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
         "--server.address", "127.0.0.1", "--server.port", str(port),
@@ -327,8 +329,8 @@ def report(
     deliver: Annotated[bool, typer.Option("--deliver/--no-deliver", help="POST the summary to the webhook, if configured.")] = False,
 ) -> None:
     """Write the report (HTML with charts, Markdown, CSV) for the last complete week or month."""
-    from pipelines.config import demo_settings
     from pipelines.reports import deliver_report, write_report
+    from pipelines.sources.demo_conventions import demo_settings
 
     if period not in ("week", "month"):
         raise fail(f"--period must be week or month, not {period!r}")

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pipelines import DEFAULT_WAREHOUSE
+
 DEFAULT_CONFIG_FILE = "pathlens.yaml"
 
 
@@ -258,7 +260,7 @@ class DemoSettings(_Strict):
 
 
 class Settings(_Strict):
-    warehouse: str = "data/pathlens.duckdb"
+    warehouse: str = DEFAULT_WAREHOUSE
     github: GitHubSettings | None = None
     backstage: BackstageSettings | None = None
     demo: DemoSettings | None = None
@@ -446,11 +448,3 @@ def _nesting(text: str) -> int:
         return 0  # reported with its line and column by the real load
     return deepest
 
-
-def demo_settings(scale: str = "default", seed: int = 7, warehouse: str = "data/pathlens.duckdb",
-                  as_of: str | None = None) -> Settings:
-    """The configuration `pathlens demo` uses: the demo organisation's own conventions."""
-    from pipelines.sources.demo_conventions import demo_config_mapping
-
-    data = demo_config_mapping(scale=scale, seed=seed, warehouse=warehouse, as_of=as_of)
-    return parse_settings(data, "(demo)")

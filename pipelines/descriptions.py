@@ -306,8 +306,8 @@ def render_schema_docs(con: duckdb.DuckDBPyConnection, text: str) -> str:
 def build_empty_warehouse(path: Path) -> Path:
     """Every model, the comparisons and the alerts built on empty sources at `path`: the
     public schema with no rows (for its column types), in seconds."""
-    from pipelines.config import demo_settings
     from pipelines.reports.alerts import build_alerts
+    from pipelines.sources.demo_conventions import demo_settings
     from pipelines.transform import build_all
     from pipelines.warehouse import writer
 

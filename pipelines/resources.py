@@ -11,7 +11,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines.config import Settings, demo_settings, load_settings
+from pipelines import WAREHOUSE_ENV
+from pipelines.config import Settings, load_settings
+from pipelines.sources.demo_conventions import demo_settings
 from pipelines.warehouse import WarehousePaths, acquire_refresh_lock, check_warehouse_path, writer
 
 
@@ -107,5 +109,5 @@ def resource_from_environment() -> PathlensResource:
     """The resource `dagster dev` uses: `PATHLENS_CONFIG` (default pathlens.yaml)."""
     return PathlensResource(
         config_path=os.environ.get("PATHLENS_CONFIG", "pathlens.yaml"),
-        warehouse=os.environ.get("PATHLENS_WAREHOUSE_OVERRIDE", ""),
+        warehouse=os.environ.get(WAREHOUSE_ENV, ""),
     )

@@ -14,28 +14,13 @@ import polars as pl
 from pipelines.config import Settings
 from pipelines.facts import normalise_template_source
 from pipelines.repo_files import RepoFiles
+from pipelines.sources.registry import source_scope
 
 
 def settings_frame(settings: Settings, *, as_of: datetime, refresh_id: str) -> pl.DataFrame:
     """One row: what the SQL models need to know about this refresh and its configuration."""
-    if settings.is_demo:
-        from pipelines.sources.demo_conventions import (
-            DEMO_CONTEXTS,
-            DEMO_PRODUCTION_CONTEXTS,
-            DEMO_SERVICE_LABEL,
-        )
-
-        contexts, production_contexts = list(DEMO_CONTEXTS), list(DEMO_PRODUCTION_CONTEXTS)
-        service_label, fallback_label, pr_pattern = DEMO_SERVICE_LABEL, "app.kubernetes.io/name", "pr-*"
-        exclude_repos: list[str] = ["sandbox-*"]
-    else:
-        k8s = settings.kubernetes
-        contexts = list(k8s.contexts) if k8s else []
-        production_contexts = list(k8s.production_contexts) if k8s else []
-        service_label = k8s.service_label if k8s else "backstage.io/kubernetes-id"
-        fallback_label = k8s.fallback_label if k8s else "app.kubernetes.io/name"
-        pr_pattern = k8s.pr_namespace_pattern if k8s else "pr-*"
-        exclude_repos = list(settings.github.exclude_repos) if settings.github else []
+    scope = source_scope(settings)
+    k8s = scope.kubernetes
     strings = pl.List(pl.String)
     return pl.DataFrame(
         {
@@ -46,21 +31,21 @@ def settings_frame(settings: Settings, *, as_of: datetime, refresh_id: str) -> p
             # as the tree spells them (pipelines.repo_files): `./catalog-info.yaml` is `catalog-info.yaml`
             "catalog_file": [RepoFiles.from_settings(settings).catalog_file],
             "spec_file": [RepoFiles.from_settings(settings).spec_file],
-            "exclude_repos": pl.Series([exclude_repos], dtype=strings),
+            "exclude_repos": pl.Series([list(scope.exclude_repos)], dtype=strings),
             "adoption_threshold": [float(settings.adoption.threshold)],
             "exceptions_repos": pl.Series([[r.lower() for r in settings.exceptions.repos]], dtype=strings),
             "exceptions_label": [settings.exceptions.label.lower()],
             "platform_workflow_repos": pl.Series(
                 [[r.lower() for r in settings.ci.platform_workflow_repos]], dtype=strings
             ),
-            "kubernetes_contexts": pl.Series([contexts], dtype=strings),
-            "production_contexts": pl.Series([production_contexts], dtype=strings),
+            "kubernetes_contexts": pl.Series([list(k8s.contexts)], dtype=strings),
+            "production_contexts": pl.Series([list(k8s.production_contexts)], dtype=strings),
             "production_environments": pl.Series(
                 [list(settings.deploys.production_environments)], dtype=strings
             ),
-            "service_label": [service_label],
-            "fallback_label": [fallback_label],
-            "pr_namespace_pattern": [pr_pattern],
+            "service_label": [k8s.service_label],
+            "fallback_label": [k8s.fallback_label],
+            "pr_namespace_pattern": [k8s.pr_namespace_pattern],
             "history_backfill_days": [settings.history.backfill_days],
             # template drift (marts.template_health): commits behind that count as "far behind"
             "drift_commits": [settings.alerts.drift_commits],

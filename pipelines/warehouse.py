@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines import DEFAULT_WAREHOUSE, WAREHOUSE_ENV
 from pipelines.descriptions import apply_comments
 from pipelines.raw_schema import RAW_TABLES, RawTable
 from pipelines.sandbox import WarehouseUnreadable as WarehouseUnreadable  # re-exported for readers
@@ -377,6 +378,12 @@ def _previous_mode(published: Path) -> tuple[int, int | None]:
         os.umask(umask)
         return 0o666 & ~umask, None
     return stat.S_IMODE(st.st_mode), st.st_gid
+
+
+def warehouse_path(configured: str | os.PathLike[str] | None = None) -> Path:
+    """The published warehouse: $PATHLENS_WAREHOUSE when set, else `configured` (a
+    configuration's `warehouse:`), else DEFAULT_WAREHOUSE; `~` expanded."""
+    return Path(os.environ.get(WAREHOUSE_ENV) or configured or DEFAULT_WAREHOUSE).expanduser()
 
 
 def open_reader(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:

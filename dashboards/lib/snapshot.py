@@ -13,26 +13,19 @@ import contextlib
 import os
 import re
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 
 from pipelines.warehouse import open_reader, warehouse_version
+from pipelines.warehouse import warehouse_path as warehouse_path  # re-exported for the pages
 
-ENV_VAR = "PATHLENS_WAREHOUSE"
-DEFAULT_WAREHOUSE = "data/pathlens.duckdb"
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 class WarehouseChanged(RuntimeError):
     """A new warehouse was published between reading its version and opening it."""
-
-
-def warehouse_path() -> Path:
-    """The published warehouse the dashboard reads: $PATHLENS_WAREHOUSE or the default."""
-    return Path(os.environ.get(ENV_VAR) or DEFAULT_WAREHOUSE).expanduser()
 
 
 def current_version(path: str | os.PathLike[str]) -> str:

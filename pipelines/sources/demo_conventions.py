@@ -11,7 +11,12 @@ constants here for the pipeline to use in the demo's place.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pipelines import DEFAULT_WAREHOUSE
+
+if TYPE_CHECKING:
+    from pipelines.config import Settings
 
 ORG = "acme"
 
@@ -76,7 +81,7 @@ def demo_kubernetes_mapping() -> dict[str, Any]:
 def demo_config_mapping(
     scale: str = "default",
     seed: int = 7,
-    warehouse: str = "data/pathlens.duckdb",
+    warehouse: str = DEFAULT_WAREHOUSE,
     as_of: str | date | datetime | None = None,
 ) -> dict[str, Any]:
     """The `pathlens.yaml` mapping (SPEC §5 shape) for the demo organisation.
@@ -109,3 +114,11 @@ def demo_config_mapping(
         "adoption": {"threshold": ADOPTION_THRESHOLD},
         "teams": {"aliases": team_aliases()},
     }
+
+
+def demo_settings(scale: str = "default", seed: int = 7, warehouse: str = DEFAULT_WAREHOUSE,
+                  as_of: str | None = None) -> Settings:
+    """The configuration `pathlens demo` uses: the demo organisation's own conventions."""
+    from pipelines.config import parse_settings
+
+    return parse_settings(demo_config_mapping(scale=scale, seed=seed, warehouse=warehouse, as_of=as_of), "(demo)")

@@ -13,7 +13,7 @@ from typing import Protocol
 
 import duckdb
 
-from pipelines.config import Settings
+from pipelines.config import KubernetesSettings, Settings
 from pipelines.raw_schema import RAW_TABLES
 from pipelines.warehouse import append
 
@@ -57,6 +57,26 @@ class DemoLoader:
             con.execute(f"DELETE FROM {table.qualified}")
             rows[name] = append(con, table, org.tables[name])
         return {"source": "demo", **{f"rows_{k}": v for k, v in rows.items()}}
+
+
+@dataclass(frozen=True)
+class SourceScope:
+    """What the SQL must know of the source's world beyond the shared settings: how its
+    clusters label services (and which are production), and which repos are left out."""
+
+    kubernetes: KubernetesSettings
+    exclude_repos: tuple[str, ...]
+
+
+def source_scope(settings: Settings) -> SourceScope:
+    """The configured `kubernetes:` (its defaults without one) and `github.exclude_repos`; for
+    the demo, which cannot carry those sections, the conventions its organisation follows."""
+    if settings.is_demo:
+        from pipelines.sources.demo_conventions import DEMO_EXCLUDE_REPOS, demo_kubernetes_mapping
+
+        return SourceScope(KubernetesSettings(**demo_kubernetes_mapping()), DEMO_EXCLUDE_REPOS)
+    return SourceScope(settings.kubernetes or KubernetesSettings(),
+                       tuple(settings.github.exclude_repos) if settings.github else ())
 
 
 def github_loader(settings: Settings, as_of: datetime, progress: Progress | None = None) -> Loader:

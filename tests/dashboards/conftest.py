@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards.lib.snapshot import ENV_VAR
+from pipelines import WAREHOUSE_ENV as ENV_VAR
 from tests.dashboards.handbuilt import publish_handbuilt
 from tests.dashboards.server import build_demo
 

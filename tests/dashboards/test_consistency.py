@@ -9,7 +9,8 @@ import duckdb
 import pytest
 
 from dashboards.lib import snapshot
-from dashboards.lib.snapshot import ENV_VAR, WarehouseChanged, open_snapshot
+from dashboards.lib.snapshot import WarehouseChanged, open_snapshot
+from pipelines import WAREHOUSE_ENV as ENV_VAR
 from pipelines.warehouse import WarehousePaths, connect_writer, open_reader, warehouse_version
 from tests.dashboards.conftest import PAGES, run_page
 from tests.dashboards.handbuilt import publish_handbuilt

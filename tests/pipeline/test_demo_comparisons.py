@@ -9,8 +9,8 @@ from datetime import datetime
 
 import pytest
 
-from pipelines.config import demo_settings
 from pipelines.sources.demo import forget_generated, generate
+from pipelines.sources.demo_conventions import demo_settings
 from pipelines.sources.registry import DemoLoader
 from pipelines.transform import build_all
 from pipelines.warehouse import writer

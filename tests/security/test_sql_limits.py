@@ -138,7 +138,7 @@ def test_report_and_dashboard_on_a_damaged_warehouse_say_so_in_one_line(tmp_path
 
     from streamlit.testing.v1 import AppTest
 
-    from dashboards.lib.snapshot import ENV_VAR
+    from pipelines import WAREHOUSE_ENV as ENV_VAR
     from tests.dashboards.conftest import APP
 
     monkeypatch.setenv(ENV_VAR, str(broken))
