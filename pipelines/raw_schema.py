@@ -21,6 +21,7 @@ class RawTable:
     columns: dict[str, str]  # column → DuckDB type
     key: tuple[str, ...]  # natural key; empty = append-only
     doc: str
+    retired: tuple[str, ...] = ()  # columns an older pathlens created and nothing writes any more
 
     @property
     def qualified(self) -> str:
@@ -34,6 +35,11 @@ class RawTable:
         """
         return [f'ALTER TABLE {self.qualified} ADD COLUMN "{c}" {t}'
                 for c, t in self.columns.items() if c not in existing]
+
+    def drop_retired_columns(self, existing: set[str]) -> list[str]:
+        """ALTER statements dropping the retired columns a table created by an older pathlens
+        still has, so the stored columns are the declared ones, in order."""
+        return [f'ALTER TABLE {self.qualified} DROP COLUMN "{c}"' for c in self.retired if c in existing]
 
     def ddl(self) -> str:
         """The CREATE TABLE statement. The natural key is kept by `warehouse.upsert`, not by a
@@ -70,10 +76,10 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": "VARCHAR",  # 'demo' | 'github'
                 "as_of": "TIMESTAMP",  # the refresh's "now": monthly tables run through its month
                 "started_at": "TIMESTAMP",
-                "finished_at": "TIMESTAMP",
             },
             ("refresh_id",),
             "One row per refresh; the latest one's `as_of` ends every monthly series.",
+            retired=("finished_at",),  # declared, never written
         ),
         RawTable(
             "repos",

@@ -178,7 +178,8 @@ def connect_writer(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
             "AND database_name = current_database()").fetchall():
         present.setdefault(table_name, set()).add(column)
     for table in RAW_TABLES.values():
-        for statement in table.add_missing_columns(present.get(table.name, set())):
+        existing = present.get(table.name, set())
+        for statement in table.drop_retired_columns(existing) + table.add_missing_columns(existing):
             con.execute(statement)
     return con
 

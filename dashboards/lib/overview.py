@@ -63,9 +63,5 @@ order by month
 
 
 def _latest_alerts(alerts: pl.DataFrame, limit: int = 10) -> pl.DataFrame:
-    """The most recently raised alerts (the table is written by the reports; its time column
-    is `raised_at`, or `created_at` in older warehouses)."""
-    when = next((c for c in ("raised_at", "created_at") if c in alerts.columns), None)
-    if when is not None:
-        alerts = alerts.sort(when, descending=True, nulls_last=True)
-    return alerts.head(limit)
+    """The `limit` most recently raised alerts of marts.alerts."""
+    return alerts.sort("raised_at", descending=True, nulls_last=True).head(limit)

@@ -83,7 +83,7 @@ if data.alerts is not None and not data.alerts.is_empty():
             text = " · ".join(md_escape(alert.get(k)) for k in ("severity", "rule", "period")
                               if alert.get(k) is not None)
             text = f"**{text}**: {md_escape(alert.get('message'))}"
-            if str(alert.get("severity")).lower() in ("critical", "error", "high"):
+            if alert.get("severity") == "error":  # the rules raise `warning` or `error`
                 st.error(text)
             else:
                 st.warning(text)

@@ -121,3 +121,28 @@ def test_a_warehouse_from_before_a_new_raw_column_gets_it_on_open(tmp_path):
         assert con.execute("SELECT requests, points FROM raw.fetch_log").fetchall() == [(3, None)]
     finally:
         con.close()
+
+
+def test_a_retired_raw_column_is_dropped_on_open(tmp_path):
+    """raw.refreshes.finished_at was declared but never written: a file that has it loses it,
+    keeps its rows, and takes new refreshes (inserted by position) again."""
+    path = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(path))
+    old.execute("CREATE SCHEMA raw")
+    old.execute("CREATE TABLE raw.refreshes (refresh_id VARCHAR, source VARCHAR, as_of TIMESTAMP, "
+                "started_at TIMESTAMP, finished_at TIMESTAMP)")
+    old.execute("INSERT INTO raw.refreshes VALUES ('r0', 'demo', '2025-01-01', '2025-01-01 10:00', NULL)")
+    old.close()
+    con = connect_writer(path)
+    try:
+        columns = [c for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = 'refreshes' "
+            "ORDER BY column_index").fetchall()]
+        assert columns == ["refresh_id", "source", "as_of", "started_at"] == list(RAW_TABLES["refreshes"].columns)
+        upsert(con, RAW_TABLES["refreshes"], pl.DataFrame({
+            "refresh_id": ["r1"], "source": ["demo"], "as_of": [datetime(2025, 2, 1)],
+            "started_at": [datetime(2025, 2, 1, 10)]}))
+        assert con.execute("SELECT refresh_id FROM raw.refreshes ORDER BY 1").fetchall() == [("r0",), ("r1",)]
+    finally:
+        con.close()
+

@@ -24,10 +24,13 @@ import polars as pl
 from pipelines.sources.demo import escapes, ids
 from pipelines.sources.demo.plan import Plan, Repo, Service, image_for
 from pipelines.sources.demo.scales import DAY, HOUR, MINUTE, SECOND, WEEK
-from pipelines.sources.demo_conventions import DEMO_FALLBACK_LABEL, DEMO_SERVICE_LABEL
+from pipelines.sources.demo_conventions import (
+    DEMO_CONTEXTS,
+    DEMO_FALLBACK_LABEL,
+    DEMO_SERVICE_LABEL,
+)
 
-PRODUCTION, STAGING = "prod-eu", "staging"
-ENVIRONMENT = {PRODUCTION: "production", STAGING: "staging"}
+PRODUCTION, STAGING = DEMO_CONTEXTS
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease", "monitoring",
                      "ingress-nginx")
 INFRA_WORKLOADS = (  # (namespace, name, kind): cluster software, belonging to no service
