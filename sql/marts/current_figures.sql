@@ -76,13 +76,8 @@ golden_path_figures as (
 ),
 
 reasons as (
-    select 'gpu' as reason, gpu as services, gpu / nullif(spec_services, 0) as rate from marts.escape_hatch_summary
-    union all
-    select 'sidecar', sidecar, sidecar / nullif(spec_services, 0) from marts.escape_hatch_summary
-    union all
-    select 'declared', declared, declared / nullif(spec_services, 0) from marts.escape_hatch_summary
-    union all
-    select 'other', other, other / nullif(spec_services, 0) from marts.escape_hatch_summary
+    select reason, services, services / nullif(spec_services, 0) as rate
+    from (unpivot marts.escape_hatch_summary on gpu, sidecar, declared, other into name reason value services)
 ),
 
 requests as (
@@ -99,74 +94,79 @@ requests_last_month as (
     join info as i on r.month = i.last_complete_month
 ),
 
--- Golden path against DIY: one row per side of each metric.
+-- Golden path against DIY: each side's value of each metric, one row per side.
 sides as (
-    select metric, 'golden_path' as side, golden_path as value, golden_path_n as n from marts.golden_path_vs_diy
-    union all
-    select metric, 'diy' as side, diy as value, diy_n as n from marts.golden_path_vs_diy
+    select side, metric, value
+    from (unpivot marts.golden_path_vs_diy on golden_path, diy into name side value value)
 ),
 
-figures as (
-    select 'new_service_adoption_ratio' as figure, dimension, group_value, new_service_adoption as value
+-- One row per group (dimension, group_value), one column per figure named as exported; the
+-- figures of a group that has none of a column are NULL, and so left out below.
+by_group as (
+    select
+        dimension, group_value,
+        new_service_adoption as new_service_adoption_ratio,
+        services_created as new_services,
+        golden_path_created as new_golden_path_services
     from last_month
-    union all
-    select 'new_services', dimension, group_value, services_created from last_month
-    union all
-    select 'new_golden_path_services', dimension, group_value, golden_path_created from last_month
-    union all
-    select 'adoption_ratio', dimension, group_value, overall_adoption from this_month
-    union all
-    select 'services', dimension, group_value, services_total from this_month
-    union all
-    select 'golden_path_services', dimension, group_value, golden_path_total from this_month
-    union all
-    select 'adoption_ratio', 'golden_path', golden_path, share from golden_path_figures
-    union all
-    select 'services', 'golden_path', golden_path, services from golden_path_figures
-    union all
-    select 'new_service_adoption_ratio', 'golden_path', golden_path, share_last_month from golden_path_figures
-    union all
-    select 'new_services', 'golden_path', golden_path, created_last_month from golden_path_figures
-    union all
-    select 'service_spec_services', null, null, spec_services from marts.escape_hatch_summary
-    union all
-    select 'escape_hatch_services', null, null, escape_hatch_services from marts.escape_hatch_summary
-    union all
-    select 'escape_hatch_ratio', null, null, escape_hatch_rate from marts.escape_hatch_summary
-    union all
-    select 'escape_hatch_services', 'reason', reason, services from reasons
-    union all
-    select 'escape_hatch_ratio', 'reason', reason, rate from reasons
-    union all
-    select 'exception_requests_opened_total', null, null, opened from requests
-    union all
-    select 'exception_requests_closed_total', null, null, closed from requests
-    union all
-    select 'exception_requests_open', null, null, still_open from requests
-    union all
-    select 'exception_requests_opened_last_month', null, null, opened from requests_last_month
-    union all
-    select 'exception_requests_closed_last_month', null, null, closed from requests_last_month
-    union all
-    select 'ci_failure_ratio', 'path', side, value from sides where metric = 'ci_failure_rate'
-    union all
-    select 'ci_decided_runs', 'path', case when on_golden_path then 'golden_path' else 'diy' end,
-           sum(ci_decided)
-    from marts.comparison_services group by on_golden_path
-    union all
-    select 'ci_duration_median_seconds', 'path', side, value from sides where metric = 'median_ci_duration_s'
-    union all
-    select 'time_to_first_deploy_median_seconds', 'path', side, value * 86400
-    from sides where metric = 'median_days_to_first_deploy'
-    union all
-    select 'data_as_of_timestamp_seconds', null, null, epoch(as_of) from info
-    union all
-    select 'refresh_fetch_errors', null, null, fetch_errors from info
-    union all
-    select 'refresh_unparsed_files', null, null, files_not_used from info
+    union all by name
+    select
+        dimension, group_value,
+        overall_adoption as adoption_ratio,
+        services_total as services,
+        golden_path_total as golden_path_services
+    from this_month
+    union all by name
+    select
+        'golden_path' as dimension, golden_path as group_value,
+        share as adoption_ratio,
+        services,
+        share_last_month as new_service_adoption_ratio,
+        created_last_month as new_services
+    from golden_path_figures
+    union all by name
+    select
+        spec_services as service_spec_services,
+        escape_hatch_services,
+        escape_hatch_rate as escape_hatch_ratio
+    from marts.escape_hatch_summary
+    union all by name
+    select
+        'reason' as dimension, reason as group_value,
+        services as escape_hatch_services,
+        rate as escape_hatch_ratio
+    from reasons
+    union all by name
+    select
+        opened as exception_requests_opened_total,
+        closed as exception_requests_closed_total,
+        still_open as exception_requests_open,
+        (select opened from requests_last_month) as exception_requests_opened_last_month,
+        (select closed from requests_last_month) as exception_requests_closed_last_month
+    from requests
+    union all by name
+    select
+        'path' as dimension, side as group_value,
+        any_value(value) filter (where metric = 'ci_failure_rate') as ci_failure_ratio,
+        any_value(value) filter (where metric = 'median_ci_duration_s') as ci_duration_median_seconds,
+        any_value(value) filter (where metric = 'median_days_to_first_deploy') * 86400
+            as time_to_first_deploy_median_seconds
+    from sides
+    group by side
+    union all by name
+    select
+        'path' as dimension, case when on_golden_path then 'golden_path' else 'diy' end as group_value,
+        sum(ci_decided) as ci_decided_runs
+    from marts.comparison_services
+    group by on_golden_path
+    union all by name
+    select
+        epoch(as_of) as data_as_of_timestamp_seconds,
+        fetch_errors as refresh_fetch_errors,
+        files_not_used as refresh_unparsed_files
+    from info
 )
 
 select figure, dimension, group_value, value::double as value
-from figures
-where value is not null
+from (unpivot by_group on columns(* exclude (dimension, group_value)) into name figure value value)
 order by figure, dimension nulls first, group_value
