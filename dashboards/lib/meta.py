@@ -27,6 +27,7 @@ class Meta:
     threshold: float | None
     files_not_used: int = 0  # repository files the refresh could not parse
     fetch_errors: int = 0  # what the refresh could not fetch
+    stale_services: int = 0  # services read from the last good version of a broken file
 
     @property
     def last_day(self) -> date:
@@ -62,4 +63,5 @@ def load_meta(con: Connection) -> Meta:
         # older warehouses lack these columns
         files_not_used=row.get("files_not_used") or 0,
         fetch_errors=row.get("fetch_errors") or 0,
+        stale_services=row.get("stale_services") or 0,
     )

@@ -132,6 +132,9 @@ def freshness_banner(meta: Meta, now: datetime | None = None) -> None:
         gaps.append(f"{meta.fetch_errors} fetch(es) failed (`raw.fetch_errors`)")
     if gaps:
         st.warning("Incomplete data: " + "; ".join(gaps) + ". The numbers leave those out.", icon="⚠️")
+    if meta.stale_services:
+        st.warning(f"{meta.stale_services} service(s) counted from the last version of a file that parsed, "
+                   "until the file is fixed (`marts.services.stale_since`, `staging.file_errors`).", icon="⚠️")
 
 
 def humanize(age: timedelta) -> str:

@@ -51,9 +51,18 @@ ref_match as (
     group by sv.repo, sv.instant, sv.service
 ),
 
+-- the earliest instant since which a file of the repo is read from its last good version
+-- (intermediate.files_at): NULL while every file it is read from parses
+stale as (
+    select repo, instant, min(stale_since) as stale_since
+    from intermediate.files_at
+    group by repo, instant
+),
+
 joined as (
     select
         sv.*,
+        st.stale_since,
         r.created_at,
         r.language as repo_language,
         sp.spec_path,
@@ -72,6 +81,7 @@ joined as (
     left join ref_match as rm on rm.repo = sv.repo and rm.instant = sv.instant and rm.service = sv.service
     left join intermediate.repo_templates as t on t.repo = sv.repo and t.instant = sv.instant
     left join intermediate.repo_ci as ci on ci.repo = sv.repo and ci.instant = sv.instant
+    left join stale as st on st.repo = sv.repo and st.instant = sv.instant
 ),
 
 reasons as (
@@ -110,5 +120,6 @@ select
     uses_platform_ci,
     spec_path,
     kubernetes_id,
-    escape_hatch_reason as declared_escape_hatch_reason
+    escape_hatch_reason as declared_escape_hatch_reason,
+    stale_since
 from reasons

@@ -16,7 +16,8 @@ Timeline (every repo holds one catalogued Go service named like the repo; owner 
             2024-02-10 12:00, removed 2024-03-20 09:00, added again (GPU) 2024-04-10 15:00
 - owned     created 2024-02-01 09:00, DIY; owner team-a → team-b 2024-03-10 11:00
 - broken    created 2024-01-05 09:00 on go-service; catalog broken (merge conflict)
-            2024-02-14 16:00, fixed 2024-03-02 10:00
+            2024-02-14 16:00, fixed 2024-03-02 10:00: meanwhile its last good version (the
+            2024-01-05 one) keeps the service as it was, stale since 2024-02-14 16:00
 - gone      created 2024-01-15 09:00, DIY, spec with an escape hatch (other); the spec deleted
             2024-02-20 09:00 and re-added 2024-03-10 09:00
 - old       created 2021-06-01 09:00: catalog DIY owned by team-old (2021-06-01), then on
@@ -160,15 +161,18 @@ def test_owner_change(wh):
 
 
 def test_broken_catalog_then_fixed(wh):
-    # while the catalog does not parse the repo declares no service: not on a golden path,
-    # no owner, `declared` false; the parse error of that version is kept per version
+    # while the catalog does not parse, its last good version (2024-01-05 09:10, golden, team-a)
+    # stands in: the state never changes, so one interval; the parse error of the bad version is
+    # kept per version, and the state then is flagged stale from 2024-02-14 16:00
     assert history(wh, "broken") == [
-        (T("2024-01-05 09:00"), T("2024-02-14 16:00"), True, GP, False, [], "team-a", True, True, False),
-        (T("2024-02-14 16:00"), T("2024-03-02 10:00"), False, None, False, [], None, False, False, False),
-        (T("2024-03-02 10:00"), None, True, GP, False, [], "team-a", True, True, False),
+        (T("2024-01-05 09:00"), None, True, GP, False, [], "team-a", True, True, False),
     ]
     errors = wh.sql("select count(*) from staging.file_errors_by_version where repo = 'acme/broken'").fetchall()[0]
     assert errors == (1,)
+    stale = wh.sql("select instant, stale_since from intermediate.service_states where repo = 'acme/broken'"
+                   " order by instant").fetchall()
+    assert stale == [(T("2024-01-05 09:10"), None), (T("2024-02-14 16:00"), T("2024-02-14 16:00")),
+                     (T("2024-03-02 10:00"), None)]
 
 
 def test_file_deleted_and_re_added(wh):
@@ -219,8 +223,9 @@ def test_overall_adoption_at_each_months_end(wh):
         "select month, services_total, golden_path_total from marts.adoption_monthly").fetchall())
     # end of Jan 2024: old, hatch, late, left, broken, gone; golden: old, left, broken
     assert rows[date(2024, 1, 1)] == (6, 3)
-    # end of Feb: + owned; broken's catalog is broken (Feb 14 – Mar 2): golden old, left
-    assert rows[date(2024, 2, 1)] == (7, 2)
+    # end of Feb: + owned; broken's catalog is broken (Feb 14 – Mar 2) but its last good
+    # version keeps it on go-service: golden old, left, broken
+    assert rows[date(2024, 2, 1)] == (7, 3)
     # end of Mar: + imported; late adopted (Mar 5), broken fixed, left leaves only on Apr 1
     assert rows[date(2024, 3, 1)] == (8, 5)
     # end of Apr: + plain; left left: old, late, broken, imported
@@ -245,16 +250,16 @@ def test_new_service_adoption_in_the_state_at_the_end_of_the_creation_day(wh):
 def test_overall_adoption_by_team_follows_the_owner_then(wh):
     rows = {(m, o): (t, g) for m, o, t, g in wh.sql(
         "select month, owner, services_total, golden_path_total from marts.adoption_monthly_by_team").fetchall()}
-    # end of Feb: team-a = hatch, late, left (golden), gone, owned (team-b only from Mar 10);
-    # team-b = old (golden); broken's catalog does not parse: no owner then
-    assert rows[(date(2024, 2, 1), "team-a")] == (5, 1)
+    # end of Feb: team-a = hatch, late, left (golden), gone, owned (team-b only from Mar 10),
+    # broken (golden: its catalog does not parse, its last good version keeps owner team-a);
+    # team-b = old (golden); no service without an owner
+    assert rows[(date(2024, 2, 1), "team-a")] == (6, 2)
     assert rows[(date(2024, 2, 1), "team-b")] == (1, 1)
-    assert rows[(date(2024, 2, 1), None)] == (1, 0)
     # end of Mar: team-a = hatch, late, left, gone, broken, imported (golden: late, left, broken,
     # imported); team-b = old (golden), owned
     assert rows[(date(2024, 3, 1), "team-a")] == (6, 4)
     assert rows[(date(2024, 3, 1), "team-b")] == (2, 1)
-    assert rows[(date(2024, 3, 1), None)] == (0, 0)  # the NULL group keeps its months once it exists
+    assert not any(o is None for _, o in rows)  # every service has an owner at every month's end
     # team-old never owned anything inside the history read
     assert not any(o == "team-old" for _, o in rows)
 
