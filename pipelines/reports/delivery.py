@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import requests
 
 from pipelines.config import Settings
+from pipelines.retry import Backoff, retry_after_s
 from pipelines.scrub import scrub_value
 
 log = logging.getLogger(__name__)
@@ -86,13 +87,14 @@ def _post(url: str, payload: dict[str, Any], *, attempts: int, timeout_s: float,
           max_wait_s: float, sleep: Callable[[float], None], session: requests.Session | None,
           started: float) -> DeliveryResult:
     http = session or requests.Session()
+    backoff = Backoff(first_s=backoff_s, max_s=max_wait_s)
     status: int | None = None
     error: str | None = None
     tried = 0
     try:
         for attempt in range(1, attempts + 1):
             tried = attempt
-            wait = backoff_s * 2 ** (attempt - 1)
+            wait = backoff.wait_s(attempt)
             try:
                 status_code, headers = _attempt(http, url, payload, timeout_s)
             except DeadlineExceeded:
@@ -111,13 +113,13 @@ def _post(url: str, payload: dict[str, Any], *, attempts: int, timeout_s: float,
                     return DeliveryResult("delivered", attempt, status, None, time.monotonic() - started)
                 error = f"HTTP {status}"
                 retry = status in RETRYABLE
-                wait = max(wait, _retry_after(headers.get("Retry-After")))
+                wait = max(wait, retry_after_s(headers.get("Retry-After")) or 0.0)
             if not retry:
                 log.warning("webhook delivery failed on attempt %d: %s (not retried)", attempt, error)
                 break
             if attempt < attempts:
                 log.warning("webhook delivery attempt %d/%d failed: %s", attempt, attempts, error)
-                sleep(min(wait, max_wait_s))
+                sleep(min(wait, max_wait_s))  # a receiver's Retry-After included
             else:
                 log.warning("webhook delivery failed after %d attempts: %s", attempts, error)
     finally:
@@ -189,8 +191,3 @@ def _url_hidden_from_logs(url: str) -> Iterator[None]:
             logger.removeFilter(hide)
 
 
-def _retry_after(value: str | None) -> float:
-    try:
-        return max(float(value), 0.0) if value else 0.0
-    except ValueError:
-        return 0.0

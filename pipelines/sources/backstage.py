@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import random
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ import requests
 
 from pipelines.config import Settings
 from pipelines.raw_schema import RAW_TABLES
+from pipelines.retry import Backoff, retry_after_s
 from pipelines.scrub import register, scrub
 from pipelines.sources.github.auth import CredentialError
 from pipelines.sources.github.source import SourceError
@@ -36,6 +36,7 @@ from pipelines.warehouse import transaction, upsert
 log = logging.getLogger(__name__)
 
 ENDPOINT = "GET /api/catalog/entities"
+BACKOFF = Backoff(first_s=1.0, max_s=30.0, jitter=True)  # unless the catalog sends Retry-After
 PAGE_SIZE = 500
 
 
@@ -161,7 +162,7 @@ class BackstageSource:
                         resp.json()  # a truncated body is retried like a dropped connection
                     return resp
                 reason = f"HTTP {resp.status_code}"
-                wait = _retry_after(resp)
+                wait = retry_after_s(resp.headers.get("Retry-After"))
             except (requests.RequestException, ValueError) as exc:
                 self.requests += 1
                 reason = type(exc).__name__
@@ -169,8 +170,7 @@ class BackstageSource:
             if attempt == self._max_attempts:
                 raise _Unavailable(None, self._scrub(f"{self.url}: gave up after {attempt} attempts: {reason}"))
             self.retries += 1
-            ceiling = min(30.0, 2.0 ** (attempt - 1))
-            self._sleep(wait if wait is not None else ceiling / 2 + random.uniform(0, ceiling / 2))
+            self._sleep(wait if wait is not None else BACKOFF.wait_s(attempt))
         raise AssertionError("unreachable")
 
     def _record(self, con: duckdb.DuckDBPyConnection, refresh_id: str, now: datetime,
@@ -216,9 +216,3 @@ class _Unavailable(Exception):
         self.status = status
         self.message = message
 
-
-def _retry_after(resp: requests.Response) -> float | None:
-    try:
-        return max(float(resp.headers["Retry-After"]), 0.0)
-    except (KeyError, ValueError):
-        return None

@@ -30,6 +30,8 @@ from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
+from pipelines.retry import retry_policy
+
 MAX_RELISTS = 3
 
 # resource → (cluster-wide list path, namespaced list path template)
@@ -105,22 +107,12 @@ def _status_message(exc: ApiException) -> str:
 
 
 def client_configuration(retries: int, backoff_factor: float) -> k8s.Configuration:
-    """A client configuration with bounded urllib3 retries (the library default is 3, no backoff cap).
-
-    Only idempotent GETs are sent, so connection errors, 429 and 5xx are all safe to retry;
-    `raise_on_status=False` hands the last error response to the client, which raises an
-    `ApiException` carrying its status instead of an opaque `MaxRetryError`.
-    """
+    """A client configuration with bounded urllib3 retries (`pipelines.retry.retry_policy`; the
+    library default is 3, no backoff cap). Only idempotent GETs are sent, so connection errors,
+    429 and 5xx are all safe to retry; the last error response reaches the client, which raises
+    an `ApiException` carrying its status."""
     cfg = k8s.Configuration()
-    cfg.retries = urllib3.Retry(
-        total=retries,
-        backoff_factor=backoff_factor,
-        backoff_max=10,
-        status_forcelist=(429, 500, 502, 503, 504),
-        allowed_methods=("GET",),
-        raise_on_status=False,
-        respect_retry_after_header=True,
-    )
+    cfg.retries = retry_policy(retries=retries, backoff_factor=backoff_factor, max_wait_s=10)
     return cfg
 
 
