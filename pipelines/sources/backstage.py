@@ -100,16 +100,16 @@ class BackstageSource:
         self._read_token()
         now = self._now()
         rows: list[dict[str, Any]] = []
-        problems: list[tuple[str, int | None, str]] = []
+        problems: list[FetchProblem] = []
         try:
             for index, entity in enumerate(self._entities()):
                 row = entity_row(entity, now)
                 if isinstance(row, str):
-                    problems.append((ENDPOINT, None, f"entity #{index}: {row}; skipped"))
+                    problems.append(self._problem(None, f"entity #{index}: {row}; skipped"))
                 else:
                     rows.append(row)
         except _Unavailable as exc:
-            problems.append((ENDPOINT, exc.status, exc.message))
+            problems.append(self._problem(exc.status, exc.message))
             rows = []
             failed = True
         else:
@@ -174,17 +174,18 @@ class BackstageSource:
         raise AssertionError("unreachable")
 
     def _record(self, con: duckdb.DuckDBPyConnection, refresh_id: str, now: datetime,
-                problems: list[tuple[str, int | None, str]]) -> None:
+                problems: list[FetchProblem]) -> None:
         log_spec = RAW_TABLES["fetch_log"]
         upsert(con, log_spec, pl.from_dicts([{
             "refresh_id": refresh_id, "source": "backstage", "endpoint": ENDPOINT, "requests": self.requests,
             "not_modified": 0, "retries": self.retries, "rate_limit_waits": 0, "wait_s": 0.0,
             "bytes": self.bytes, "recorded_at": now}], schema=log_spec.polars_schema()))
-        recorded = [FetchProblem("backstage", self.settings.url, endpoint, status, message)
-                    for endpoint, status, message in problems]
-        write_problems(con, refresh_id, [(p, now) for p in recorded])
-        for problem in recorded:
+        write_problems(con, refresh_id, [(p, now) for p in problems])
+        for problem in problems:
             log.warning("Backstage: %s (%s)", problem.message, problem.status)
+
+    def _problem(self, status: int | None, message: str) -> FetchProblem:
+        return FetchProblem("backstage", self.settings.url, ENDPOINT, status, message)
 
     def _scrub(self, text: str) -> str:
         return scrub(text, [self._token] if self._token else [])

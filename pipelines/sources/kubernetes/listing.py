@@ -31,6 +31,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from pipelines.retry import retry_policy
+from pipelines.sources.problems import FetchProblem
 
 MAX_RELISTS = 3
 
@@ -43,13 +44,7 @@ PATHS: dict[str, tuple[str, str | None]] = {
 }
 
 
-@dataclass(frozen=True)
-class FetchError:
-    """Something that could not be read; becomes one `raw.fetch_errors` row."""
-
-    endpoint: str
-    status: int | None
-    message: str
+SOURCE = "kubernetes"
 
 
 @dataclass
@@ -78,7 +73,7 @@ class Listing:
 class ContextUnusable(Exception):
     """The context cannot be read at all (bad kubeconfig, unreachable, unauthorised)."""
 
-    def __init__(self, error: FetchError):
+    def __init__(self, error: FetchProblem):
         super().__init__(error.message)
         self.error = error
 
@@ -86,7 +81,7 @@ class ContextUnusable(Exception):
 class ResourceFailed(Exception):
     """One list failed (403, 404, 5xx after retries); the other resources can still be read."""
 
-    def __init__(self, error: FetchError):
+    def __init__(self, error: FetchProblem):
         super().__init__(error.message)
         self.error = error
 
@@ -127,14 +122,14 @@ class ClusterReader:
     backoff_factor: float = 0.25
     timeout: tuple[float, float] = (5.0, 60.0)  # (connect, read) seconds per request
     stats: dict[str, CallStats] = field(default_factory=dict)
-    errors: list[FetchError] = field(default_factory=list)
+    errors: list[FetchProblem] = field(default_factory=list)  # each with this context as its scope
 
     def __post_init__(self) -> None:
         self._api_client: k8s.ApiClient | None = None
 
     def __enter__(self) -> ClusterReader:
         if not any(Path(p).expanduser().is_file() for p in self.kubeconfig.split(os.pathsep) if p):
-            raise ContextUnusable(FetchError("kubeconfig", None, f"kubeconfig {self.kubeconfig}: file not found"))
+            raise ContextUnusable(self._problem("kubeconfig", None, f"kubeconfig {self.kubeconfig}: file not found"))
         try:
             api_client = k8s_config.new_client_from_config(
                 config_file=self.kubeconfig,
@@ -143,12 +138,15 @@ class ClusterReader:
                 client_configuration=client_configuration(self.retries, self.backoff_factor),
             )
         except (ConfigException, OSError, ValueError) as exc:
-            raise ContextUnusable(FetchError("kubeconfig", None, f"kubeconfig {self.kubeconfig}: {exc}")) from None
+            raise ContextUnusable(self._problem("kubeconfig", None, f"kubeconfig {self.kubeconfig}: {exc}")) from None
         api_client.user_agent = "pathlens"
         self._api_client = api_client
         self._core = k8s.CoreV1Api(api_client)
         self._apps = k8s.AppsV1Api(api_client)
         return self
+
+    def _problem(self, endpoint: str, status: int | None, message: str) -> FetchProblem:
+        return FetchProblem(SOURCE, self.context, endpoint, status, message)
 
     def __exit__(self, *exc) -> None:
         if self._api_client is not None:
@@ -177,7 +175,7 @@ class ClusterReader:
         call_ns = getattr(self._apps, f"list_namespaced_{_singular(resource)}")
         items: list[dict] = []
         readable: set[str] = set()
-        denied: list[FetchError] = []
+        denied: list[FetchProblem] = []
         for ns in namespaces:
             path = ns_path.format(ns=ns)
             try:
@@ -233,7 +231,7 @@ class ClusterReader:
             finally:
                 response.release_conn()
         except ApiException as exc:
-            error = FetchError(path, exc.status or None, _status_message(exc))
+            error = self._problem(path, exc.status or None, _status_message(exc))
             if exc.status == 401 or not exc.status:
                 raise ContextUnusable(error) from None
             raise ResourceFailed(error) from None
@@ -241,7 +239,7 @@ class ClusterReader:
             if isinstance(exc, urllib3.exceptions.MaxRetryError):
                 stats.retries += self.retries
             reason = getattr(exc, "reason", None) or exc
-            raise ContextUnusable(FetchError(path, None, f"API server unreachable: {reason}")) from None
+            raise ContextUnusable(self._problem(path, None, f"API server unreachable: {reason}")) from None
         finally:
             stats.elapsed_s += time.monotonic() - started
         history = getattr(response.retries, "history", ()) or ()
@@ -251,9 +249,9 @@ class ClusterReader:
         try:
             page = json.loads(data)
         except ValueError:
-            raise ResourceFailed(FetchError(path, response.status, "response is not JSON")) from None
+            raise ResourceFailed(self._problem(path, response.status, "response is not JSON")) from None
         if not isinstance(page, dict):
-            raise ResourceFailed(FetchError(path, response.status, "response is not a JSON object"))
+            raise ResourceFailed(self._problem(path, response.status, "response is not a JSON object"))
         return page
 
 

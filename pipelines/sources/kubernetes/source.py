@@ -37,10 +37,10 @@ from kubernetes.config.config_exception import ConfigException
 from pipelines.raw_schema import RAW_TABLES
 from pipelines.sources.kubernetes.listing import (
     PATHS,
+    SOURCE,
     CallStats,
     ClusterReader,
     ContextUnusable,
-    FetchError,
     Listing,
     ResourceFailed,
 )
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SOURCE = "kubernetes"
 # what one load counts, per context and in total (the load's metadata)
 COUNTS = ("rows_k8s_namespaces", "rows_k8s_workloads", "rows_k8s_replicasets", "new_replicasets",
           "namespaces_marked_deleted", "workloads_removed", "unlabelled_workloads", "requests", "errors")
@@ -72,7 +71,7 @@ class ContextSnapshot:
     fetched_at: datetime
     namespaces: Listing | None = None
     apps: dict[str, Listing] = field(default_factory=dict)  # resource → listing
-    errors: list[FetchError] = field(default_factory=list)
+    errors: list[FetchProblem] = field(default_factory=list)
     stats: dict[str, CallStats] = field(default_factory=dict)
 
 
@@ -126,7 +125,7 @@ class KubernetesSource:
 
     # -- fetching -----------------------------------------------------------------------
 
-    def resolved_contexts(self) -> tuple[list[str], list[tuple[str, FetchError]]]:
+    def resolved_contexts(self) -> tuple[list[str], list[FetchProblem]]:
         """The contexts to read: the configured ones, or the kubeconfig's current context.
 
         Returns (contexts, errors); an error here means the kubeconfig itself is unusable.
@@ -136,7 +135,7 @@ class KubernetesSource:
         try:
             _, current = k8s_config.list_kube_config_contexts(config_file=self.kubeconfig)
         except (ConfigException, OSError, ValueError) as exc:
-            return [], [("(current-context)", FetchError("kubeconfig", None, f"kubeconfig {self.kubeconfig}: {exc}"))]
+            return [], [FetchProblem(SOURCE, "(current-context)", "kubeconfig", None, f"kubeconfig {self.kubeconfig}: {exc}")]
         return [current["name"]], []
 
     def fetch(self, context: str) -> ContextSnapshot:
@@ -178,9 +177,9 @@ class KubernetesSource:
         contexts, config_errors = self.resolved_contexts()
         totals: dict = {"source": SOURCE, "contexts": contexts, **dict.fromkeys(COUNTS, 0),
                         "errors_by_context": {}}
-        for name, error in config_errors:
-            self._write_errors(con, refresh_id, name, [error], utc_now())
-            totals["errors_by_context"][name] = 1
+        for error in config_errors:
+            self._write_errors(con, refresh_id, [error], utc_now())
+            totals["errors_by_context"][error.scope] = 1
             totals["errors"] += 1
         if not contexts:
             return totals
@@ -200,7 +199,7 @@ class KubernetesSource:
         with transaction(con):
             if snap.namespaces is not None:
                 frame, problems = namespace_rows(snap.namespaces.items, cluster, at)
-                errors += [FetchError(PATHS["namespaces"][0], None, p) for p in problems]
+                errors += [FetchProblem(SOURCE, cluster, PATHS["namespaces"][0], None, p) for p in problems]
                 counts["rows_k8s_namespaces"] = upsert(con, RAW_TABLES["k8s_namespaces"], frame)
                 counts["namespaces_marked_deleted"] = self._mark_deleted_namespaces(con, cluster, frame)
             for resource, kind in WORKLOAD_KINDS.items():
@@ -208,18 +207,18 @@ class KubernetesSource:
                 if listing is None:
                     continue
                 frame, problems = workload_rows(listing.items, cluster, kind, at)
-                errors += [FetchError(PATHS[resource][0], None, p) for p in problems]
+                errors += [FetchProblem(SOURCE, cluster, PATHS[resource][0], None, p) for p in problems]
                 counts["rows_k8s_workloads"] += upsert(con, RAW_TABLES["k8s_workloads"], frame)
                 counts["workloads_removed"] += self._remove_gone_workloads(con, cluster, kind, frame, listing, snap)
                 counts["unlabelled_workloads"] += self._count_unlabelled(listing.items)
             listing = snap.apps.get("replicasets")
             if listing is not None:
                 frame, problems = replicaset_rows(listing.items, cluster, at)
-                errors += [FetchError(PATHS["replicasets"][0], None, p) for p in problems]
+                errors += [FetchProblem(SOURCE, cluster, PATHS["replicasets"][0], None, p) for p in problems]
                 frame, new = self._keep_first_seen(con, frame)
                 counts["rows_k8s_replicasets"] = upsert(con, RAW_TABLES["k8s_replicasets"], frame)
                 counts["new_replicasets"] = new
-            counts["errors"] = self._write_errors(con, refresh_id, cluster, errors, at)
+            counts["errors"] = self._write_errors(con, refresh_id, errors, at)
             self._write_log(con, refresh_id, cluster, snap.stats)
         return counts
 
@@ -309,10 +308,9 @@ class KubernetesSource:
         return merged.drop("_new"), int(merged["_new"].sum())
 
     @staticmethod
-    def _write_errors(con: duckdb.DuckDBPyConnection, refresh_id: str, context: str,
-                      errors: list[FetchError], at: datetime) -> int:
-        return write_problems(con, refresh_id, [(FetchProblem(SOURCE, context, e.endpoint, e.status, e.message), at)
-                                                for e in errors])
+    def _write_errors(con: duckdb.DuckDBPyConnection, refresh_id: str,
+                      errors: list[FetchProblem], at: datetime) -> int:
+        return write_problems(con, refresh_id, [(e, at) for e in errors])
 
     @staticmethod
     def _write_log(con: duckdb.DuckDBPyConnection, refresh_id: str, context: str,
