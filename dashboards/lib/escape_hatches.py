@@ -1,5 +1,6 @@
 """Escape hatches: the rate and reasons (marts.escape_hatch_summary), the services with their
-age (marts.escape_hatches), the rate at each month's end (marts.escape_hatch_monthly)."""
+age and exception requests (marts.escape_hatches), the rate at each month's end
+(marts.escape_hatch_monthly)."""
 
 from __future__ import annotations
 
@@ -58,10 +59,15 @@ def escape_summary(con: Connection, f: Filters) -> EscapeSummary:
     )
 
 
+# with each hatch's exception requests: how many, how many open, the latest one's state and link
 _ESCAPE_HATCHES = """
 select e.service, e.repo, e.owner, e.language,
        array_to_string(e.reasons, ', ') as reasons,
-       e.spec_path, e.created_at, e.since, e.age_days
+       e.spec_path, e.created_at, e.since, e.age_days,
+       e.exception_requests, e.open_exception_requests,
+       coalesce(e.latest_request_state, 'none') as request_state,
+       case when regexp_matches(e.latest_request_url, '^https?://[^\\s<>"'']+$')
+            then e.latest_request_url end as request_url
 from marts.escape_hatches as e
 semi join selected_services as s on s.service = e.service and s.repo = e.repo
 where e.created_at >= $start_ts and e.created_at < $end_ts

@@ -1,4 +1,5 @@
-"""Exception requests: per month (marts.exception_requests_monthly), by team, one by one."""
+"""Exception requests: per month (marts.exception_requests_monthly), by team, one by one, and
+those that led to no escape hatch (marts.exception_requests `service`, `service_escape_hatch`)."""
 
 from __future__ import annotations
 
@@ -71,6 +72,18 @@ order by open + closed desc, team nulls last
 
 _OPEN_NOW = "select count(*) from selected_requests where closed_at is null"
 
+# requests that led to no escape hatch: about no known service (`service` NULL), or about a
+# service without one (`service_escape_hatch` false) — both from marts.exception_requests
+_UNLINKED = """
+select repo, number, title, team, {service} state, opened_at, closed_at,
+       case when regexp_matches(html_url, '^https?://[^\\s<>"'']+$') then html_url end as html_url
+from selected_requests
+where {condition} and opened_at >= $start_ts and opened_at < $end_ts
+order by opened_at desc, repo, number
+"""
+_NO_SERVICE = _UNLINKED.format(service="", condition="service is null")
+_NO_ESCAPE_HATCH = _UNLINKED.format(service="service,", condition="not service_escape_hatch")
+
 
 _UNKNOWN_TEAMS = """
 select owner as team, array_to_string(exception_labels, ', ') as labels, exception_requests as requests
@@ -87,10 +100,13 @@ class Exceptions:
     by_team: pl.DataFrame
     open_now: int
     unknown_teams: pl.DataFrame  # label teams that match no service owner (a data-quality warning)
+    no_service: pl.DataFrame  # requests opened in the period about no known service
+    no_escape_hatch: pl.DataFrame  # requests opened in the period whose service has no escape hatch
 
 
 def load_exceptions(con: Connection, f: Filters) -> Exceptions:
-    """Requests per month, the requests opened in the period (with safe links), by team."""
+    """Requests per month, the requests opened in the period (with safe links), by team, and
+    those of them about no known service or about a service without an escape hatch."""
     select_requests(con, f)
     params = f.params()
     return Exceptions(
@@ -99,4 +115,6 @@ def load_exceptions(con: Connection, f: Filters) -> Exceptions:
         by_team=fetch(con, _REQUESTS_BY_TEAM, params),
         open_now=con.execute(_OPEN_NOW).fetchall()[0][0],
         unknown_teams=fetch(con, _UNKNOWN_TEAMS),
+        no_service=fetch(con, _NO_SERVICE, params),
+        no_escape_hatch=fetch(con, _NO_ESCAPE_HATCH, params),
     )

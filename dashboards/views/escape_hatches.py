@@ -1,4 +1,5 @@
-"""Escape hatches: which services override the platform's Kubernetes defaults, why, since when."""
+"""Escape hatches: which services override the platform's Kubernetes defaults, why, since when,
+and whether an exception request asked for it (its state, a link to the issue)."""
 
 from __future__ import annotations
 
@@ -37,5 +38,10 @@ else:
         caption="Reasons: gpu (asks for a GPU), sidecar (several containers or a native sidecar), "
                 "declared:… (the team's own reason, from the catalog annotation), other. "
                 "'Escape hatch since' is when it first appears in the service's history; "
-                "'Age' is how many days ago that was.",
+                "'Age' is how many days ago that was. 'Exception requests' counts the requests "
+                "naming the service (any time, any team); 'Latest request' is the state of the "
+                "newest of them — none: the escape hatch came without a request.",
+        order=[c for c in ("service", "reasons", "request_state", "request_url", "exception_requests",
+                           "open_exception_requests", "owner", "since", "age_days", "repo", "language",
+                           "created_at", "spec_path") if c in data.hatches.columns],
     )

@@ -43,6 +43,10 @@ class EscapeHatchState:
     count: int | None  # None: no snapshot shows the state at the period's end (an earlier period)
     as_of: date | None  # the snapshot it was read from; None = current marts.services
     new: list[dict[str, Any]]  # service, repo, owner, reasons, created_at
+    # every escape-hatch service at the end (as `new`, plus its exception requests as of the
+    # refresh from marts.escape_hatches: exception_requests, latest_request_* — NULL when the
+    # service no longer uses the escape hatch)
+    services: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,7 @@ def adoption(con: duckdb.DuckDBPyConnection, p: Period) -> dict[str, Any]:
 
 
 def escape_hatch_state(con: duckdb.DuckDBPyConnection, p: Period, *, current_if_unknown: bool) -> EscapeHatchState:
-    """Escape-hatch services at the period's end, and those new in it.
+    """Escape-hatch services at the period's end (with their exception requests), and those new in it.
 
     The state at an instant is the latest snapshot taken on a day before it (marts.service_snapshots).
     With no snapshot that old, the end state is the current marts.services: its count is given
@@ -126,14 +130,17 @@ def escape_hatch_state(con: duckdb.DuckDBPyConnection, p: Period, *, current_if_
     """
     end_date = _snapshot_before(con, p.end)
     if end_date is None:
-        end_rows = _rows(con, """
-            select service, repo, owner, escape_hatch_reasons as reasons, created_at
-            from marts.services where escape_hatch order by service, repo""")
+        end_rows = _rows(con, f"""
+            select s.service, s.repo, s.owner, s.escape_hatch_reasons as reasons, s.created_at, {_HATCH_REQUESTS}
+            from marts.services as s
+            left join marts.escape_hatches as h on h.service = s.service and h.repo = s.repo
+            where s.escape_hatch order by s.service, s.repo""")
     else:
-        end_rows = _rows(con, """
-            select v.service, v.repo, v.owner, v.escape_hatch_reasons as reasons, s.created_at
+        end_rows = _rows(con, f"""
+            select v.service, v.repo, v.owner, v.escape_hatch_reasons as reasons, s.created_at, {_HATCH_REQUESTS}
             from marts.service_snapshots as v
             left join marts.services as s on s.service = v.service and s.repo = v.repo
+            left join marts.escape_hatches as h on h.service = v.service and h.repo = v.repo
             where v.snapshot_date = $d and v.escape_hatch order by v.service, v.repo""", {"d": end_date})
     start_date = _snapshot_before(con, p.start)
     if start_date is None:
@@ -144,7 +151,11 @@ def escape_hatch_state(con: duckdb.DuckDBPyConnection, p: Period, *, current_if_
             {"d": start_date})}
         new = [r for r in end_rows if (r["repo"], r["service"]) not in before]
     count = len(end_rows) if end_date is not None or current_if_unknown else None
-    return EscapeHatchState(count, end_date, new)
+    return EscapeHatchState(count, end_date, new, end_rows)
+
+
+_HATCH_REQUESTS = ("h.exception_requests, h.open_exception_requests, h.latest_request_repo, "
+                   "h.latest_request_number, h.latest_request_state, h.latest_request_url")
 
 
 def _snapshot_before(con: duckdb.DuckDBPyConnection, instant: datetime) -> date | None:

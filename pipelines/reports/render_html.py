@@ -20,7 +20,14 @@ from markupsafe import Markup
 from pipelines import charts
 from pipelines.reports import format as fmt
 from pipelines.reports.data import ReportData
-from pipelines.reports.render_text import MAINTENANCE_HEADER, headlines, maintenance_rows
+from pipelines.reports.render_text import (
+    HATCH_HEADER,
+    MAINTENANCE_HEADER,
+    hatch_rows,
+    hatches_not_listed,
+    headlines,
+    maintenance_rows,
+)
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -79,6 +86,9 @@ def render_html(data: ReportData) -> str:
         friction=friction,
         maintenance=maintenance_rows(data),
         maintenance_header=MAINTENANCE_HEADER,
+        hatch_rows=hatch_rows(data),
+        hatch_header=HATCH_HEADER,
+        hatches_not_listed=hatches_not_listed(data),
         charts=figures(data),
         team_window_last=data.team_window[1] - timedelta(days=1),
         plotly_js=_plotly_js(),

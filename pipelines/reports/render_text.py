@@ -73,6 +73,36 @@ def _table(header: list[str], rows: list[list[str]], align: list[str] | None = N
             *("| " + " | ".join(r) + " |" for r in rows)]
 
 
+# the report lists at most this many escape-hatch services; the CSV (escape_hatches.csv) has all
+HATCH_ROWS = 50
+HATCH_HEADER = ["Service", "Repository", "Owner", "Reasons", "Exception request"]
+
+
+def request_text(row: dict[str, Any]) -> str:
+    """An escape hatch's exception request in words (repository strings not yet escaped): its
+    latest request's state and reference, `none` when no request names it, `–` when unknown
+    (the service no longer uses the escape hatch, so marts.escape_hatches has no row)."""
+    count = row.get("exception_requests")
+    if count is None:
+        return "–"
+    if count == 0:
+        return "none"
+    text = f"{row['latest_request_state']} ({row['latest_request_repo']}#{row['latest_request_number']})"
+    return text + (f", latest of {count}" if count > 1 else "")
+
+
+def hatch_rows(data: ReportData) -> list[list[str]]:
+    """The listed escape-hatch services as text cells (repository strings not yet escaped)."""
+    return [[r["service"], r["repo"], "(no owner)" if r["owner"] is None else r["owner"],
+             ", ".join(r["reasons"] or []), request_text(r)]
+            for r in data.escape_hatches.services[:HATCH_ROWS]]
+
+
+def hatches_not_listed(data: ReportData) -> int:
+    """How many escape-hatch services the report leaves to the CSV."""
+    return max(0, len(data.escape_hatches.services) - HATCH_ROWS)
+
+
 def render_markdown(data: ReportData) -> str:
     """The Markdown summary: alerts, headlines, the numbers, and the tables behind them."""
     p, prev = data.period, data.previous
@@ -90,6 +120,15 @@ def render_markdown(data: ReportData) -> str:
     out += ["## Numbers", ""]
     out += _table(["Metric", f"This {p.noun}", f"Previous {p.noun}", "Change"],
                   [[r.label, *fmt.row_cells(r)] for r in data.summary], ["---", "---:", "---:", "---:"])
+    e = data.escape_hatches
+    out += ["", f"## Escape hatches at the end of the {p.noun} ({len(e.services)})", ""]
+    if not e.services:
+        out.append("None.")
+    else:
+        out += _table(HATCH_HEADER, [[md(c) for c in row] for row in hatch_rows(data)])
+        if hatches_not_listed(data):
+            out += ["", f"… and {hatches_not_listed(data)} more in escape_hatches.csv."]
+        out += ["", "_Exception request: the latest request naming the service, as of the refresh._"]
     out += ["", f"## New escape hatches ({len(data.escape_hatches.new)})", ""]
     if not data.escape_hatches.new:
         out.append(f"None this {p.noun}.")

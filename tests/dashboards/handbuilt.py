@@ -22,6 +22,11 @@ with a spec = 0.444…; reasons gpu 2, sidecar 1, declared 1, other 1.
 Exception requests (acme/platform): #6 ml Jan 15 → May 2 (108 d), #1 payments Mar 4 → Mar 14
 (10 d), #2 web Apr 2 → Apr 6 (4 d, title `<script>…`, a `javascript:` URL), #3 web May 6 open,
 #4 no team May 20 → Jun 1 (12 d), #5 payments May 28 open.
+
+The services they name (REQUEST_SERVICES): #1 s-worker and #2 s-web use the escape hatch; #3
+s-web2, #5 s-pay2 and #6 s-etl do not; #4 names no known service. So the escape hatches'
+requests (marts.escape_hatches): s-worker 1 (#1 closed, the latest), s-web 1 (#2 closed, its
+`javascript:` URL never a link), s-ml and batch none.
 """
 
 from __future__ import annotations
@@ -78,6 +83,11 @@ REQUESTS = [
     ("acme/platform", 5, "Bigger runners", "payments", "2024-05-28 10:00", None,
      "https://github.com/acme/platform/issues/5"),
 ]
+
+# number -> (service, service_repo, service_escape_hatch); #4 names no service
+REQUEST_SERVICES = {1: ("s-worker", "acme/s-worker", True), 2: ("s-web", "acme/s-web", True),
+                    3: ("s-web2", "acme/s-web2", False), 5: ("s-pay2", "acme/s-pay2", False),
+                    6: ("s-etl", "acme/s-etl", False)}
 
 # month, opened, closed, open_at_month_end, median_days_to_close
 REQUESTS_MONTHLY = [
@@ -136,7 +146,9 @@ create table marts.adoption_monthly_by_language as
 create table marts.adoption_by_template (month date, golden_path varchar, services_created bigint);
 create table marts.escape_hatches (service varchar, repo varchar, owner varchar,
     language varchar, reasons varchar[], spec_path varchar, created_at timestamp,
-    since timestamp, age_days double);
+    since timestamp, age_days double, exception_requests bigint, open_exception_requests bigint,
+    latest_request_repo varchar, latest_request_number bigint, latest_request_state varchar,
+    latest_request_opened_at timestamp, latest_request_url varchar);
 create table marts.escape_hatch_monthly (month date, spec_services bigint,
     escape_hatch_services bigint, escape_hatch_rate double, gpu bigint, sidecar bigint,
     declared bigint, other bigint);
@@ -155,7 +167,8 @@ create table marts.service_snapshots (snapshot_date date, service varchar, repo 
     uses_platform_ci boolean);
 create table marts.exception_requests (repo varchar, number bigint, title varchar, team varchar,
     state varchar, opened_at timestamp, closed_at timestamp, days_to_close double,
-    labels varchar[], html_url varchar);
+    labels varchar[], html_url varchar, service varchar, service_repo varchar,
+    service_escape_hatch boolean);
 create table marts.exception_requests_monthly (month date, opened bigint, closed bigint,
     open_at_month_end bigint, median_days_to_close double);
 create table marts.teams (owner varchar, owner_ref varchar, services bigint,
@@ -241,10 +254,18 @@ def build(path: Path, *, friction: bool = False, maintenance: bool = False, extr
                         {"repo": repo, "created": datetime.fromisoformat(created), "lang": lang,
                          "owner": owner, "spec": spec, "golden": golden})
             if reasons:
+                # the requests naming it (REQUEST_SERVICES): at most one each here, all closed
+                asked = [r for r in REQUESTS if REQUEST_SERVICES.get(r[1], (None,))[0] == name]
+                latest = asked[-1] if asked else (None,) * 7
                 con.execute("insert into marts.escape_hatches values ($s, $r, $o, $l, $reasons, "
-                            "'service.yaml', $c, $c, epoch($as_of - $c) / 86400)",
+                            "'service.yaml', $c, $c, epoch($as_of - $c) / 86400, $n, "
+                            "$open, $qr, $qn, $qs, $qo, $qu)",
                             {"s": name, "r": repo, "o": owner, "l": lang, "reasons": reasons,
-                             "c": datetime.fromisoformat(created), "as_of": AS_OF})
+                             "c": datetime.fromisoformat(created), "as_of": AS_OF,
+                             "n": len(asked), "open": sum(1 for a in asked if a[5] is None),
+                             "qr": latest[0], "qn": latest[1],
+                             "qs": None if not asked else ("closed" if latest[5] else "open"),
+                             "qo": _ts(latest[4]), "qu": latest[6]})
             con.execute(
                 "insert into marts.service_history values ($s, $r, $c, null, $g is not null, $g, null, "
                 "$reasons is not null, coalesce($reasons, []::varchar[]), $g is not null, $o is not null, "
@@ -288,9 +309,10 @@ def build(path: Path, *, friction: bool = False, maintenance: bool = False, extr
             o, c = _ts(opened), _ts(closed)
             labels = ["golden-path-exception"] + ([f"team:{team}"] if team else [])
             con.execute(
-                "insert into marts.exception_requests values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into marts.exception_requests values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [repo, number, title, team, "closed" if c else "open", o, c,
-                 (c - o).total_seconds() / 86400 if c else None, labels, url])
+                 (c - o).total_seconds() / 86400 if c else None, labels, url,
+                 *REQUEST_SERVICES.get(number, (None, None, None))])
         for month, opened, closed, open_end, median in REQUESTS_MONTHLY:
             con.execute("insert into marts.exception_requests_monthly values (?, ?, ?, ?, ?)",
                         [date.fromisoformat(month), opened, closed, open_end, median])

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from pipelines.sources.demo.issues import HOSTILE_TITLE
 from tests.dashboards.server import CHROMIUM, CHROMIUM_ARGS, dashboard
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -172,3 +173,36 @@ def test_clicking_a_service_opens_its_record(page, base_url: str):
     service = parse_qs(urlparse(page.url).query)["service"][0]
     assert service.startswith(f"{headings[2]} · ")  # the link to share: "service · repo"
     _assert_clean(page, "service record")
+
+
+def _headers(page, key: str) -> list[str]:
+    return page.locator(f'.st-key-table-{key} [role="columnheader"]').all_inner_texts()
+
+
+def test_requests_tied_to_escape_hatches(page, base_url: str, tmp_path: Path):
+    """Issue #12 item 3 in the browser: each escape hatch's latest request beside its reasons;
+    the requests about no known service and about services without an escape hatch."""
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{base_url}/escape-hatches")
+    hatches = page.locator('.st-key-table-hatches [data-testid="stDataFrame"]')
+    hatches.wait_for(timeout=SETTLE_MS)
+    _settle(page)
+    _assert_clean(page, "escape hatches")
+    assert _headers(page, "hatches")[:4] == ["Service", "Reasons", "Latest request", "Request"]
+    hatches.screenshot(path=str(_screenshot_dir(tmp_path) / "escape_hatch_requests.png"))
+    page.goto(f"{base_url}/exceptions")
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=SETTLE_MS)
+    _settle(page)
+    _assert_clean(page, "exceptions")
+    expected = {"no_service_table": ["Request", "Issue", "Team"],
+                "no_hatch_table": ["Request", "Issue", "Service"]}
+    for key, headers in expected.items():  # the tiny demo has requests of both kinds
+        table = page.locator(f'.st-key-table-{key} [data-testid="stDataFrame"]')
+        table.scroll_into_view_if_needed(timeout=SETTLE_MS)
+        assert _headers(page, key)[:3] == headers, key
+        table.screenshot(path=str(_screenshot_dir(tmp_path) / f"exceptions_{key}.png"))
+    # the demo's hostile title names no service: it is listed, as text, and runs nothing
+    cells = page.locator('.st-key-table-no_service_table [role="gridcell"]').all_inner_texts()
+    assert HOSTILE_TITLE in cells
+    assert dialogs == []

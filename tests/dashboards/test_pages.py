@@ -176,6 +176,21 @@ def test_escape_hatch_page(warehouse):
     assert rate["y"] == pytest.approx([0.5, 2 / 3, 2 / 3, 0.75, 0.5, 4 / 9])
 
 
+def test_escape_hatch_page_shows_each_hatchs_request(warehouse):
+    # handbuilt.REQUEST_SERVICES: s-worker asked in #1, s-web in #2 (both closed); s-ml and batch
+    # never asked; #2's javascript: URL is not linked
+    hatches = frame_by_key(run_page("escape_hatches"), "hatches").set_index("service")
+    assert hatches["exception_requests"].to_dict() == {
+        "s-worker": 1, "s-web": 1, "s-ml": 0, HOSTILE_SERVICE: 0}
+    assert hatches["open_exception_requests"].to_dict() == {
+        "s-worker": 0, "s-web": 0, "s-ml": 0, HOSTILE_SERVICE: 0}
+    assert hatches["request_state"].to_dict() == {
+        "s-worker": "closed", "s-web": "closed", "s-ml": "none", HOSTILE_SERVICE: "none"}
+    assert hatches.loc["s-worker", "request_url"] == "https://github.com/acme/platform/issues/1"
+    assert pd.isna(hatches.loc["s-web", "request_url"])
+    assert pd.isna(hatches.loc["s-ml", "request_url"])
+
+
 def test_escape_hatches_for_ml_created_in_may(warehouse):
     at = run_page("escape_hatches", {"team": "ml", "period": ["2024-05-01", "2024-05-31"]})
     # ml services created in May with a spec: s-ml2, batch; batch's reason is "other".
@@ -198,6 +213,21 @@ def test_exception_requests_page(warehouse):
         "payments": 1, "web": 1, "ml": 0, "(no team label)": 0}
     days = trace(charts(at)["Median days to close an exception request"])
     assert days["y"] == [10.0, 4.0, 108.0, 12.0]
+
+
+def test_exception_requests_page_lists_requests_that_led_to_no_escape_hatch(warehouse):
+    # handbuilt.REQUEST_SERVICES: #4 names no service; #3 s-web2, #5 s-pay2, #6 s-etl have no
+    # escape hatch (newest first); #1 and #2 are about escape hatches and in neither list
+    at = run_page("exceptions")
+    assert list(frame_by_key(at, "no_service_table")["number"]) == [4]
+    no_hatch = frame_by_key(at, "no_hatch_table")
+    assert list(no_hatch["number"]) == [5, 3, 6]
+    assert list(no_hatch["service"]) == ["s-pay2", "s-web2", "s-etl"]
+    # web, Apr–May: only #3 (#2 is about s-web, an escape hatch); none without a service
+    at = run_page("exceptions", {"team": "web", "period": ["2024-04-01", "2024-05-31"]})
+    assert not at.exception
+    assert list(frame_by_key(at, "no_hatch_table")["number"]) == [3]
+    assert any("Every request opened in the period names a known service" in i.value for i in at.info)
 
 
 def test_exception_requests_for_one_team_recompute_the_months(warehouse):

@@ -92,7 +92,7 @@ def issue(number: int, opened: str, closed: str | None, labels: tuple[str, ...] 
 
 
 ISSUES = [
-    issue(1, "2024-04-10T00:00:00", "2024-04-12T00:00:00"),  # April: opened and closed, 2 days
+    issue(1, "2024-04-10T00:00:00", "2024-04-12T00:00:00", ("service:delta",)),  # April: opened and closed, 2 days; about delta
     issue(2, "2024-05-07T00:00:00", None, ("team:platform",)),  # week: opened, still open
     issue(3, "2024-05-09T00:00:00", "2024-05-10T12:00:00"),  # week: opened and closed, 1.5 days
     issue(4, "2024-05-01T00:00:00", "2024-05-08T00:00:00"),  # previous week: opened; week: closed, 7 days
@@ -120,16 +120,19 @@ DEPLOYMENTS = [{"repo": "acme/alpha", "deployment_id": 1, "environment": "produc
                 "created_at": T("2024-05-09T12:00:00"), "status_state": "success"}]
 
 
-def snapshot(day: str, name: str, escape: bool) -> dict:
+def snapshot(day: str, name: str, escape: bool, reasons: tuple[str, ...] = ("x",)) -> dict:
     return {"snapshot_date": T(day).date(), "refresh_id": f"old-{day}", "service": name, "repo": f"acme/{name}",
             "owner": "team-b", "language": "go", "golden_path": None, "on_golden_path": False,
-            "has_service_spec": True, "escape_hatch": escape, "escape_hatch_reasons": [] if not escape else ["x"],
+            "has_service_spec": True, "escape_hatch": escape, "escape_hatch_reasons": list(reasons) if escape else [],
             "uses_platform_ci": False}
 
 
+# a team's own reason (catalog annotation) is repository text: the weekly report's end-of-week
+# snapshot carries a hostile one for delta
+HOSTILE_REASON = "declared:<b>GPU</b> | [x](javascript:alert(2))"
 SNAPSHOTS = [
     snapshot("2024-05-05", "delta", True), snapshot("2024-05-05", "hotel", False),
-    snapshot("2024-05-12", "delta", True), snapshot("2024-05-12", "hotel", True),
+    snapshot("2024-05-12", "delta", True, (HOSTILE_REASON, "gpu")), snapshot("2024-05-12", "hotel", True, ("sidecar",)),
 ]
 
 FETCH_ERRORS = [{"refresh_id": "test-refresh", "source": "github", "repo": "acme/broken", "endpoint": "/repos/acme/broken",

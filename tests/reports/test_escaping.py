@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from pipelines.reports import write_report
 from pipelines.reports.csvs import to_csv
 from pipelines.reports.escape import csv_cell, md, slack
-from tests.reports.conftest import HOSTILE_TEAM, HOSTILE_TITLES, settings
+from tests.reports.conftest import HOSTILE_REASON, HOSTILE_TEAM, HOSTILE_TITLES, settings
 
 HOSTILE = [
     *HOSTILE_TITLES.values(),
@@ -64,8 +64,9 @@ def test_html_shows_hostile_strings_as_text(files):
     assert not any(k.startswith("on") for _, attrs in page.tags for k in attrs)  # no event handlers
     assert html.count("</script>") == 4
     text = "".join(page.text)
-    # the titles of requests #2 and #3 (opened this week) and the hostile team, shown literally
-    for shown in (HOSTILE_TITLES[2], HOSTILE_TITLES[3], HOSTILE_TEAM):
+    # the titles of requests #2 and #3 (opened this week), the hostile team and delta's declared
+    # escape-hatch reason, shown literally
+    for shown in (HOSTILE_TITLES[2], HOSTILE_TITLES[3], HOSTILE_TEAM, HOSTILE_REASON):
         assert shown in text
     assert "&lt;script&gt;alert(&#39;team&#39;)&lt;/script&gt;" in html
 
@@ -76,7 +77,7 @@ def test_markdown_renders_hostile_strings_as_text(files):
     assert {tag for tag, _ in page.tags} <= {"h1", "h2", "p", "ul", "li", "table", "thead", "tbody", "tr",
                                              "th", "td", "em"}
     text = "".join(page.text)
-    for shown in (HOSTILE_TITLES[2], HOSTILE_TITLES[3], HOSTILE_TEAM):
+    for shown in (HOSTILE_TITLES[2], HOSTILE_TITLES[3], HOSTILE_TEAM, HOSTILE_REASON):
         assert shown in text
 
 

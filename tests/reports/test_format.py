@@ -46,9 +46,10 @@ def test_empty_sections_say_none_instead_of_disappearing(org):
 
     data = load_report_data(org, "week", settings())
     quiet = replace(data, worst_teams=[], requests_opened=[], friction=[],
-                    escape_hatches=replace(data.escape_hatches, new=[]))
+                    escape_hatches=replace(data.escape_hatches, new=[], services=[]))
     markdown = render_markdown(quiet)
-    for heading, none in (("## New escape hatches (0)", "None this week."),
+    for heading, none in (("## Escape hatches at the end of the week (0)", "None."),
+                          ("## New escape hatches (0)", "None this week."),
                           ("## Teams below the threshold", "None."),
                           ("## Exception requests opened (0)", "None this week."),
                           ("## CI friction", "None: no CI runs this week.")):

@@ -16,7 +16,7 @@ import pytest
 from pipelines.reports import write_report
 from pipelines.reports.period import Period
 from pipelines.reports.write import load_report_data, report_period
-from tests.reports.conftest import AS_OF, HOSTILE_TEAM, settings
+from tests.reports.conftest import AS_OF, HOSTILE_REASON, HOSTILE_TEAM, settings
 
 T = datetime.fromisoformat
 
@@ -149,7 +149,7 @@ def test_files(org, tmp_path):
     files = write_report(org, tmp_path / "out", "week", settings())
     assert files.folder == tmp_path / "out" / "week-2024-05-06"
     assert sorted(p.name for p in files.folder.iterdir()) == sorted([
-        "report.html", "report.md", "summary.csv", "alerts.csv", "new_escape_hatches.csv",
+        "report.html", "report.md", "summary.csv", "alerts.csv", "new_escape_hatches.csv", "escape_hatches.csv",
         "teams_below_threshold.csv", "exception_requests_opened.csv", "ci_friction.csv",
         "adoption_monthly.csv", "exception_requests_monthly.csv", "template_health.csv"])
 
@@ -180,6 +180,31 @@ def test_files(org, tmp_path):
     assert re.findall(r"<(?:script|img|link|iframe)\b[^>]*\b(?:src|href)=", html) == []
     assert html.count("* plotly.js v") == 1 and html.count("<script") == 4  # the library once + 3 figures
     assert files.chat_text.startswith("*pathlens weekly report: 6–12 May 2024*\n")
+
+
+def test_escape_hatch_section_names_the_services_their_reasons_and_requests(org, week, tmp_path):
+    # the week's end state is the snapshot of 12 May: delta and hotel, with the snapshot's
+    # reasons; their requests as of the refresh (marts.escape_hatches): #1 (service:delta,
+    # closed 12 Apr) names delta, nothing names hotel
+    assert [(r["service"], r["reasons"], r["exception_requests"], r["latest_request_number"],
+             r["latest_request_state"]) for r in week.escape_hatches.services] == [
+        ("delta", [HOSTILE_REASON, "gpu"], 1, 1, "closed"),
+        ("hotel", ["sidecar"], 0, None, None),
+    ]
+    files = write_report(org, tmp_path / "out", "week", settings())
+    markdown = files.markdown.read_text()
+    assert "## Escape hatches at the end of the week (2)" in markdown
+    assert ("| delta | acme/delta | team-b | declared:&lt;b&gt;GPU&lt;/b&gt; \\| \\[x\\](javascript:alert(2)), gpu "
+            "| closed (acme/platform#1) |") in markdown
+    assert "| hotel | acme/hotel | team-b | sidecar | none |" in markdown
+    html = files.html.read_text()
+    assert ("<tr><td>delta</td><td>acme/delta</td><td>team-b</td><td>declared:&lt;b&gt;GPU&lt;/b&gt; | "
+            "[x](javascript:alert(2)), gpu</td><td>closed (acme/platform#1)</td></tr>") in html
+    assert "<tr><td>hotel</td><td>acme/hotel</td><td>team-b</td><td>sidecar</td><td>none</td></tr>" in html
+    with files.csvs["escape_hatches"].open(newline="") as handle:
+        rows = [(r["service"], r["reasons"], r["exception_requests"], r["latest_request_state"],
+                 r["latest_request_url"]) for r in csv.DictReader(handle)]
+    assert rows == [("delta", f"{HOSTILE_REASON}; gpu", "1", "closed", ""), ("hotel", "sidecar", "0", "", "")]
 
 
 def test_a_warehouse_without_alerts_says_so(tmp_path):
