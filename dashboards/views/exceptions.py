@@ -53,6 +53,7 @@ else:
                            "days_to_close", "labels", "service") if c in requests.columns],
     )
 
+# `repo` here is the request's repository, not the service's: no links to service records
 _UNLINKED_ORDER = ("title", "html_url", "service", "team", "state", "opened_at", "closed_at", "number", "repo")
 
 st.subheader("Requests that led to no escape hatch")
@@ -65,13 +66,15 @@ if data.no_service.is_empty():
     st.info("Every request opened in the period names a known service.")
 else:
     ui.table(data.no_service, key="no_service_table", file_name="requests_without_service.csv",
-             key_column="title", order=[c for c in _UNLINKED_ORDER if c in data.no_service.columns])
+             key_column="title", link_services=False,
+             order=[c for c in _UNLINKED_ORDER if c in data.no_service.columns])
 st.markdown(f"**About a service without an escape hatch** ({data.no_escape_hatch.height})")
 if data.no_escape_hatch.is_empty():
     st.info("Every request opened in the period that names a service is about an escape hatch.")
 else:
     ui.table(data.no_escape_hatch, key="no_hatch_table", file_name="requests_without_escape_hatch.csv",
-             key_column="title", order=[c for c in _UNLINKED_ORDER if c in data.no_escape_hatch.columns])
+             key_column="title", link_services=False,
+             order=[c for c in _UNLINKED_ORDER if c in data.no_escape_hatch.columns])
 
 with st.expander("Monthly numbers"):
     ui.table(data.monthly, key="monthly_table", file_name="exception_requests_monthly.csv")
