@@ -1,17 +1,12 @@
 """GitHub raw tables: repos, their files, workflow runs, deployments, exception issues."""
 
-from datetime import timedelta
-
 import dagster as dg
 
+from assets.sources.freshness import SOURCE_FRESHNESS
 from pipelines.progress import report as report_progress
 from pipelines.resources import PathlensResource
 from pipelines.scrub import scrubbed_errors
 from pipelines.sources.registry import GITHUB_TABLES, github_loader, plain_metadata
-
-# The daily refresh runs at 05:00 UTC (assets/reports/automation.py): warn when a day was
-# missed, fail when more than a day and a few hours passed without a load.
-SOURCE_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=30), warn_window=timedelta(hours=26))
 
 
 @dg.multi_asset(

@@ -1,16 +1,11 @@
 """Kubernetes raw tables: namespaces, workloads and every ReplicaSet (rollout) seen."""
 
-from datetime import timedelta
-
 import dagster as dg
 
+from assets.sources.freshness import SOURCE_FRESHNESS
 from pipelines.resources import PathlensResource
 from pipelines.scrub import scrubbed_errors
 from pipelines.sources.registry import KUBERNETES_TABLES, kubernetes_loader, plain_metadata
-
-# The daily refresh runs at 05:00 UTC (assets/reports/automation.py): warn when a day was
-# missed, fail when more than a day and a few hours passed without a load.
-SOURCE_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=30), warn_window=timedelta(hours=26))
 
 
 @dg.multi_asset(
