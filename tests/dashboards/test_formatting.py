@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from dashboards.lib import formatting as fmt
-from dashboards.lib.snapshot import ENV_VAR
+from pipelines import WAREHOUSE_ENV as ENV_VAR
 from tests.dashboards.conftest import PAGES, run_page
 from tests.dashboards.handbuilt import publish_handbuilt
 
