@@ -8,11 +8,13 @@
 -- the current text, the current text takes effect when it was read; a file the history has but
 -- the repo no longer holds is absent from the refresh on. History reaches back
 -- `history.backfill_days` before the first refresh (the window): an older version counts from
--- the window's start (the newest of them wins). In a repo older than the window, each file's
--- oldest version read also counts from the window's start: the history read says nothing of
--- what came before it, and a file merely unchanged in the window is known only by the version
--- the refresh saw at the branch head. In a repo created inside the window the history read is
--- complete, and a file is absent before its first version.
+-- the window's start (the newest of them wins). The GitHub source records each file's state at
+-- the branch's commit at the window's start (a `deleted` row for a file not there yet) and at
+-- the previous head for a file seen for the first time, so a file added inside the window is
+-- absent before it. Where no such record exists, in a repo older than the window each file's
+-- oldest version read counts from the window's start: the history read says nothing of what
+-- came before it. In a repo created inside the window the history read is complete, and a file
+-- is absent before its first version.
 with bounds as (
     select
         s.as_of,

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from pipelines.config import parse_settings
-from tests.sources.github_helpers import TOKEN, load, make_settings, query
+from pipelines.transform import build_all
+from pipelines.warehouse import writer
+from tests.sources.github_helpers import NOW, TOKEN, load, make_settings, query
 from tests.sources.github_server import FakeOrg, FakeRepo, GitHubTestServer, git_blob_sha
 
 T = datetime
@@ -88,8 +92,10 @@ def test_first_load_reads_every_version_in_the_window(tmp_path):
     assert meta["failed_repos"] == [] and meta["graphql"] is True
     # README-only C2 leaves no row; a deleted file has no blob and no content
     assert _versions(db) == _expected_svc(org)
-    # `old`: nothing changed inside the window, so its one row is the head's version, at the head
-    assert _versions(db, "acme/old") == [("catalog-info.yaml", _oid(org, "old", T(2024, 2, 1)), T(2024, 2, 1), False,
+    # `old`: nothing changed inside the window; its one row is the version at the branch's newest
+    # commit at or before the window's start (2023-06-02 12:00): the 2021-01-01 commit, CAT2 — no
+    # head row, since the head (2024-02-01, README only) holds the same blob
+    assert _versions(db, "acme/old") == [("catalog-info.yaml", _oid(org, "old", T(2021, 1, 1)), T(2021, 1, 1), False,
                                           git_blob_sha(CAT2), CAT2.decode())]
     assert _versions(db, "acme/empty") == []
     assert query(db, "SELECT path, content FROM raw.repo_files WHERE repo = 'acme/svc' ORDER BY path") == [
@@ -295,3 +301,50 @@ def test_runs_are_asked_only_where_something_moved(tmp_path):
         srv.clear_log()
         load(db, settings, refresh_id="r4", now=NOW + timedelta(hours=25))
         assert len(runs_asked()) == 12 and "svc-0003" not in runs_asked()
+
+
+def _legacy_org() -> FakeOrg:
+    """`legacy`, created 2020-01-01 (before the window, 2023-06-02 12:00) with a catalog; a CI
+    workflow added 2024-09-01 (inside the window)."""
+    org = FakeOrg("acme")
+    org.add(FakeRepo("legacy", created_at=T(2020, 1, 1), files={"catalog-info.yaml": CAT1}))
+    org.push("legacy", T(2024, 9, 1), {CI_PATH: CI})
+    return org
+
+
+@pytest.mark.parametrize("graphql", [True], ids=["graphql"])
+def test_a_file_added_inside_the_window_of_an_older_repo_is_absent_before(tmp_path, graphql):
+    # SPEC §3: a file absent at an instant counts as absent. Refresh 1 (2025-06-01 12:00) reads the
+    # window; service.yaml is pushed 2025-06-10 and refresh 2 (2025-06-15) reads it.
+    org = _legacy_org()
+    db = tmp_path / "w.duckdb"
+    second = T(2025, 6, 15)
+    with GitHubTestServer(org, tokens={TOKEN}) as srv:
+        settings = _settings(srv.base_url, graphql=graphql)
+        load(db, settings, refresh_id="r1")
+        with writer(db) as con:
+            build_all(con, settings, as_of=NOW, refresh_id="r1")
+        org.push("legacy", T(2025, 6, 10), {"service.yaml": SPEC1})
+        load(db, settings, refresh_id="r2", now=second)
+    c0, c1, c2 = (_oid(org, "legacy", at) for at in (T(2020, 1, 1), T(2024, 9, 1), T(2025, 6, 10)))
+    rows = _versions(db, "acme/legacy")
+    # the branch at the window's start is C0 (2020-01-01): the catalog then, and CI not there yet;
+    # refresh 2 records service.yaml absent at the previous head C1, then added at C2
+    assert rows == [
+        (CI_PATH, c0, T(2020, 1, 1), True, None, None),
+        ("catalog-info.yaml", c0, T(2020, 1, 1), False, git_blob_sha(CAT1), CAT1.decode()),
+        (CI_PATH, c1, T(2024, 9, 1), False, git_blob_sha(CI), CI.decode()),
+        ("service.yaml", c1, T(2024, 9, 1), True, None, None),
+        ("service.yaml", c2, T(2025, 6, 10), False, git_blob_sha(SPEC1), SPEC1.decode()),
+    ]
+    with writer(db) as con:
+        build_all(con, settings, as_of=second, refresh_id="r2")
+        timeline = con.execute("SELECT path, valid_from, valid_to, blob FROM staging.file_versions "
+                               "WHERE repo = 'acme/legacy' ORDER BY path, valid_from").fetchall()
+    # the window starts at the first refresh's as_of − 730 days = 2023-06-02 12:00
+    start = T(2023, 6, 2, 12)
+    assert timeline == [
+        (CI_PATH, start, T(2024, 9, 1), None), (CI_PATH, T(2024, 9, 1), None, git_blob_sha(CI)),
+        ("catalog-info.yaml", start, None, git_blob_sha(CAT1)),
+        ("service.yaml", start, T(2025, 6, 10), None), ("service.yaml", T(2025, 6, 10), None, git_blob_sha(SPEC1)),
+    ]

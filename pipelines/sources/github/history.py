@@ -19,6 +19,14 @@ did not move: they cost nothing):
   window read, so the next refresh reads only commits since the previous head (less a day, for
   commits whose committer date is a little older than their push).
 
+Where a file's history starts: a whole-window read also asks for the branch's newest commit at or
+before the window's start (`history(until:, first: 1)`, one more connection) and records, at that
+commit, the version of every file the read saw then — or a `deleted` row for a file that did not
+exist yet. An incremental read records a `deleted` row at the previous head for a file it had
+never seen. So a file added inside the window in an older repo is absent before it was added
+(SPEC §3 "a file absent then counts as absent"), and a file unchanged since before the window
+is known from that commit on.
+
 Force-pushes: every incremental read asks whether the previous head is still on the branch
 (`history(since: T, until: T)` around its committer date T, from the new head). When it is
 not, the branch was rewritten: the repo's versions committed inside the window are deleted and
@@ -99,6 +107,8 @@ class RepoRead:
     rewritten: bool = False
     pages: dict[str, str] = field(default_factory=dict)  # path → cursor of its next history page
     notes: Batch = field(default_factory=lambda: Batch("notes"))  # errors noted while reading
+    # the branch at the window's start (whole-window reads): commit, date, path → Blob then
+    base: tuple[str, datetime, dict[str, dict[str, Any]]] | None = None
 
 
 def window_start(ctx: Context) -> datetime | None:
@@ -144,8 +154,16 @@ def _fragment(ctx: Context, target: Target) -> str:
     if target.prev_head and target.prev_head_at is not None:
         at = literal(iso(target.prev_head_at))
         parts.append(f"ff: history(first: 5, since: {at}, until: {at}) {{ nodes {{ oid }} }}")
+    if _reads_base(target):
+        parts.append(f"base: history(first: 1, until: {literal(iso(target.since))}) "  # type: ignore[arg-type]
+                     "{ nodes { oid committedDate ...Base } }")
     return (f"repository(owner: {literal(owner)}, name: {literal(name)}) {{ isEmpty "
             f"defaultBranchRef {{ name target {{ ... on Commit {{ {' '.join(parts)} }} }} }} }}")
+
+
+def _reads_base(target: Target) -> bool:
+    """Whether the read asks for the branch at the window's start (a whole-window read)."""
+    return target.since is not None and (target.prev_head is None or target.rewrite)
 
 
 def _fragment_name(since: datetime | None) -> str:
@@ -156,6 +174,10 @@ def _fragments(ctx: Context, targets: list[Target]) -> str:
     """The Blob fragment and one files fragment per distinct `since` among `targets`."""
     out = [BLOB]
     paths = file_paths(ctx)
+    if any(_reads_base(t) for t in targets):
+        parts = [f"f{i}: file(path: {literal(path)}) {{ object {{ ...B }} }}" for i, path in enumerate(paths)]
+        parts.append(f"fw: file(path: {literal(WORKFLOWS)}) {{ object {{ {FOLDER} }} }}")
+        out.append(f"fragment Base on Commit {{ {' '.join(parts)} }}")
     for since in sorted({t.since for t in targets}, key=lambda s: (s is not None, s or datetime.min)):
         parts = [f"f{i}: file(path: {literal(path)}) {{ object {{ ...B }} }}" for i, path in enumerate(paths)]
         parts.append(f"fw: file(path: {literal(WORKFLOWS)}) {{ object {{ {FOLDER} }} }}")
@@ -174,7 +196,7 @@ def _history(path: str, since: datetime, after: str | None) -> str:
 
 
 def _connections(ctx: Context, target: Target) -> int:
-    return 1 + (len(file_paths(ctx)) + 1 if target.since is not None else 0)
+    return 1 + (len(file_paths(ctx)) + 1 if target.since is not None else 0) + (1 if _reads_base(target) else 0)
 
 
 # the read -----------------------------------------------------------------------------------
@@ -227,19 +249,29 @@ def _parse(ctx: Context, target: Target, data: Any) -> RepoRead | None:
     if target.prev_head and "ff" in commit and read.head != target.prev_head:
         if target.prev_head not in {n.get("oid") for n in commit["ff"].get("nodes") or []}:
             return None
-    for i, path in enumerate(file_paths(ctx)):
-        blob = ((commit.get(f"f{i}") or {}).get("object"))
-        if blob and blob.get("oid"):
-            read.current[path] = blob
-    for entry in _entries(commit.get("fw")):
-        if ctx.wanted(f"{WORKFLOWS}/{entry['name']}"):
-            read.current[f"{WORKFLOWS}/{entry['name']}"] = entry["object"]
-    read.current = capped_workflows(ctx, read.notes, target.full, read.current)
+    read.current = capped_workflows(ctx, read.notes, target.full, _files_of(ctx, commit))
+    for node in ((commit.get("base") or {}).get("nodes") or [])[:1]:
+        at = _date(node.get("committedDate"))
+        if at is not None and node.get("oid"):
+            read.base = (node["oid"], at, capped_workflows(ctx, Batch("base"), target.full, _files_of(ctx, node)))
     if target.since is not None:
         for i, path in enumerate([*file_paths(ctx), WORKFLOWS]):
             history = commit.get(f"h{i}") or {}
             _take_history(read, path, history)
     return read
+
+
+def _files_of(ctx: Context, commit: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """path → Blob of every file read, from a commit's `f<i>` / `fw` fields."""
+    files: dict[str, dict[str, Any]] = {}
+    for i, path in enumerate(file_paths(ctx)):
+        blob = ((commit.get(f"f{i}") or {}).get("object"))
+        if blob and blob.get("oid"):
+            files[path] = blob
+    for entry in _entries(commit.get("fw")):
+        if ctx.wanted(f"{WORKFLOWS}/{entry['name']}"):
+            files[f"{WORKFLOWS}/{entry['name']}"] = entry["object"]
+    return files
 
 
 def _date(value: Any) -> datetime | None:
@@ -330,7 +362,9 @@ def _batch(ctx: Context, read: RepoRead, known: dict[str, Known]) -> Batch:
     # version is recorded where its blob differs from the one before (or it appears or goes).
     # An incremental read starts from the stored state; a whole-window read from nothing.
     folder = {p: k.blob for p, k in known.items() if p.startswith(WORKFLOWS + "/") and k.blob is not None} \
-        if read.target.prev_head else {}
+        if read.target.prev_head and not read.rewritten else {}
+    if read.base is not None:
+        folder = {p: b["oid"] for p, b in read.base[2].items() if p.startswith(WORKFLOWS + "/")}
     for version in sorted(read.versions, key=lambda v: (v.committed_at, v.path)):
         if version.path != WORKFLOWS:
             add(version.path, version.commit, version.committed_at, version.blob)
@@ -345,6 +379,19 @@ def _batch(ctx: Context, read: RepoRead, known: dict[str, Known]) -> Batch:
             if path not in present:
                 add(path, version.commit, version.committed_at, None)
         folder = {path: blob["oid"] for path, blob in present.items()}
+
+    # Where each file's history starts (see the module docstring): the branch at the window's
+    # start for a whole-window read, else the previous head for a file never seen before.
+    seen_paths = {path for path, _ in rows} | set(read.current)
+    if read.base is not None:
+        oid, at, files = read.base
+        for path in sorted(seen_paths | set(files)):
+            if (path, oid) not in rows:
+                add(path, oid, at, files.get(path))
+    elif read.target.prev_head and read.target.prev_head_at is not None and not read.rewritten:
+        for path in sorted(seen_paths - set(known)):
+            if (path, read.target.prev_head) not in rows:
+                add(path, read.target.prev_head, read.target.prev_head_at, None)
 
     # The head: every file whose newest known version is not what the head holds gets a row at
     # the head commit (a file unchanged inside the window, or any file when no history is read).
