@@ -20,12 +20,25 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-GOLDEN = "#1b9e77"
-DIY = "#d95f02"
-NEUTRAL = "#7f7f7f"
-ALERT = "#c0392b"
-OPENED = "#7570b3"
-CLOSED = "#66a61e"
+# One palette, Okabe & Ito's, whose colours stay apart under every common colour-vision
+# deficiency; and wherever meaning depends on colour, a second signal too (a pattern, a marker
+# shape or a dash). The golden path is always GOLDEN (blue), DIY always DIY (orange, hatched).
+BLUE, ORANGE, VERMILLION, SKY = "#0072B2", "#E69F00", "#D55E00", "#56B4E9"
+GREEN, PURPLE, GREY, INK = "#009E73", "#CC79A7", "#999999", "#333333"
+GOLDEN = BLUE
+DIY = ORANGE
+ALERT = VERMILLION
+NEUTRAL = GREY
+OPENED = PURPLE
+CLOSED = GREEN
+DIY_PATTERN = "/"  # DIY bars are hatched as well as orange
+ALERT_PATTERN = "x"  # bars below the threshold (or stale) are cross-hatched as well as red
+ALERT_SYMBOL = "triangle-down"  # points below the threshold are triangles as well as red
+# golden paths among themselves: shades of the golden blue, told apart by pattern
+GOLDEN_SHADES = (BLUE, SKY, "#004b75", "#8fc9ea", "#2a8fc9", "#00345a")
+GOLDEN_PATTERNS = ("", ".", "\\", "+", "-", "|")
+SEQUENTIAL = "Cividis"  # heatmaps: readable in grey and with any colour-vision deficiency
+FONT = {"family": "Source Sans Pro, Helvetica, Arial, sans-serif", "size": 13, "color": INK}
 NONE_LABEL = "(none)"
 
 
@@ -49,6 +62,9 @@ def _layout(fig: go.Figure, *, title: str, x_title: str | None, y_title: str | N
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "yref": "container", "y": 0.98,
                "yanchor": "top"},
+        template="plotly_white",
+        font=FONT,
+        colorway=list(GOLDEN_SHADES),
         height=height,
         margin={"l": 60, "r": 20, "t": 80, "b": 50},
         # between the title and the plot, where it never meets an axis title
@@ -76,9 +92,63 @@ def _col(frame: pl.DataFrame, name: str) -> list[Any]:
     return frame.get_column(name).to_list()
 
 
+def _first_of_month(value: date | datetime) -> date:
+    day = value.date() if isinstance(value, datetime) else value
+    return day.replace(day=1)
+
+
+def _add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_spine(first: date | datetime, last: date | datetime) -> list[date]:
+    """Every first-of-month from `first`'s month through `last`'s (a time axis with no gaps)."""
+    months, month, end = [], _first_of_month(first), _first_of_month(last)
+    while month <= end:
+        months.append(month)
+        month = _add_months(month, 1)
+    return months
+
+
+def _month_axis(fig: go.Figure, months: Iterable[Any], *, x_range: tuple[date, date] | None = None,
+                partial_month: date | None = None) -> go.Figure:
+    """A monthly time axis: ticks on months (every 1, 2, 3, 6 or 12 so that at most 12 show),
+    the range from `x_range` (so related charts line up) or the data, half a month either side;
+    `partial_month`, when shown, is shaded and its tick says it is not over."""
+    shown = [_first_of_month(m) for m in months if m is not None]
+    if x_range is not None:
+        first, last = _first_of_month(x_range[0]), _first_of_month(x_range[1])
+    elif shown:
+        first, last = min(shown), max(shown)
+    else:
+        return fig
+    spine = month_spine(first, last)
+    step = next(s for s in (1, 2, 3, 6, 12, 24) if len(spine) / s <= 12)
+    ticks = spine[::step]
+    partial = _first_of_month(partial_month) if partial_month is not None else None
+    if partial is not None and first <= partial <= last and partial not in ticks:
+        ticks.append(partial)
+    text = [f"{m:%b %Y}" + (" (so far)" if m == partial else "") for m in ticks]
+    fig.update_xaxes(type="date", tickmode="array", tickvals=ticks, ticktext=text,
+                     range=[first - timedelta(days=15), last + timedelta(days=15)])
+    if partial is not None and first <= partial <= last:
+        fig.add_vrect(x0=partial - timedelta(days=15), x1=partial + timedelta(days=15),
+                      fillcolor=GREY, opacity=0.15, line_width=0, layer="below")
+    return fig
+
+
+def _threshold_legend(fig: go.Figure, threshold: float) -> None:
+    """A legend entry for the threshold line, so its label never sits on the data."""
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=f"Threshold {threshold:.0%}",
+                             line={"color": INK, "dash": "dash", "width": 1}, hoverinfo="skip"))
+
+
 def adoption_trend(monthly: pl.DataFrame, *, threshold: float | None,
-                   title: str = "New-service adoption by month") -> go.Figure:
-    """Monthly new-service adoption (markers red when below the threshold) and overall adoption.
+                   title: str = "New-service adoption by month",
+                   x_range: tuple[date, date] | None = None, partial_month: date | None = None) -> go.Figure:
+    """Monthly new-service adoption (points below the threshold red triangles) and overall
+    adoption, with the threshold as a dashed line named in the legend.
 
     Reads `month`, `services_created`, `golden_path_created`, `new_service_adoption`,
     `services_total`, `golden_path_total`, `overall_adoption` (marts.adoption_monthly).
@@ -88,14 +158,13 @@ def adoption_trend(monthly: pl.DataFrame, *, threshold: float | None,
         return _empty(title)
     months = _col(monthly, "month")
     adoption = _col(monthly, "new_service_adoption")
-    colors = [
-        ALERT if threshold is not None and a is not None and a < threshold else GOLDEN
-        for a in adoption
-    ]
+    below = [threshold is not None and a is not None and a < threshold for a in adoption]
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=months, y=adoption, name="New services from a golden path", mode="lines+markers",
-        line={"color": GOLDEN, "width": 2}, marker={"color": colors, "size": 9},
+        line={"color": GOLDEN, "width": 2},
+        marker={"color": [ALERT if b else GOLDEN for b in below], "size": [11 if b else 8 for b in below],
+                "symbol": [ALERT_SYMBOL if b else "circle" for b in below]},
         customdata=list(zip(_col(monthly, "golden_path_created"), _col(monthly, "services_created"),
                             strict=True)),
         hovertemplate="%{x|%b %Y}: %{y:.0%} of new services<br>"
@@ -110,14 +179,15 @@ def adoption_trend(monthly: pl.DataFrame, *, threshold: float | None,
                       "(%{customdata[0]} of %{customdata[1]})<extra></extra>",
     ))
     if threshold is not None:
-        fig.add_hline(y=threshold, line={"color": ALERT, "dash": "dash", "width": 1},
-                      annotation_text=f"threshold {threshold:.0%}", annotation_position="top left")
+        fig.add_hline(y=threshold, line={"color": INK, "dash": "dash", "width": 1}, layer="below")
+        _threshold_legend(fig, threshold)
     _layout(fig, title=title, x_title="Month created", y_title="Share of services", y_percent=True)
     fig.update_yaxes(range=[0, 1.05])
-    return fig
+    return _month_axis(fig, months, x_range=x_range, partial_month=partial_month)
 
 
-def services_created(monthly: pl.DataFrame, *, title: str = "Services created per month") -> go.Figure:
+def services_created(monthly: pl.DataFrame, *, title: str = "Services created per month",
+                     x_range: tuple[date, date] | None = None, partial_month: date | None = None) -> go.Figure:
     """Stacked bars per month: new services from a golden path and the rest.
 
     Reads `month`, `services_created`, `golden_path_created`.
@@ -130,24 +200,29 @@ def services_created(monthly: pl.DataFrame, *, title: str = "Services created pe
     fig = go.Figure([
         go.Bar(x=months, y=golden, name="From a golden path", marker_color=GOLDEN,
                hovertemplate="%{x|%b %Y}: %{y} from a golden path<extra></extra>"),
-        go.Bar(x=months, y=other, name="Not from a golden path", marker_color=DIY,
+        go.Bar(x=months, y=other, name="Not from a golden path",
+               marker={"color": DIY, "pattern": {"shape": DIY_PATTERN}},
                hovertemplate="%{x|%b %Y}: %{y} not from a golden path<extra></extra>"),
     ])
     fig.update_layout(barmode="stack")
-    return _layout(fig, title=title, x_title="Month created", y_title="Services created")
+    _layout(fig, title=title, x_title="Month created", y_title="Services created")
+    return _month_axis(fig, months, x_range=x_range, partial_month=partial_month)
 
 
 def adoption_heatmap(frame: pl.DataFrame, *, group: str, group_label: str,
-                     title: str | None = None) -> go.Figure:
+                     title: str | None = None, x_range: tuple[date, date] | None = None,
+                     partial_month: date | None = None) -> go.Figure:
     """Heatmap of new-service adoption, one row per `group` value and one column per month.
 
     Reads `month`, `group`, `services_created`, `golden_path_created`, `new_service_adoption`.
-    A cell is empty when the group created no service that month.
+    Every month of `x_range` (else of the data) has a column; a cell is empty when the group
+    created no service that month (never painted like its neighbour).
     """
     title = title or f"New-service adoption by {group_label.lower()} and month"
     if frame.is_empty():
         return _empty(title)
-    months = sorted(set(_col(frame, "month")))
+    seen = _col(frame, "month")
+    months = month_spine(*(x_range or (min(seen), max(seen))))
     groups = sorted({g for g in _col(frame, group)}, key=lambda g: (g is None, str(g)))
     index = {(row["month"], row[group]): row for row in frame.iter_rows(named=True)}
     z, hover = [], []
@@ -166,12 +241,14 @@ def adoption_heatmap(frame: pl.DataFrame, *, group: str, group_label: str,
         hover.append(h_row)
     fig = go.Figure(go.Heatmap(
         x=months, y=_plain_all(groups), z=z, text=hover, hovertemplate="%{text}<extra></extra>",
-        zmin=0, zmax=1, colorscale="RdYlGn", hoverongaps=False,
+        zmin=0, zmax=1, colorscale=SEQUENTIAL, hoverongaps=False, xgap=1, ygap=1,
         colorbar={"title": {"text": "Adoption"}, "tickformat": ".0%"},
     ))
     fig.update_yaxes(type="category", autorange="reversed")
-    return _layout(fig, title=title, x_title="Month created", y_title=group_label,
-                   height=max(320, 120 + 22 * len(groups)))
+    _layout(fig, title=title, x_title="Month created (blank: no services created)", y_title=group_label,
+            height=max(320, 120 + 22 * len(groups)))
+    fig.update_layout(plot_bgcolor="white")
+    return _month_axis(fig, months, x_range=(months[0], months[-1]), partial_month=partial_month)
 
 
 def adoption_by_group(frame: pl.DataFrame, *, group: str, group_label: str,
@@ -186,28 +263,36 @@ def adoption_by_group(frame: pl.DataFrame, *, group: str, group_label: str,
     frame = frame.sort(["new_service_adoption", "services_created"], descending=[False, True],
                        nulls_last=True)
     adoption = _col(frame, "new_service_adoption")
-    colors = [ALERT if threshold is not None and a is not None and a < threshold else GOLDEN
-              for a in adoption]
+    below = [threshold is not None and a is not None and a < threshold for a in adoption]
+    created = _col(frame, "services_created")
     fig = go.Figure(go.Bar(
-        y=_plain_all(_col(frame, group)), x=adoption, orientation="h", marker_color=colors,
-        customdata=list(zip(_col(frame, "golden_path_created"), _col(frame, "services_created"),
-                            strict=True)),
+        y=_plain_all(_col(frame, group)), x=adoption, orientation="h",
+        marker={"color": [ALERT if b else GOLDEN for b in below],
+                "pattern": {"shape": [ALERT_PATTERN if b else "" for b in below]},
+                "line": {"color": [ALERT if b else GOLDEN for b in below], "width": 1}},
+        # the share written at the end of every bar, so a 0% bar is seen as 0%, not missing
+        text=["no services" if a is None else f"{a:.0%} of {n:,}" for a, n in zip(adoption, created, strict=True)],
+        textposition="outside", cliponaxis=False,
+        customdata=list(zip(_col(frame, "golden_path_created"), created, strict=True)),
         hovertemplate="%{y}: %{x:.0%}<br>(%{customdata[0]} of %{customdata[1]} new services)"
                       "<extra></extra>",
+        showlegend=False,
     ))
     if threshold is not None:
-        fig.add_vline(x=threshold, line={"color": ALERT, "dash": "dash", "width": 1},
-                      annotation_text=f"threshold {threshold:.0%}")
+        fig.add_vline(x=threshold, line={"color": INK, "dash": "dash", "width": 1}, layer="below")
+        _threshold_legend(fig, threshold)
     _layout(fig, title=title, x_title="Share of new services from a golden path",
-            y_title=group_label, height=max(300, 100 + 24 * frame.height))
-    fig.update_xaxes(tickformat=".0%", range=[0, 1.05])
+            y_title=group_label, height=max(300, 110 + 26 * frame.height))
+    fig.update_xaxes(tickformat=".0%", range=[0, 1.18])
     fig.update_yaxes(type="category", autorange="reversed")
     return fig
 
 
 def adoption_by_template(frame: pl.DataFrame, *,
-                         title: str = "New services by golden-path template") -> go.Figure:
-    """Stacked bars per month, one colour per template (NULL `golden_path` = no golden path).
+                         title: str = "New services by golden-path template",
+                         x_range: tuple[date, date] | None = None, partial_month: date | None = None) -> go.Figure:
+    """Stacked bars per month: each golden-path template in a shade of the golden-path blue
+    with its own pattern, and services from no golden path in DIY orange, hatched.
 
     Reads `month`, `golden_path`, `services_created` (marts.adoption_by_template's columns).
     """
@@ -215,21 +300,25 @@ def adoption_by_template(frame: pl.DataFrame, *,
         return _empty(title)
     fig = go.Figure()
     templates = sorted({t for t in _col(frame, "golden_path")}, key=lambda t: (t is None, str(t)))
-    for template in templates:
+    for i, template in enumerate(templates):
         part = frame.filter(pl.col("golden_path").is_null() if template is None
                             else pl.col("golden_path") == template)
         name = "no golden path" if template is None else plain(template)
+        marker = ({"color": DIY, "pattern": {"shape": DIY_PATTERN}} if template is None else
+                  {"color": GOLDEN_SHADES[i % len(GOLDEN_SHADES)],
+                   "pattern": {"shape": GOLDEN_PATTERNS[i % len(GOLDEN_PATTERNS)], "fgcolor": "white"}})
         fig.add_trace(go.Bar(
-            x=_col(part, "month"), y=_col(part, "services_created"), name=name,
-            marker_color=NEUTRAL if template is None else None,
+            x=_col(part, "month"), y=_col(part, "services_created"), name=name, marker=marker,
             hovertemplate=f"%{{x|%b %Y}}: %{{y}} new services · {name}<extra></extra>",
         ))
     fig.update_layout(barmode="stack")
-    return _layout(fig, title=title, x_title="Month created", y_title="Services created")
+    _layout(fig, title=title, x_title="Month created", y_title="Services created")
+    return _month_axis(fig, _col(frame, "month"), x_range=x_range, partial_month=partial_month)
 
 
 def escape_hatch_rate(frame: pl.DataFrame, *,
-                      title: str = "Escape-hatch rate at each month's end") -> go.Figure:
+                      title: str = "Escape-hatch rate at each month's end",
+                      x_range: tuple[date, date] | None = None, partial_month: date | None = None) -> go.Figure:
     """Line of the escape-hatch rate at each month's end (marts.escape_hatch_monthly), with the
     number of escape-hatch services as bars on a second axis.
 
@@ -258,13 +347,13 @@ def escape_hatch_rate(frame: pl.DataFrame, *,
     fig.update_yaxes(range=[0, max(highest * 1.25, 0.05)], secondary_y=False)
     fig.update_yaxes(title_text="Escape-hatch services", rangemode="tozero", showgrid=False,
                      secondary_y=True)
-    if len(set(months)) == 1:  # one month: a fortnight either side, not a millisecond axis
-        fig.update_xaxes(range=[months[0] - timedelta(days=15), months[0] + timedelta(days=15)])
-    return fig
+    return _month_axis(fig, months, x_range=x_range, partial_month=partial_month)
 
 
 def escape_hatches_and_requests(escapes: pl.DataFrame, requests: pl.DataFrame, *,
-                                title: str = "Escape hatches and exception requests") -> go.Figure:
+                                title: str = "Escape hatches and exception requests",
+                                x_range: tuple[date, date] | None = None,
+                                partial_month: date | None = None) -> go.Figure:
     """One time axis: exception requests opened per month (bars) and the services using the
     escape hatch at each month's end (line, second axis) — did requests fall once teams could
     use the escape hatch?
@@ -282,14 +371,16 @@ def escape_hatches_and_requests(escapes: pl.DataFrame, requests: pl.DataFrame, *
     if not escapes.is_empty():
         fig.add_trace(go.Scatter(x=_col(escapes, "month"), y=_col(escapes, "escape_hatch_services"),
                                  name="Services using the escape hatch", mode="lines+markers",
-                                 line={"color": DIY},
+                                 line={"color": DIY, "dash": "dot"}, marker={"symbol": "square"},
                                  hovertemplate="End of %{x|%b %Y}: %{y} services<extra></extra>"),
                       secondary_y=True)
     _layout(fig, title=title, x_title="Month", y_title="Requests opened")
     fig.update_yaxes(rangemode="tozero", secondary_y=False)
     fig.update_yaxes(title_text="Escape-hatch services", rangemode="tozero", showgrid=False,
                      secondary_y=True)
-    return fig
+    months = (_col(escapes, "month") if not escapes.is_empty() else []) + (
+        _col(requests, "month") if not requests.is_empty() else [])
+    return _month_axis(fig, months, x_range=x_range, partial_month=partial_month)
 
 
 def retention_cohorts(frame: pl.DataFrame, *,
@@ -316,7 +407,7 @@ def retention_cohorts(frame: pl.DataFrame, *,
     labels = [f"{_month_label(c)} · {plain(g)}" for c, g in rows]
     fig = go.Figure(go.Heatmap(
         z=z, x=[f"{d} days" for d in days], y=labels, text=text, zmin=0, zmax=1,
-        colorscale=[[0, DIY], [1, GOLDEN]], colorbar={"tickformat": ".0%", "title": "Still on"},
+        colorscale=SEQUENTIAL, xgap=1, ygap=1, colorbar={"tickformat": ".0%", "title": "Still on"},
         hovertemplate="%{y}, %{x} after creation: %{z:.0%} (%{text})<extra></extra>",
     ))
     fig.update_yaxes(type="category", autorange="reversed")
@@ -331,7 +422,9 @@ def escape_hatch_reasons(counts: Sequence[tuple[str, int]], *,
         return _empty(title, "No escape hatches")
     reasons = [plain(r) for r, _ in counts]
     fig = go.Figure(go.Bar(
-        y=reasons, x=[n for _, n in counts], orientation="h", marker_color=DIY,
+        y=reasons, x=[n for _, n in counts], orientation="h",
+        marker={"color": DIY, "pattern": {"shape": DIY_PATTERN}},
+        text=[f"{n:,}" for _, n in counts], textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x} services<extra></extra>",
     ))
     fig.update_yaxes(type="category", autorange="reversed")
@@ -340,7 +433,9 @@ def escape_hatch_reasons(counts: Sequence[tuple[str, int]], *,
 
 
 def exception_requests_monthly(frame: pl.DataFrame, *,
-                               title: str = "Exception requests per month") -> go.Figure:
+                               title: str = "Exception requests per month",
+                               x_range: tuple[date, date] | None = None,
+                               partial_month: date | None = None) -> go.Figure:
     """Bars of requests opened and closed per month, and a line of those still open at its end.
 
     Reads `month`, `opened`, `closed`, `open_at_month_end` (marts.exception_requests_monthly).
@@ -351,18 +446,22 @@ def exception_requests_monthly(frame: pl.DataFrame, *,
     fig = go.Figure([
         go.Bar(x=months, y=_col(frame, "opened"), name="Opened", marker_color=OPENED,
                hovertemplate="%{x|%b %Y}: %{y} opened<extra></extra>"),
-        go.Bar(x=months, y=_col(frame, "closed"), name="Closed", marker_color=CLOSED,
+        go.Bar(x=months, y=_col(frame, "closed"), name="Closed",
+               marker={"color": CLOSED, "pattern": {"shape": "."}},
                hovertemplate="%{x|%b %Y}: %{y} closed<extra></extra>"),
         go.Scatter(x=months, y=_col(frame, "open_at_month_end"), name="Open at month end",
-                   mode="lines+markers", line={"color": ALERT},
+                   mode="lines+markers", line={"color": INK}, marker={"symbol": "diamond"},
                    hovertemplate="End of %{x|%b %Y}: %{y} open<extra></extra>"),
     ])
     fig.update_layout(barmode="group")
-    return _layout(fig, title=title, x_title="Month", y_title="Requests")
+    _layout(fig, title=title, x_title="Month", y_title="Requests")
+    fig.update_yaxes(rangemode="tozero")
+    return _month_axis(fig, months, x_range=x_range, partial_month=partial_month)
 
 
 def days_to_close(frame: pl.DataFrame, *,
-                  title: str = "Median days to close an exception request") -> go.Figure:
+                  title: str = "Median days to close an exception request",
+                  x_range: tuple[date, date] | None = None, partial_month: date | None = None) -> go.Figure:
     """Line of the median days to close, per month of closing.
 
     Reads `month`, `closed`, `median_days_to_close`.
@@ -377,7 +476,7 @@ def days_to_close(frame: pl.DataFrame, *,
     ))
     _layout(fig, title=title, x_title="Month closed", y_title="Days to close (median)")
     fig.update_yaxes(rangemode="tozero")
-    return fig
+    return _month_axis(fig, _col(frame, "month"), x_range=x_range, partial_month=partial_month)
 
 
 def requests_by_team(frame: pl.DataFrame, *,
@@ -393,7 +492,8 @@ def requests_by_team(frame: pl.DataFrame, *,
     teams = ["(no team label)" if t is None else plain(t) for t in _col(frame, "team")]
     medians = ["–" if m is None else f"{m:.1f}" for m in _col(frame, "median_days_to_close")]
     fig = go.Figure([
-        go.Bar(y=teams, x=_col(frame, "open"), name="Open", orientation="h", marker_color=ALERT,
+        go.Bar(y=teams, x=_col(frame, "open"), name="Open", orientation="h",
+               marker={"color": OPENED, "pattern": {"shape": ALERT_PATTERN}},
                hovertemplate="%{y}: %{x} open<extra></extra>"),
         go.Bar(y=teams, x=_col(frame, "closed"), name="Closed", orientation="h",
                marker_color=CLOSED, customdata=medians,
@@ -444,7 +544,7 @@ def golden_path_vs_diy(frame: pl.DataFrame, *,
         up, down = _error(values, lows, highs)
         fig.add_trace(go.Bar(
             x=["Golden path", "DIY"], y=values,
-            marker_color=[GOLDEN, DIY], showlegend=False,
+            marker={"color": [GOLDEN, DIY], "pattern": {"shape": ["", DIY_PATTERN]}}, showlegend=False,
             error_y={"type": "data", "symmetric": False, "array": up, "arrayminus": down,
                      "visible": any(v is not None for v in lows + highs), "color": "#333"},
             customdata=[["?" if n is None else f"{n:,.0f}",
@@ -454,8 +554,8 @@ def golden_path_vs_diy(frame: pl.DataFrame, *,
         ), row=1, col=i)
         fig.update_yaxes(tickformat=fmt if fmt.endswith("%") else None, rangemode="tozero",
                          row=1, col=i)
-    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"}, height=340,
-                      margin={"l": 50, "r": 20, "t": 80, "b": 40})
+    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"}, height=340, template="plotly_white",
+                      font=FONT, margin={"l": 50, "r": 20, "t": 80, "b": 40})
     return fig
 
 
@@ -492,7 +592,8 @@ def golden_path_vs_diy_ratios(frame: pl.DataFrame, *,
 
 
 def monthly_comparison(frame: pl.DataFrame, *, value: str, title: str, y_title: str,
-                       percent: bool = False) -> go.Figure:
+                       percent: bool = False, x_range: tuple[date, date] | None = None,
+                       partial_month: date | None = None) -> go.Figure:
     """Two lines per month, golden-path services against the rest.
 
     Reads `month`, `on_golden_path` (bool), `value` and `n` (the runs or services behind it).
@@ -501,15 +602,18 @@ def monthly_comparison(frame: pl.DataFrame, *, value: str, title: str, y_title: 
         return _empty(title)
     fig = go.Figure()
     fmt = ".1%" if percent else ".1f"
-    for flag, name, color in ((True, "Golden path", GOLDEN), (False, "DIY", DIY)):
+    for flag, name, color, dash, symbol in ((True, "Golden path", GOLDEN, "solid", "circle"),
+                                            (False, "DIY", DIY, "dash", "square")):
         part = frame.filter(pl.col("on_golden_path") == flag).sort("month")
         fig.add_trace(go.Scatter(
             x=_col(part, "month"), y=_col(part, value), name=name, mode="lines+markers",
-            line={"color": color}, customdata=_col(part, "n"),
+            line={"color": color, "dash": dash}, marker={"symbol": symbol}, customdata=_col(part, "n"),
             hovertemplate=f"{name} · %{{x|%b %Y}}: %{{y:{fmt}}}<br>n = %{{customdata}}"
                           "<extra></extra>",
         ))
-    return _layout(fig, title=title, x_title="Month", y_title=y_title, y_percent=percent)
+    _layout(fig, title=title, x_title="Month", y_title=y_title, y_percent=percent)
+    fig.update_yaxes(rangemode="tozero")
+    return _month_axis(fig, _col(frame, "month"), x_range=x_range, partial_month=partial_month)
 
 
 def time_to_first_deploy(frame: pl.DataFrame, *,
@@ -593,10 +697,14 @@ def template_last_change(health: pl.DataFrame, *,
     known = health.filter(pl.col("days_since_change").is_not_null())
     if known.is_empty():
         return _empty(title, "No template history has been read")
-    colours = [ALERT if stale else GOLDEN for stale in _col(known, "stale")]
+    stale = [bool(s) for s in _col(known, "stale")]
     fig = go.Figure(go.Bar(
         y=_plain_all(_col(known, "golden_path")), x=_col(known, "days_since_change"), orientation="h",
-        marker_color=colours,
+        marker={"color": [ALERT if s else GOLDEN for s in stale],
+                "pattern": {"shape": [ALERT_PATTERN if s else "" for s in stale]}},
+        text=[f"{d:,.0f} days" + (" · stale" if s else "") for d, s in
+              zip(_col(known, "days_since_change"), stale, strict=True)],
+        textposition="outside", cliponaxis=False,
         customdata=list(zip([_month_label(d) if d else "" for d in _col(known, "head_at")],
                             _col(known, "services"), strict=True)),
         hovertemplate="%{y}: last change %{x:.0f} days ago (%{customdata[0]}), "
@@ -604,8 +712,9 @@ def template_last_change(health: pl.DataFrame, *,
     ))
     stale_after = next((d for d in _col(known, "stale_after_days") if d is not None), None)
     if stale_after is not None:
-        fig.add_vline(x=stale_after, line_dash="dash", line_color=ALERT,
-                      annotation_text=f"stale after {stale_after} days")
+        fig.add_vline(x=stale_after, line_dash="dash", line_color=INK,
+                      annotation_text=f"stale after {stale_after} days", annotation_position="top",
+                      annotation_yref="paper", annotation_y=1.0, annotation_yanchor="bottom")
     fig.update_yaxes(type="category", autorange="reversed")
     return _layout(fig, title=title, x_title="Days since the default branch's last commit", y_title=None,
                    height=max(260, 140 + 40 * known.height))

@@ -16,7 +16,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards.lib import formatting
-from dashboards.lib.filters import Filters, period_from_widget
+from dashboards.lib.filters import Filters, month_start, period_from_widget
 from dashboards.lib.loaders import LOADERS
 from dashboards.lib.meta import Meta
 from dashboards.lib.snapshot import open_snapshot
@@ -227,6 +227,16 @@ def record_link_base() -> str:
 def chart(fig: Any, *, key: str) -> None:
     """A Plotly figure at full width."""
     st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+
+
+def months_shown(f: Filters) -> tuple[date, date]:
+    """The first and last month of the period: the time range every monthly chart of a page shares."""
+    return month_start(f.start), month_start(f.end)
+
+
+def month_in_progress(meta: Meta) -> date:
+    """The month of the refresh, not over yet (charts mark it)."""
+    return month_start(meta.last_day)
 
 
 def pct(value: float | None, digits: int = 0) -> str:

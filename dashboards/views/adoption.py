@@ -18,11 +18,12 @@ data = ui.load("adoption", f, ctx.meta.last_complete_month)
 st.title("Adoption")
 st.caption(ui.describe_filters(f))
 
+span = {"x_range": ui.months_shown(f), "partial_month": ui.month_in_progress(ctx.meta)}
 left, right = st.columns(2)
 with left:
-    ui.chart(charts.adoption_trend(data.monthly, threshold=data.threshold), key="monthly")
+    ui.chart(charts.adoption_trend(data.monthly, threshold=data.threshold, **span), key="monthly")
 with right:
-    ui.chart(charts.services_created(data.monthly), key="created")
+    ui.chart(charts.services_created(data.monthly, **span), key="created")
 
 
 def _breakdown(by_month: pl.DataFrame, totals: pl.DataFrame, group: str, label: str) -> None:
@@ -33,7 +34,7 @@ def _breakdown(by_month: pl.DataFrame, totals: pl.DataFrame, group: str, label: 
         st.caption(f"The heatmap shows the {HEATMAP_ROWS} {label.lower()}s that created the most "
                    "services in the period; filter to see others.")
     ui.chart(charts.adoption_heatmap(by_month.filter(pl.col(group).is_in(busiest.implode())),
-                                     group=group, group_label=label), key=f"{group}_heatmap")
+                                     group=group, group_label=label, **span), key=f"{group}_heatmap")
     ui.table(totals.sort("new_service_adoption", nulls_last=True), key=f"{group}_table",
              file_name=f"adoption_by_{group}.csv")
 
@@ -45,7 +46,7 @@ with team_tab:
 with language_tab:
     _breakdown(data.by_language_month, data.by_language, "language", "Language")
 with template_tab:
-    ui.chart(charts.adoption_by_template(data.by_template), key="templates")
+    ui.chart(charts.adoption_by_template(data.by_template, **span), key="templates")
     ui.table(data.by_template, key="template_table", file_name="adoption_by_template.csv")
 with monthly_tab:
     ui.table(data.monthly, key="monthly_table", file_name="adoption_monthly.csv")

@@ -27,7 +27,8 @@ left, right = st.columns(2)
 with left:
     ui.chart(charts.escape_hatch_reasons(list(summary.reasons)), key="reasons")
 with right:
-    ui.chart(charts.escape_hatch_rate(data.rate), key="rate")
+    ui.chart(charts.escape_hatch_rate(data.rate, x_range=ui.months_shown(f),
+                                      partial_month=ui.month_in_progress(ctx.meta)), key="rate")
 
 st.subheader("Services using the escape hatch")
 if data.hatches.is_empty():

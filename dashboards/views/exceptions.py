@@ -36,10 +36,11 @@ if not data.unknown_teams.is_empty():
         icon=":material/warning:",
     )
 
-ui.chart(charts.exception_requests_monthly(data.monthly), key="monthly")
+span = {"x_range": ui.months_shown(f), "partial_month": ui.month_in_progress(ctx.meta)}
+ui.chart(charts.exception_requests_monthly(data.monthly, **span), key="monthly")
 left, right = st.columns(2)
 with left:
-    ui.chart(charts.days_to_close(data.monthly), key="days")
+    ui.chart(charts.days_to_close(data.monthly, **span), key="days")
 with right:
     ui.chart(charts.requests_by_team(data.by_team), key="teams")
 

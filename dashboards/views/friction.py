@@ -40,21 +40,22 @@ if data.vs_diy is not None:
             ui.table(data.vs_diy_by_language, key="vs_diy_by_language", file_name="golden_path_vs_diy_by_language.csv",
                      caption="Within each language; a side with fewer than comparisons.min_n services is empty.")
 
+span = {"x_range": ui.months_shown(f), "partial_month": ui.month_in_progress(ctx.meta)}
 if data.ci_monthly is not None:
     left, right = st.columns(2)
     with left:
         ui.chart(charts.monthly_comparison(
             data.ci_monthly, value="failure_rate", title="CI failure rate per month",
-            y_title="Failed ÷ (failed + succeeded) runs", percent=True), key="ci_failure")
+            y_title="Failed ÷ (failed + succeeded) runs", percent=True, **span), key="ci_failure")
     with right:
         ui.chart(charts.monthly_comparison(
             data.ci_monthly, value="median_duration_s", title="Median CI run duration per month",
-            y_title="Duration (s)"), key="ci_duration")
+            y_title="Duration (s)", **span), key="ci_duration")
 
 if data.deploys_monthly is not None:
     ui.chart(charts.monthly_comparison(
         data.deploys_monthly, value="deploys_per_service", title="Production deploys per service per month",
-        y_title="Deploys ÷ services existing that month"), key="deploy_frequency")
+        y_title="Deploys ÷ services existing that month", **span), key="deploy_frequency")
 
 if data.ttfd is not None:
     ui.chart(charts.time_to_first_deploy(data.ttfd), key="ttfd")

@@ -88,25 +88,30 @@ if data.alerts is not None and not data.alerts.is_empty():
             else:
                 st.warning(text)
 
+# every time chart of the page shows the same twelve months as the adoption trend
+span = {"x_range": (data.trend.get_column("month")[0] if not data.trend.is_empty() else data.month, data.month),
+        "partial_month": ui.month_in_progress(ctx.meta)}
 left, right = st.columns(2)
 with left:
     ui.chart(charts.adoption_trend(
         data.trend, threshold=threshold,
-        title=f"New-service adoption, 12 months to {data.month:%b %Y}"), key="trend")
+        title=f"New-service adoption, 12 months to {data.month:%b %Y}", **span), key="trend")
 with right:
-    ui.chart(charts.exception_requests_monthly(data.requests), key="requests")
+    ui.chart(charts.exception_requests_monthly(
+        data.requests, title=f"Exception requests, 12 months to {data.month:%b %Y}", **span), key="requests")
 
 left, right = st.columns(2)
 with left:
     ui.chart(charts.escape_hatch_reasons(list(data.escape.reasons)), key="reasons")
 with right:
     ui.chart(charts.services_created(data.trend,
-                                     title=f"Services created, 12 months to {data.month:%b %Y}"),
+                                     title=f"Services created, 12 months to {data.month:%b %Y}", **span),
              key="created")
 
 ui.chart(charts.escape_hatches_and_requests(
     data.escape_monthly, data.requests,
-    title="Escape hatches in use and exception requests opened, month by month"), key="escape_vs_requests")
+    title=f"Escape hatches in use and exception requests opened, 12 months to {data.month:%b %Y}", **span),
+    key="escape_vs_requests")
 st.caption("Services using the escape hatch at each month's end (the whole organisation, from "
            "each service's git history) on the same time axis as the exception requests opened: "
            "did requests fall once teams could use the escape hatch?")

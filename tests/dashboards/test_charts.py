@@ -37,9 +37,13 @@ def test_adoption_trend_marks_months_below_the_threshold():
         (date(2024, 5, 1), 5, 2, 0.4, 10, 5, 0.5),
         (date(2024, 6, 1), 0, 0, None, 10, 5, 0.5),
     ]), threshold=0.5)
-    new, overall = fig.data
+    new, overall, threshold = fig.data
     assert list(new.y) == [0.5, 0.4, None]
     assert list(new.marker.color) == [charts.GOLDEN, charts.ALERT, charts.GOLDEN]
+    # colour is never the only signal: below the threshold is also a triangle
+    assert list(new.marker.symbol) == ["circle", charts.ALERT_SYMBOL, "circle"]
+    assert threshold.name == "Threshold 50%"  # named in the legend, never drawn over a point
+    assert not fig.layout.annotations
     assert [list(c) for c in new.customdata] == [[1, 2], [2, 5], [0, 0]]
     assert list(overall.y) == [0.6, 0.5, 0.5]
     assert fig.layout.shapes[0].y0 == 0.5 and fig.layout.yaxis.tickformat == ".0%"
@@ -153,3 +157,55 @@ def test_retention_cohorts_mark_cells_not_due_and_escape_names():
     assert [list(r) for r in heat.z] == [[0.5, None]]
     assert [list(r) for r in heat.text] == [["1 of 2", "not due"]]
 
+
+
+def test_heatmap_months_without_services_are_empty_columns_not_the_neighbours_colour():
+    # web created services in Jan and Mar only: Feb must be its own, empty, column
+    frame = pl.DataFrame({
+        "month": [date(2024, 1, 1), date(2024, 3, 1)], "team": ["web", "web"],
+        "services_created": [2, 1], "golden_path_created": [1, 0], "new_service_adoption": [0.5, 0.0]})
+    heat = charts.adoption_heatmap(frame, group="team", group_label="Team").data[0]
+    assert list(heat.x) == [date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1)]
+    assert list(heat.z[0]) == [0.5, None, 0.0]
+    assert heat.hoverongaps is False and heat.colorscale[0][1] != "rgb(165,0,38)"  # not RdYlGn
+
+
+def test_zero_adoption_bars_are_labelled():
+    frame = pl.DataFrame({"team": ["a", "b"], "services_created": [2, 1234],
+                          "golden_path_created": [0, 617], "new_service_adoption": [0.0, 0.5]})
+    bars = charts.adoption_by_group(frame, group="team", group_label="Team", threshold=0.5).data[0]
+    assert list(bars.text) == ["0% of 2", "50% of 1,234"]
+    assert list(bars.marker.pattern.shape) == [charts.ALERT_PATTERN, ""]
+
+
+def test_monthly_axes_tick_by_month_and_mark_the_month_in_progress():
+    months = [date(2024, m, 1) for m in range(1, 13)] + [date(2025, 1, 1), date(2025, 2, 1)]
+    frame = pl.DataFrame({"month": months, "opened": [1] * 14, "closed": [0] * 14,
+                          "open_at_month_end": [1] * 14})
+    fig = charts.exception_requests_monthly(frame, partial_month=date(2025, 2, 14))
+    # 14 months: a tick every 2 months (at most 12), plus the month in progress
+    assert list(fig.layout.xaxis.tickvals) == months[::2] + [date(2025, 2, 1)]
+    assert fig.layout.xaxis.ticktext[0] == "Jan 2024" and fig.layout.xaxis.ticktext[-1] == "Feb 2025 (so far)"
+    shaded = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert [(s.x0, s.x1) for s in shaded] == [(date(2025, 1, 17), date(2025, 2, 16))]
+    short = charts.exception_requests_monthly(frame.head(3))
+    assert list(short.layout.xaxis.tickvals) == months[:3]  # monthly data, monthly ticks
+
+
+def test_related_charts_share_the_time_range_they_are_given():
+    span = (date(2024, 1, 1), date(2024, 12, 1))
+    requests = pl.DataFrame({"month": [date(2022, 6, 1), date(2024, 12, 1)], "opened": [1, 2],
+                             "closed": [0, 1], "open_at_month_end": [1, 2]})
+    trend = charts.adoption_trend(monthly([(date(2024, 12, 1), 2, 1, 0.5, 5, 3, 0.6)]), threshold=0.5,
+                                  x_range=span)
+    others = charts.exception_requests_monthly(requests, x_range=span)
+    assert trend.layout.xaxis.range == others.layout.xaxis.range == (date(2023, 12, 17), date(2024, 12, 16))
+
+
+def test_golden_paths_are_always_blue_and_diy_orange_and_hatched():
+    frame = pl.DataFrame({"month": [date(2024, 1, 1)] * 3, "golden_path": ["go", "py", None],
+                          "services_created": [1, 2, 3]})
+    traces = charts.adoption_by_template(frame).data
+    assert [t.marker.color for t in traces] == [charts.GOLDEN_SHADES[0], charts.GOLDEN_SHADES[1], charts.DIY]
+    assert traces[1].marker.pattern.shape != traces[0].marker.pattern.shape
+    assert traces[2].marker.pattern.shape == charts.DIY_PATTERN
