@@ -6,7 +6,8 @@
 -- entity, the first repo in alphabetical order keeps it. `ci_failure_rate_30d` = failed ÷
 -- (failed + succeeded) over the service's workflow runs created in the 30 days before the
 -- refresh's as_of (NULL without such a run); `ci_runs_30d` is that denominator.
--- `template_commits_behind` stays NULL until pathlens reads template history (marts.template_drift).
+-- `template_commits_behind` is marts.template_drift's `commits_behind` for the service and its
+-- golden path's template (NULL off a golden path, or when its template commit is unresolved).
 with info as (
     select as_of from marts.refresh_info
 ),
@@ -41,7 +42,7 @@ select
     i.as_of,
     e.on_golden_path,
     e.golden_path,
-    null::bigint as template_commits_behind,
+    d.commits_behind as template_commits_behind,
     e.escape_hatch,
     e.escape_hatch_reasons,
     e.uses_platform_ci,
@@ -52,5 +53,7 @@ from entities as e
 cross join info as i
 left join ci on ci.repo = e.repo and ci.service = e.service
 left join marts.time_to_first_deploy as f on f.repo = e.repo and f.service = e.service
+left join marts.template_drift as d
+    on d.kind = 'template' and d.repo = e.repo and d.service = e.service and d.golden_path = e.golden_path
 qualify row_number() over (partition by lower(e.namespace), lower(e.service) order by e.repo) = 1
 order by entity_ref

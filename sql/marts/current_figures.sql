@@ -4,7 +4,8 @@
 -- reason, path) and `group_value` its value; both are NULL for the whole organisation. Each
 -- figure is selected from the public mart that defines it. New-service figures are those of the
 -- last complete month (marts.refresh_info); service counts, overall adoption, escape hatches and
--- exception requests are at the refresh's as_of. A ratio with nothing to divide by has no row.
+-- exception requests are at the refresh's as_of, template drift (per golden path whose template
+-- is a GitHub repository) as of the refresh. A ratio with nothing to divide by has no row.
 -- When the refresh ran is marts.refresh_info's (`refreshed_at`): this table stays the same when
 -- the same data is refreshed again.
 with info as (
@@ -159,6 +160,18 @@ by_group as (
         sum(ci_decided) as ci_decided_runs
     from marts.comparison_services
     group by on_golden_path
+    union all by name
+    -- template drift per golden path whose template is a GitHub repository (marts.template_health)
+    select
+        'golden_path' as dimension, golden_path as group_value,
+        epoch(head_at) as template_last_change_timestamp_seconds,
+        services as template_services,
+        services_current as template_services_current,
+        services_unresolved as template_services_unresolved,
+        median_commits_behind as template_commits_behind_median,
+        p90_commits_behind as template_commits_behind_p90
+    from marts.template_health
+    where template_repo is not null
     union all by name
     select
         epoch(as_of) as data_as_of_timestamp_seconds,

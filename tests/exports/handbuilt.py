@@ -35,6 +35,12 @@ First production deploy: pay-api at 2024-04-05 03:00 = 2.125 days after 2024-04-
 others none. Median days to first deploy: golden 2.125 (= 183 600 s), DIY none.
 pay-api calls the platform's reusable workflow (uses_platform_ci).
 One fetch error recorded by this refresh.
+Template drift: go-service's template acme/template-go is the line T1 (Jan 1) - T2 (Feb 1, tag
+v1) - T3 (Mar 1) - T4 (Apr 1, main's head). pay-api's copier `_commit: v1` = T2 is 2 commits
+behind (T3, T4); new-go's backstage.io/template-version T4 is current (0). So go-service:
+last change 2024-04-01 00:00 UTC = 1 711 929 600 s, 2 services, 1 current, 0 unresolved,
+median commits behind of (0, 2) = 1, p90 = 0 + 0.9 × (2 − 0) = 1.8 (linear interpolation).
+python-service has no template source: no drift figures.
 """
 
 from __future__ import annotations
@@ -66,7 +72,7 @@ SETTINGS = {
 
 
 def component(name: str, owner: str, template: str | None = None, namespace: str | None = None,
-              reason: str | None = None) -> str:
+              reason: str | None = None, version: str | None = None) -> str:
     lines = ["apiVersion: backstage.io/v1alpha1", "kind: Component", "metadata:", f"  name: {name}"]
     if namespace:
         lines.append(f"  namespace: {namespace}")
@@ -75,6 +81,8 @@ def component(name: str, owner: str, template: str | None = None, namespace: str
         annotations["backstage.io/source-template"] = template
     if reason:
         annotations["pathlens.io/escape-hatch-reason"] = reason
+    if version:
+        annotations["backstage.io/template-version"] = version
     if annotations:
         lines.append("  annotations:")
         lines += [f"    {k}: {v!r}" for k, v in annotations.items()]
@@ -113,6 +121,16 @@ jobs:
     uses: acme/platform-workflows/.github/workflows/build.yml@v3
 """
 
+TEMPLATE = "acme/template-go"
+T1, T2, T3, T4 = ("1" * 40, "2" * 40, "3" * 40, "4" * 40)
+TEMPLATE_COMMITS = [
+    {"repo": TEMPLATE, "sha": sha, "committed_at": T(day), "parents": parents}
+    for sha, day, parents in ((T1, "2024-01-01T00:00:00", []), (T2, "2024-02-01T00:00:00", [T1]),
+                              (T3, "2024-03-01T00:00:00", [T2]), (T4, "2024-04-01T00:00:00", [T3]))
+]
+TEMPLATE_REFS = [{"repo": TEMPLATE, "kind": "head", "name": "main", "sha": T4},
+                 {"repo": TEMPLATE, "kind": "tag", "name": "v1", "sha": T2}]
+
 REPOS = [
     repo("pay-api", "2024-04-03T00:00:00", "Go"),
     repo("pay-worker", "2024-04-10T00:00:00", "Python"),
@@ -126,6 +144,7 @@ FILES = {
     ("acme/pay-api", CATALOG): component("pay-api", "team-pay", "template:default/go-service"),
     ("acme/pay-api", SPEC): spec("pay-api", "go"),
     ("acme/pay-api", ".github/workflows/ci.yml"): PLATFORM_WORKFLOW,
+    ("acme/pay-api", ".copier-answers.yml"): "_src_path: gh:acme/template-go\n_commit: v1\n",
     ("acme/pay-worker", CATALOG): component("pay-worker", "team-pay", namespace="payments"),
     ("acme/pay-worker", SPEC): spec("pay-worker", "python", GPU),
     ("acme/web", CATALOG): component("web", "team-web", reason=HOSTILE_REASON),
@@ -133,7 +152,7 @@ FILES = {
     ("acme/ml", CATALOG): component("ml", "team-ml", "template:default/python-service"),
     ("acme/ml", SPEC): spec("ml", "python"),
     ("acme/legacy", SPEC): spec("legacy", "java", GPU_AND_SIDECAR),
-    ("acme/new-go", CATALOG): component("new-go", "team-pay", "template:default/go-service"),
+    ("acme/new-go", CATALOG): component("new-go", "team-pay", "template:default/go-service", version=T4),
 }
 
 
@@ -195,6 +214,8 @@ def build_warehouse(folder: Path) -> Path:
             "workflow_runs": pl.DataFrame(RUNS),
             "deployments": pl.DataFrame(DEPLOYMENTS),
             "fetch_errors": pl.DataFrame(FETCH_ERRORS),
+            "template_commits": pl.DataFrame(TEMPLATE_COMMITS),
+            "template_refs": pl.DataFrame(TEMPLATE_REFS),
         },
     )
     con.close()

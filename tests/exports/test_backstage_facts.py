@@ -55,12 +55,15 @@ def test_fact_values_are_the_hand_worked_ones(document):
     assert api["ci_runs_30d"] == 3
     assert api["days_to_first_deploy"] == 2.125
     assert api["escape_hatch"] is False and api["escape_hatch_reasons"] == []
-    assert api["template_commits_behind"] is None
+    assert api["template_commits_behind"] == 2  # copier v1 = T2; T3 and T4 since (handbuilt)
+    assert facts["component:default/new-go"]["template_commits_behind"] == 0  # template-version T4 = head
+    assert facts["component:default/ml"]["template_commits_behind"] is None  # python-service: no source
     worker = facts["component:payments/pay-worker"]
     assert worker["on_golden_path"] is False and worker["golden_path"] is None
     assert worker["escape_hatch"] is True and worker["escape_hatch_reasons"] == ["gpu"]
     assert worker["ci_failure_rate_30d"] == 0.5 and worker["ci_runs_30d"] == 2
     assert worker["days_to_first_deploy"] is None
+    assert worker["template_commits_behind"] is None  # not on a golden path
     web = facts["component:default/web"]
     assert web["escape_hatch_reasons"] == [f"declared:{HOSTILE_REASON}", "sidecar"]  # data, as written
     assert web["ci_failure_rate_30d"] is None and web["ci_runs_30d"] == 0  # its only run is older than 30 days

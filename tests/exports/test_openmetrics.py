@@ -101,6 +101,19 @@ def test_ci_deploy_and_refresh_figures(found, exports_warehouse):
         started.replace(tzinfo=UTC).timestamp(), abs=1e-3)
 
 
+def test_template_drift_figures_per_golden_path(found):
+    go = {"golden_path": "go-service"}  # handbuilt: pay-api 2 behind, new-go current
+    assert value(found, "pathlens_template_last_change_timestamp_seconds", **go) == 1_711_929_600  # 2024-04-01
+    assert value(found, "pathlens_template_services", **go) == 2
+    assert value(found, "pathlens_template_services_current", **go) == 1
+    assert value(found, "pathlens_template_services_unresolved", **go) == 0
+    assert value(found, "pathlens_template_commits_behind_median", **go) == 1.0
+    assert value(found, "pathlens_template_commits_behind_p90", **go) == pytest.approx(1.8)
+    # python-service's template is no GitHub repository: no drift figure at all
+    assert not any(name.startswith("pathlens_template_") and ("golden_path", "python-service") in labels
+                   for name, labels in found)
+
+
 def test_names_types_units_and_labels_follow_prometheus_conventions(exposition):
     parsed = {f.name: f for f in parse_openmetrics(exposition)}
     assert set(parsed) == {f.name for f in FAMILIES}
