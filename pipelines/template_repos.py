@@ -2,7 +2,7 @@
 
 One decision, read by the GitHub source (what to fetch) and by the SQL models (through
 `golden_paths.template_repo`): a golden path's `source` names a GitHub repository when
-`facts.github_repo` says so for the configured GitHub's host; any other source (a local path,
+`facts.template_answers.github_repo` says so for the configured GitHub's host; any other source (a local path,
 another host) has no commit history pathlens can read, and its services' drift is NULL with
 that reason (SPEC §3 "Template drift").
 """
