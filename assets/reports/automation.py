@@ -11,7 +11,6 @@ import dagster as dg
 
 from assets.reports.reports import REPORT_NOW_TAG
 from pipelines.reports.delivery import post_json, webhook_url
-from pipelines.reports.escape import slack
 from pipelines.reports.failures import (
     RunFailure,
     outbox_path,
@@ -20,7 +19,7 @@ from pipelines.reports.failures import (
     secret_values,
 )
 from pipelines.reports.period import PeriodKind, last_complete
-from pipelines.reports.render_text import slack_payload
+from pipelines.reports.slack import failure_payload
 from pipelines.resources import PathlensResource
 
 REFRESH_CRON = "0 5 * * *"  # every day at 05:00
@@ -107,10 +106,8 @@ def record_run_failures(context: dg.RunFailureSensorContext, pathlens: PathlensR
     failure = failure_of(context)
     record_failure(outbox_path(pathlens.paths()), failure, secrets)
     first_line = (redact(failure.message, secrets).splitlines() or [""])[0][:300]
-    steps = f" in {slack(', '.join(failure.steps))}" if failure.steps else ""
-    text = (f":rotating_light: pathlens run {slack(failure.run_id[:8])} of {slack(failure.job_name)} failed"
-            f"{steps}: {slack(first_line)}")
-    result = post_json(webhook_url(settings), slack_payload(text), attempts=SENSOR_WEBHOOK_ATTEMPTS,
+    payload = failure_payload(failure, first_line, dashboard_url=settings.reports.dashboard_url)
+    result = post_json(webhook_url(settings), payload, attempts=SENSOR_WEBHOOK_ATTEMPTS,
                        timeout_s=SENSOR_WEBHOOK_TIMEOUT_S)
     context.log.info(f"recorded the failure of run {failure.run_id}; chat delivery: {result.status}"
                      + (f" ({result.error})" if result.error else ""))

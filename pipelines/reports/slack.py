@@ -1,4 +1,5 @@
-"""The report's chat message in Slack's Block Kit, for an incoming webhook.
+"""The chat messages in Slack's Block Kit, for an incoming webhook: the report's, and the
+immediate one the run-failure sensor sends (`failure_payload`).
 
 A header, one fields section with the headline figures and their change since the previous
 period, the alerts as a bulleted list, what changed in a sentence per topic, and a context line
@@ -16,6 +17,7 @@ from typing import Any
 from pipelines.reports import format as fmt
 from pipelines.reports.data import ReportData
 from pipelines.reports.escape import slack
+from pipelines.reports.failures import RunFailure
 from pipelines.reports.render_text import _alert_line, headlines
 
 # https://docs.slack.dev/reference/block-kit/blocks (header, section, context blocks)
@@ -118,3 +120,37 @@ def block_kit_payload(data: ReportData, *, dashboard_url: str | None = None) -> 
         _context(data, dashboard_url),
     ]
     return {"text": fallback_text(data), "blocks": blocks[: LIMITS["blocks"]]}
+
+
+def failure_fallback_text(failure: RunFailure, message: str) -> str:
+    """The notification text of a failed run: run, job, steps and the error's first line."""
+    steps = f" in {slack(', '.join(failure.steps))}" if failure.steps else ""
+    text = (f":rotating_light: pathlens run {slack(failure.run_id[:8])} of {slack(failure.job_name)} failed"
+            f"{steps}: {slack(message)}")
+    return cut(text, LIMITS["fallback_text"])
+
+
+def failure_payload(failure: RunFailure, message: str, *, dashboard_url: str | None = None) -> dict[str, Any]:
+    """The incoming-webhook body for a failed run, sent when it fails: a header, the job, run,
+    time and failed steps as fields, the error line, and a context line saying the next refresh
+    turns it into an alert (with the dashboard link when set). `message` is the error's first
+    line, already redacted of secrets by the caller; every value is mrkdwn-escaped here."""
+    steps = ", ".join(failure.steps) or "(the run, before any step)"
+    fields = [
+        _mrkdwn(cut(f"*Job*\n{slack(failure.job_name)}", LIMITS["field_text"])),
+        _mrkdwn(cut(f"*Run*\n{slack(failure.run_id[:8])}", LIMITS["field_text"])),
+        _mrkdwn(f"*Failed at*\n{failure.failed_at:%Y-%m-%d %H:%M} UTC"),
+        _mrkdwn(cut(f"*Failed steps*\n{slack(steps)}", LIMITS["field_text"])),
+    ]
+    elements = [_mrkdwn("The next refresh records it as an alert (marts.alerts) and the reports list it.")]
+    if dashboard_url:
+        elements.append(_mrkdwn(_link(dashboard_url, "Open the dashboard")))
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "emoji": False,
+                                    "text": cut(f"pathlens run failed: {failure.job_name}", LIMITS["header_text"])}},
+        {"type": "section", "fields": fields},
+        _section(f"*Error*\n{slack(message) or 'no message'}"),
+        {"type": "divider"},
+        {"type": "context", "elements": elements},
+    ]
+    return {"text": failure_fallback_text(failure, message), "blocks": blocks}

@@ -77,9 +77,15 @@ def test_failure_is_recorded_redacted_and_sent_to_the_chat(project, webhook, mon
     assert datetime.fromisoformat(record["failed_at"]).year >= 2026
 
     [(_, body)] = webhook.requests
+    # Block Kit, like the report's message, with the plain fallback for notifications
     assert body["text"].startswith(f":rotating_light: pathlens run {run.run_id[:8]} of refresh_that_fails failed "
                                    "in fetch_repos: RuntimeError: GitHub answered 401")
-    assert TOKEN not in body["text"] and TOKEN not in outbox.read_text()
+    assert [b["type"] for b in body["blocks"]] == ["header", "section", "section", "divider", "context"]
+    fields = [f["text"] for f in body["blocks"][1]["fields"]]
+    assert fields[:2] == ["*Job*\nrefresh_that_fails", f"*Run*\n{run.run_id[:8]}"]
+    assert fields[3] == "*Failed steps*\nfetch_repos"
+    assert body["blocks"][2]["text"]["text"] == "*Error*\nRuntimeError: GitHub answered 401 Bad credentials for ***"
+    assert TOKEN not in json.dumps(body) and TOKEN not in outbox.read_text()
 
 
 def test_without_a_webhook_the_failure_is_still_recorded(project, webhook):

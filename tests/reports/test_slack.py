@@ -130,3 +130,30 @@ def test_dashboard_url_is_validated(url):
 
 def test_dashboard_url_is_accepted():
     assert settings(reports={"dashboard_url": DASHBOARD}).reports.dashboard_url == DASHBOARD
+
+
+def test_the_run_failure_message_is_block_kit_within_limits():
+    from datetime import datetime
+
+    from pipelines.reports.failures import RunFailure
+    from pipelines.reports.slack import failure_payload
+
+    hostile = "<!channel> & <https://evil.example|click> " + "x" * 5000
+    failure = RunFailure(run_id="0123456789abcdef", job_name="daily_refresh", failed_at=datetime(2024, 5, 14, 5, 3),
+                         steps=["github_raw", "<b>step</b>"], message=hostile)
+    payload = failure_payload(failure, hostile, dashboard_url=DASHBOARD)
+    assert_within_slack_limits(payload)
+    fields = [f["text"] for f in payload["blocks"][1]["fields"]]
+    assert fields == ["*Job*\ndaily_refresh", "*Run*\n01234567", "*Failed at*\n2024-05-14 05:03 UTC",
+                      "*Failed steps*\ngithub_raw, &lt;b&gt;step&lt;/b&gt;"]
+    error = payload["blocks"][2]["text"]["text"]
+    assert error.startswith("*Error*\n&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt; xxx")
+    assert error.endswith("…") and len(error) == LIMITS["section_text"]
+    assert payload["blocks"][-1]["elements"][-1]["text"] == LINK
+    assert payload["text"].startswith(":rotating_light: pathlens run 01234567 of daily_refresh failed in "
+                                      "github_raw, &lt;b&gt;step&lt;/b&gt;: &lt;!channel&gt;")
+    # a run that failed before any step, without a dashboard link
+    bare = failure_payload(RunFailure("r1", "weekly_report", datetime(2024, 5, 14)), "")
+    assert_within_slack_limits(bare)
+    assert "(the run, before any step)" in bare["blocks"][1]["fields"][3]["text"]
+    assert len(bare["blocks"][-1]["elements"]) == 1
