@@ -15,11 +15,12 @@ from dashboards.lib.links import load_repo_links
 from dashboards.lib.maintenance import load_maintenance
 from dashboards.lib.meta import load_meta
 from dashboards.lib.overview import load_overview
-from dashboards.lib.schema import load_schema
+from dashboards.lib.schema import load_macros, load_schema
 from dashboards.lib.services import load_service_record, load_services
 
 LOADERS = {
     "schema": load_schema,
+    "macros": load_macros,
     "meta": load_meta,
     "repo_links": load_repo_links,
     "overview": load_overview,

@@ -1,4 +1,5 @@
-"""The `marts` schema reference shown beside the SQL editor."""
+"""The `marts` schema reference shown beside the SQL editor: tables, views and table macros,
+with the descriptions the warehouse carries (`pipelines.descriptions` applies them)."""
 
 from __future__ import annotations
 
@@ -29,3 +30,21 @@ order by t.table_name, c.column_index
 def load_schema(con: Connection) -> pl.DataFrame:
     """Every column of every `marts` table or view: table_name, column_name, data_type, descriptions."""
     return fetch(con, _SCHEMA)
+
+
+_MACROS = """
+select function_name, any_value(parameters) as parameters, any_value(comment) as description
+from duckdb_functions()
+where schema_name = 'marts' and database_name = current_database() and function_type = 'table_macro'
+group by function_name
+order by function_name
+"""
+
+
+def load_macros(con: Connection) -> pl.DataFrame:
+    """Every `marts` table macro: `call` (`marts.adoption(teams, languages, start, stop)`) and
+    its `description` (the warehouse's comment on it)."""
+    frame = fetch(con, _MACROS)
+    call = pl.format("marts.{}({})", "function_name", pl.col("parameters").list.join(", "))
+    return frame.select(call.alias("call"), "description")
+

@@ -43,6 +43,10 @@ with reference:
             shown = formatting.show(columns.select("column_name", "data_type", "description"))
             st.dataframe(shown.frame, hide_index=True, width="stretch", column_config=shown.column_config,
                          placeholder=formatting.MISSING)
+    macros = ui.load("macros")
+    if not macros.is_empty():
+        with st.expander("table macros: `select * from marts.NAME(...)`"):
+            st.dataframe(macros, hide_index=True, width="stretch", key="macros_table")
 
 with editor:
     with st.form("sql_form"):

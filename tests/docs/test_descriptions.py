@@ -161,3 +161,23 @@ def test_pathlens_sql_lists_a_table_macro_with_its_comment():
         con.execute("create macro marts.m(x := 1) as table select x")
         con.execute("comment on macro table marts.m is 'the things, filtered'")
         assert ("marts", "m(…)", "table macro", "the things, filtered") in con.sql(TABLES_SQL).fetchall()
+
+
+def test_the_sql_page_lists_table_macros_with_their_comments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from pipelines import WAREHOUSE_ENV
+    from tests.dashboards.conftest import run_page
+    from tests.dashboards.handbuilt import publish_handbuilt
+
+    published = publish_handbuilt(tmp_path / "pathlens.duckdb")
+    paths = WarehousePaths.for_(published)
+    with duckdb.connect(str(paths.build)) as con:
+        con.execute("create macro marts.owned_by(teams := null) as table "
+                    "select * from marts.services where list_contains(teams, owner)")
+        con.execute("comment on macro table marts.owned_by is 'The services of the given teams.'")
+    publish(paths)
+    monkeypatch.setenv(WAREHOUSE_ENV, str(published))
+    at = run_page("sql")
+    assert not at.exception
+    macros = next(d.value for d in at.dataframe if "call" in d.value.columns)
+    assert macros.to_dict("records") == [
+        {"call": "marts.owned_by(teams)", "description": "The services of the given teams."}]
