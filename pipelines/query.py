@@ -142,9 +142,11 @@ def run_query(path: str | os.PathLike[str], sql: str, *, timeout_s: float = 30,
 
 
 def execute(path: str | os.PathLike[str], sql: str, *, timeout_s: float = 30,
-            max_rows: int = 10_000, limits: QueryLimits | None = None, keep_warm: bool = False) -> QueryResult:
+            max_rows: int = 10_000, limits: QueryLimits | None = None, keep_warm: bool = False,
+            params: dict[str, str | int | float | bool | None] | None = None) -> QueryResult:
     """`run_query` with the elapsed seconds (what the SQL page shows); `keep_warm` starts the
-    next query's child as this one ends (`prestart`)."""
+    next query's child as this one ends (`prestart`); `params` binds `$name` parameters (JSON
+    scalars: the exports' fixed queries take their values this way, never spliced into text)."""
     limits = limits or QueryLimits.from_env()
     started = time.perf_counter()
     file = Path(path).expanduser()
@@ -155,7 +157,7 @@ def execute(path: str | os.PathLike[str], sql: str, *, timeout_s: float = 30,
         request = {
             "path": str(file.resolve()), "sql": sql, "max_rows": max_rows, "max_bytes": limits.max_bytes,
             "threads": limits.threads, "memory_mb": limits.memory_mb, "temp_mb": limits.temp_mb,
-            "timeout_s": timeout_s, "tmpdir": tmp,
+            "timeout_s": timeout_s, "tmpdir": tmp, "params": params or {},
         }
         reply = _run_child(request, timeout_s, limits)
         if "missing" in reply:

@@ -133,7 +133,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         return {"error": str(exc)}
     try:
         check_statement(con, request["sql"])
-        relation = con.sql(request["sql"])
+        relation = con.sql(request["sql"], params=request.get("params") or None)
         if relation is None:
             raise Failed("the statement returned no result")
         max_rows = int(request["max_rows"])

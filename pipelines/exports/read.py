@@ -1,20 +1,24 @@
-"""Fixed queries against the published warehouse, through the sandboxed reader connection.
+"""Fixed queries against the published warehouse, through the reader sandbox of
+`pipelines.query` (the one the SQL page and `pathlens sql` use).
 
 The exports never take SQL from outside: each caller passes one of its own statements, with
-values bound as parameters. The connection is `open_reader`'s (read-only, no files, no
-network, configuration locked), opened per call and closed after it, so a publish is seen by
-the next call and no lock is held between them. A timer interrupts a query at the time limit.
+values bound as parameters. Each query runs in `pipelines.query`'s child process: the
+warehouse opened read-only with no files, no network and its configuration locked, the
+statement checked to be one query, under memory, CPU-time and deadline limits the operating
+system enforces. The warehouse is opened per call and closed after it, so a publish is seen by
+the next call and no lock is held between them.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from typing import Any
 
-import duckdb
+from pipelines.query import QueryError, execute
 
-from pipelines.warehouse import open_reader
+# the exports' own queries are bounded by the organisation's size: far more rows than they
+# return, so a result is never cut short silently (a cut one is an error instead)
+MAX_ROWS = 1_000_000
 
 
 class ExportError(Exception):
@@ -26,33 +30,19 @@ def select_rows(warehouse: str | os.PathLike[str], sql: str, params: dict[str, A
     """The rows of one read-only query as dicts (column name → Python value).
 
     Raises ExportError with a one-line reason when there is no warehouse, a table is missing
-    (an older warehouse) or the query fails or runs past `timeout_s`.
+    (an older warehouse), the sandbox refuses the statement, or the query fails or runs past
+    `timeout_s`.
     """
     try:
-        con = open_reader(warehouse)
+        result = execute(warehouse, sql, params=params, timeout_s=timeout_s, max_rows=MAX_ROWS)
     except FileNotFoundError as exc:
         raise ExportError(str(exc)) from None
-    except duckdb.Error as exc:
-        raise ExportError(f"cannot open the warehouse {warehouse}: {_first_line(exc)}") from None
-    timer = threading.Timer(timeout_s, con.interrupt)
-    timer.daemon = True
-    timer.start()
-    try:
-        relation = con.execute(sql, params or {})
-        columns = [d[0] for d in relation.description]
-        return [dict(zip(columns, row, strict=True)) for row in relation.fetchall()]
-    except duckdb.InterruptException:
-        raise ExportError(f"reading the warehouse took longer than {timeout_s:g} s") from None
-    except duckdb.CatalogException as exc:
-        raise ExportError(f"the warehouse lacks a table the exports read ({_first_line(exc)}); "
-                          "run `pathlens refresh` to rebuild it with this version") from None
-    except duckdb.Error as exc:
-        raise ExportError(f"reading the warehouse failed: {_first_line(exc)}") from None
-    finally:
-        timer.cancel()
-        con.close()
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
+    except QueryError as exc:  # QueryRefused too
+        reason = str(exc)
+        if reason.startswith("Catalog Error"):
+            raise ExportError(f"the warehouse lacks a table the exports read ({reason}); "
+                              "run `pathlens refresh` to rebuild it with this version") from None
+        raise ExportError(f"reading the warehouse failed: {reason}") from None
+    if result.truncated:
+        raise ExportError(f"the query returned more than {MAX_ROWS:,} rows")
+    return result.frame.to_dicts()

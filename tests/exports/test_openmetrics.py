@@ -162,10 +162,21 @@ def test_hostile_label_values_round_trip_escaped():
 
 
 def test_the_reader_is_the_sandboxed_one(exports_warehouse):
-    with pytest.raises(ExportError):
+    # pipelines.query's child: files unreachable, only one read-only query, a deadline
+    with pytest.raises(ExportError, match="files is disabled"):
         select_rows(exports_warehouse, "select * from read_csv('/etc/passwd')")
-    with pytest.raises(ExportError):
+    with pytest.raises(ExportError, match="CREATE refused"):
         select_rows(exports_warehouse, "create table marts.x as select 1")
+    with pytest.raises(ExportError, match="time limit of 1 s"):
+        select_rows(exports_warehouse, "select count(*) from range(100000000000) as a", timeout_s=1)
+    with pytest.raises(ExportError, match="run `pathlens refresh`"):
+        select_rows(exports_warehouse, "select * from marts.no_such_table")
+    # values are bound, never spliced into the text
+    rows = select_rows(exports_warehouse, "select count(*) as n from marts.services where service = $s",
+                       {"s": "pay-api' or '1'='1"})
+    assert rows == [{"n": 0}]
+    assert select_rows(exports_warehouse, "select count(*) as n from marts.services where service = $s",
+                       {"s": "pay-api"}) == [{"n": 1}]
 
 
 def test_cli_writes_the_file_atomically_and_fails_in_one_line(exports_warehouse, tmp_path):
