@@ -22,11 +22,15 @@ VOLATILE = {"fetched_at", "updated_at", "recorded_at", "occurred_at"}
 ACCOUNTING = {"fetch_log", "fetch_errors", "refreshes"}
 
 
-def make_settings(base_url: str, *, exception_repos: tuple[str, ...] = ("acme/platform",), **github: Any) -> Settings:
+def make_settings(base_url: str, *, exception_repos: tuple[str, ...] = ("acme/platform",),
+                  history_days: int | None = None, **github: Any) -> Settings:
+    """Settings for the local server; `history_days` sets `history.backfill_days` (0: the REST
+    path reads no history, only what each refresh sees)."""
     data: dict[str, Any] = {
         "github": {"org": "acme", "api_url": base_url, "token_env": TOKEN_ENV, "exclude_repos": ["sandbox-*"],
                    "requests_per_minute": 100_000, **github},  # no pacing against the local server
         "exceptions": {"repos": list(exception_repos)},
+        **({"history": {"backfill_days": history_days}} if history_days is not None else {}),
     }
     return parse_settings(data, "(test)")
 

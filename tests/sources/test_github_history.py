@@ -227,19 +227,19 @@ def test_an_api_without_graphql_falls_back_to_rest(tmp_path):
         meta = load(db, _settings(srv.base_url))
         assert meta["graphql"] is False and meta["failed_repos"] == []
         assert query(db, "SELECT count(*) FROM raw.repo_files WHERE repo = 'acme/svc'") == [(4,)]
-        c5 = _oid(org, "svc", T(2024, 11, 1))
-        # REST reads no history: what the refresh saw, at the head commit C5
-        assert _versions(db) == [
-            (".copier-answers.yml", c5, T(2024, 11, 1), False, git_blob_sha(COPIER), COPIER.decode()),
-            (REL_PATH, c5, T(2024, 11, 1), False, git_blob_sha(REL2), REL2.decode()),
-            ("catalog-info.yaml", c5, T(2024, 11, 1), False, git_blob_sha(CAT2), CAT2.decode()),
-            ("service.yaml", c5, T(2024, 11, 1), False, git_blob_sha(SPEC2), SPEC2.decode())]
+        # REST reads the same history as GraphQL (rest_history.py): every version in the window
+        assert _versions(db) == _expected_svc(org)
         org.push("svc", T(2025, 5, 1), {"service.yaml": SPEC3, ".copier-answers.yml": None})
+        before = len(srv.log)
         load(db, _settings(srv.base_url), refresh_id="r2")
+        incremental = [r.path for r in srv.log[before:] if "/repos/acme/svc/commits" in r.path]
     c6 = _oid(org, "svc", T(2025, 5, 1))
-    assert _versions(db)[4:] == [
+    # incremental: only the new commit's versions are added (C5 is read again, a day of overlap,
+    # and changes nothing); one head request, the fast-forward check, five path listings
+    assert _versions(db)[10:] == [
         (".copier-answers.yml", c6, T(2025, 5, 1), True, None, None),
         ("service.yaml", c6, T(2025, 5, 1), False, git_blob_sha(SPEC3), SPEC3.decode())]
+    assert len(incremental) == 7
 
 
 # activity: which repos' runs are asked for, and deployments through GraphQL -------------------
@@ -312,7 +312,7 @@ def _legacy_org() -> FakeOrg:
     return org
 
 
-@pytest.mark.parametrize("graphql", [True], ids=["graphql"])
+@pytest.mark.parametrize("graphql", [True, False], ids=["graphql", "rest"])
 def test_a_file_added_inside_the_window_of_an_older_repo_is_absent_before(tmp_path, graphql):
     # SPEC §3: a file absent at an instant counts as absent. Refresh 1 (2025-06-01 12:00) reads the
     # window; service.yaml is pushed 2025-06-10 and refresh 2 (2025-06-15) reads it.

@@ -35,7 +35,9 @@ from tests.sources.github_server import (
 )
 
 T = datetime
-make_settings = partial(_make_settings, graphql=False)
+# the REST fetcher's own requests, without the history read (`history.backfill_days: 0`); the
+# REST history read is tested in test_github_history.py
+make_settings = partial(_make_settings, graphql=False, history_days=0)
 CATALOG = b"kind: Component\nmetadata:\n  name: checkout\n"
 SPEC = b"service:\n  name: checkout\n"
 COPIER = b"_src_path: gh:acme/template-go-service\n"

@@ -221,17 +221,21 @@ def fetch_files(ctx: Context, repo: dict[str, Any], stored: dict[str, str],
                 known: dict[str, tuple[str | None, datetime | None]] | None = None) -> Batch:
     """Read the repo's tree, then each wanted file whose blob sha is new; drop files now gone.
 
-    When the tree changed, the head commit (`commits?sha=BRANCH&per_page=1`) keys a
-    `raw.repo_file_versions` row for every file whose blob is not its newest stored version
-    (`known`: path → (blob sha or None when deleted, committed_at)), and a deleted row for a
-    file gone since: the REST path records what each refresh sees, without reading history.
+    When the tree changed, the files' history since the last read goes to
+    `raw.repo_file_versions` (`rest_history`, within `history.backfill_days`; `known`: path →
+    (blob sha or None when deleted, committed_at) of the newest stored versions). With
+    `backfill_days: 0` the head commit (`commits?sha=BRANCH&per_page=1`) keys a row for every file
+    whose blob is not its newest stored version, and a deleted row for a file gone since: what
+    each refresh sees, without reading history.
     """
     full, branch = repo["repo"], repo["default_branch"]
     batch = Batch(f"files {full}")
     prev = ctx.state.get(full, "files") or {}
     same_target = prev.get("default_branch") == branch and prev.get("want") == ctx.wanted_signature
     state: dict[str, Any] = {"pushed_at": _iso_or_none(repo["pushed_at"]), "default_branch": branch,
-                             "want": ctx.wanted_signature, "tree_sha": None, "tree_etag": None}
+                             "want": ctx.wanted_signature, "tree_sha": None, "tree_etag": None,
+                             # what the history read last saw (rest_history): kept until it reads again
+                             **{k: prev[k] for k in ("head", "head_at", "history_since") if k in prev}}
     present: dict[str, tuple[str, int]] = {}
     cache: dict[str, dict[str, Any]] = {}
     if branch:
@@ -270,7 +274,14 @@ def fetch_files(ctx: Context, repo: dict[str, Any], stored: dict[str, str],
             continue
         rows.append({"repo": full, "path": path, **got, "fetched_at": ctx.now})
     if branch:
-        _head_versions(ctx, batch, full, branch, present, rows, known or {}, stored)
+        from pipelines.sources.github import rest_history  # it builds on this module
+        from pipelines.sources.github.history import Known
+
+        if rest_history.enabled(ctx):
+            versions = {p: Known(blob, at) for p, (blob, at) in (known or {}).items()}
+            state.update(rest_history.read_versions(ctx, batch, repo, present, rows, versions))
+        else:
+            _head_versions(ctx, batch, full, branch, present, rows, known or {}, stored)
     for path in gone:
         batch.statements.append(("DELETE FROM raw.repo_files WHERE repo = ? AND path = ?", [full, path]))
     batch.statements.append(("UPDATE raw.repos SET tree_sha = ? WHERE repo = ?", [state["tree_sha"], full]))

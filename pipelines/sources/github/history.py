@@ -345,7 +345,21 @@ def _batch(ctx: Context, read: RepoRead, known: dict[str, Known]) -> Batch:
         batch.statements.append(("DELETE FROM raw.repo_file_versions WHERE repo = ? AND committed_at >= ?",
                                  [full, read.target.since]))
         known = {}
+    rows = version_rows(ctx, read, known, texts)
+    current_rows = [{"repo": full, "path": path, "sha": blob["oid"], "size": blob.get("byteSize"),
+                     "content": texts.text(path, blob), "fetched_at": ctx.now} for path, blob in sorted(read.current.items())]
+    batch.statements.append(("DELETE FROM raw.repo_files WHERE repo = ?", [full]))
+    batch.statements.append(("UPDATE raw.repos SET tree_sha = ? WHERE repo = ?", [read.tree, full]))
+    batch.add_rows("repo_files", current_rows)
+    batch.add_rows("repo_file_versions", rows)
+    batch.state[(full, "files")] = state
+    return batch
 
+
+def version_rows(ctx: Context, read: RepoRead, known: dict[str, Known], texts: _Texts) -> list[dict[str, Any]]:
+    """The raw.repo_file_versions rows of one repo's read (GraphQL or REST): each version in the
+    window, where each file's history starts, and the head (see the module docstring)."""
+    full = read.target.full
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     newest: dict[str, Known] = dict(known)
 
@@ -404,14 +418,7 @@ def _batch(ctx: Context, read: RepoRead, known: dict[str, Known]) -> Batch:
             if seen.blob is not None and path not in read.current and ctx.wanted(path):
                 add(path, read.head, read.head_at, None)
 
-    current_rows = [{"repo": full, "path": path, "sha": blob["oid"], "size": blob.get("byteSize"),
-                     "content": texts.text(path, blob), "fetched_at": ctx.now} for path, blob in sorted(read.current.items())]
-    batch.statements.append(("DELETE FROM raw.repo_files WHERE repo = ?", [full]))
-    batch.statements.append(("UPDATE raw.repos SET tree_sha = ? WHERE repo = ?", [read.tree, full]))
-    batch.add_rows("repo_files", current_rows)
-    batch.add_rows("repo_file_versions", list(rows.values()))
-    batch.state[(full, "files")] = state
-    return batch
+    return list(rows.values())
 
 
 class _Texts:
@@ -420,6 +427,10 @@ class _Texts:
     def __init__(self, ctx: Context, batch: Batch, full: str):
         self.ctx, self.batch, self.full = ctx, batch, full
         self._cache: dict[str, str | None] = {}
+
+    def seed(self, texts: dict[str, str | None]) -> None:
+        """Blob sha → text (None: unreadable) already read another way (REST path)."""
+        self._cache.update(texts)
 
     def text(self, path: str, blob: dict[str, Any]) -> str | None:
         """The blob's text; None when it is over the limit for `path`'s kind (never downloaded,
