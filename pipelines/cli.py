@@ -11,14 +11,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from typer.core import TyperGroup
 
-from pipelines import DEFAULT_WAREHOUSE, WAREHOUSE_ENV
+from pipelines import DEFAULT_CONFIG_FILE, DEFAULT_WAREHOUSE, WAREHOUSE_ENV
 
 if TYPE_CHECKING:
     from pipelines.config import Settings
 
 # Heavy modules (pydantic, polars, rich, dagster) are imported where a command needs them, so
-# `pathlens sql` starts fast. This is pipelines.config.DEFAULT_CONFIG_FILE (a test keeps them equal).
-DEFAULT_CONFIG_FILE = "pathlens.yaml"
+# `pathlens sql` starts fast.
 
 
 class _Group(TyperGroup):

@@ -18,9 +18,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pipelines import DEFAULT_WAREHOUSE
-
-DEFAULT_CONFIG_FILE = "pathlens.yaml"
+from pipelines import DEFAULT_CONFIG_FILE, DEFAULT_WAREHOUSE
 
 
 class _Strict(BaseModel):

@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines import WAREHOUSE_ENV
+from pipelines import DEFAULT_CONFIG_FILE, WAREHOUSE_ENV
 from pipelines.config import Settings, load_settings
 from pipelines.sources.demo_conventions import demo_settings
 from pipelines.warehouse import WarehousePaths, acquire_refresh_lock, check_warehouse_path, writer
@@ -27,7 +27,7 @@ class PathlensResource(dg.ConfigurableResource):
     fresh checkout shows the demo organisation.
     """
 
-    config_path: str = "pathlens.yaml"
+    config_path: str = DEFAULT_CONFIG_FILE
     demo: bool = False
     demo_scale: str = ""
     demo_seed: int | None = None
@@ -108,6 +108,6 @@ def parse_as_of(text: str) -> datetime:
 def resource_from_environment() -> PathlensResource:
     """The resource `dagster dev` uses: `PATHLENS_CONFIG` (default pathlens.yaml)."""
     return PathlensResource(
-        config_path=os.environ.get("PATHLENS_CONFIG", "pathlens.yaml"),
+        config_path=os.environ.get("PATHLENS_CONFIG", DEFAULT_CONFIG_FILE),
         warehouse=os.environ.get(WAREHOUSE_ENV, ""),
     )

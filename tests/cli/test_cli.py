@@ -224,12 +224,6 @@ def test_demo_command_with_a_demo_config(tmp_path, monkeypatch):
     assert (tmp_path / "out" / "demo.duckdb").is_file()
 
 
-def test_the_cli_default_config_name_is_the_configs():
-    from pipelines import cli, config
-
-    assert cli.DEFAULT_CONFIG_FILE == config.DEFAULT_CONFIG_FILE
-
-
 def test_pathlens_sql_does_not_import_what_it_does_not_need(tiny_warehouse):
     """Start-up time: `pathlens sql` loads no settings (no config here), rich, YAML or Dagster
     (bench/bench_cli.py times it). Polars still comes with the query runner's result."""
