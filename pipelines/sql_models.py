@@ -7,6 +7,11 @@ The layers look one step down (`LAYER_READS`): `staging` models read `raw` (one 
 table, where the per-row rules live); `intermediate` models (components, services, ...) read
 staging; `marts`, the public tables, read staging and intermediate, never raw. Every layer may
 read `config` (the configuration as tables) and its own layer.
+A marts file with a `-- materialized: macro` line and a `-- parameters: a := NULL, ...` line
+is a DuckDB table macro stored in the warehouse (`marts.adoption(teams := ['team-x'])`): the
+one definition of a metric family, with its filters (teams, languages) and its period
+(`start`, `stop`) as parameters. Readers and analysts call it; the public marts of that family
+select its unfiltered result.
 A data test `sql/tests/<table>__<what>.sql` is a query returning the offending rows; it becomes
 a blocking asset check on the table it is named after, and passes when it returns nothing. A
 test with a `-- severity: warn` line is a data-quality warning instead: reported, non-blocking.
@@ -41,7 +46,8 @@ class SqlModel:
     sql: str
     deps: tuple[tuple[str, str], ...]  # (schema, table) it reads
     description: str
-    materialized: str = "table"  # or "view": a `-- materialized: view` line in the file
+    materialized: str = "table"  # or "view" / "macro": a `-- materialized: ...` line in the file
+    parameters: str = ""  # a macro's, from its `-- parameters: ...` line
 
     @property
     def qualified(self) -> str:
@@ -89,9 +95,13 @@ def load_models(sql_dir: Path = SQL_DIR) -> tuple[SqlModel, ...]:
         for path in sorted((sql_dir / schema).glob("*.sql")):
             sql = path.read_text(encoding="utf-8")
             deps = tuple(d for d in referenced_tables(sql) if d != (schema, path.stem))
-            materialized = "view" if re.search(r"^--\s*materialized:\s*view\s*$", sql, re.M) else "table"
-            description = _leading_comment(re.sub(r"^--\s*materialized:.*$", "", sql, flags=re.M).lstrip())
-            models.append(SqlModel(schema, path.stem, path, sql, deps, description, materialized))
+            kind = re.search(r"^--\s*materialized:\s*(view|macro)\s*$", sql, re.M)
+            parameters = re.search(r"^--\s*parameters:(.*)$", sql, re.M)
+            description = _leading_comment(
+                re.sub(r"^--\s*(materialized|parameters):.*$", "", sql, flags=re.M).lstrip())
+            models.append(SqlModel(schema, path.stem, path, sql, deps, description,
+                                   kind.group(1) if kind else "table",
+                                   parameters.group(1).strip() if parameters else ""))
     return tuple(models)
 
 
@@ -130,7 +140,9 @@ def config_functions(sql_dir: Path = SQL_DIR) -> tuple[str, ...]:
 
 
 def build_statement(model: SqlModel) -> str:
-    """The DDL that (re)builds a model's table (or view) from its query."""
+    """The DDL that (re)builds a model's table, view or table macro from its query."""
     body = model.sql.strip().rstrip(";")
+    if model.materialized == "macro":
+        return f"CREATE OR REPLACE MACRO {model.qualified}({model.parameters}) AS TABLE\n{body}"
     kind = "VIEW" if model.materialized == "view" else "TABLE"
     return f"CREATE OR REPLACE {kind} {model.qualified} AS\n{body}"

@@ -123,10 +123,14 @@ def snapshot_services(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int | None:
-    """(Re)build one SQL model's table or view; returns a table's row count, None for a view.
+    """(Re)build one SQL model's table, view or table macro; returns a table's row count,
+    None for a view or macro.
 
     (Counting a view's rows would run its whole query, for a number nobody reads.)
     """
+    if model.materialized == "macro":
+        con.execute(build_statement(model))
+        return None
     existing = con.execute(
         "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
         [model.schema, model.name],

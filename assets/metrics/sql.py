@@ -32,7 +32,7 @@ def _model_asset(model: SqlModel) -> dg.AssetsDefinition:
     def _build(context: dg.AssetExecutionContext, pathlens: PathlensResource) -> dg.MaterializeResult:
         with pathlens.build_connection() as con:
             rows = build_model(con, model)
-        return dg.MaterializeResult(metadata={"rows": rows} if rows is not None else {"materialized": "view"})
+        return dg.MaterializeResult(metadata={"rows": rows} if rows is not None else {"materialized": model.materialized})
 
     return _build
 

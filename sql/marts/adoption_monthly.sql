@@ -1,8 +1,8 @@
 -- One row per month: services created and how many came from a golden path (new-service
--- adoption, NULL when none were created), and overall adoption at the month's end.
+-- adoption, NULL when none were created), and overall adoption at the month's end; the
+-- unfiltered result of marts.adoption().
 select
     month, services_created, golden_path_created, new_service_adoption,
-    services_total, golden_path_total, overall_adoption, below_threshold, threshold
-from intermediate.adoption_groups
-where dimension = 'all'
+    services_total, golden_path_total, overall_adoption, below_threshold, threshold, partial, period_end
+from marts.adoption()
 order by month

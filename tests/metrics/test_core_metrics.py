@@ -232,6 +232,7 @@ def test_escape_hatch_reasons(wh):
     assert summary == [{
         "spec_services": 7, "escape_hatch_services": 5, "escape_hatch_rate": 5 / 7,
         "gpu": 1, "sidecar": 3, "declared": 1, "other": 1,
+        "measured_at": datetime(2024, 5, 15, 10, 0),  # the refresh's as_of
     }]
     assert wh.sql("select count(*) from marts.escape_hatches").fetchall() == [(5,)]
 
