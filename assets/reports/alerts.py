@@ -12,9 +12,9 @@ from pipelines.resources import PathlensResource
     deps=[
         ["marts", "adoption_monthly"],
         ["marts", "exception_requests_monthly"],
-        ["marts", "services"],
+        ["marts", "escape_hatch_services"],
+        ["marts", "refresh_info"],
         ["marts", "template_health"],
-        ["raw", "service_snapshots"],
         ["config", "settings"],
         ["raw", "repos"],  # the GitHub source ran (it writes raw.fetch_errors) ...
         ["raw", "k8s_namespaces"],  # ... and so did the Kubernetes one

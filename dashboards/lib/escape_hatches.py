@@ -1,16 +1,19 @@
-"""Escape hatches: the rate and reasons (marts.escape_hatch_summary), the services with their
-age and exception requests (marts.escape_hatches), the rate at each month's end
-(marts.escape_hatch_monthly)."""
+"""Escape hatches: the rate and reasons at the period's end, the services using one then (with
+since when, and whether they took it during the period), the rate at each month's end.
+
+Every number comes from the escape-hatch macros stored in the warehouse
+(sql/marts/escape_hatch_*.sql), called with the page's filters: the loader only selects.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 import polars as pl
 
 from dashboards.lib.filters import Filters
-from dashboards.lib.selection import select_services
 from dashboards.lib.snapshot import fetch
 
 Connection = duckdb.DuckDBPyConnection
@@ -18,67 +21,56 @@ Connection = duckdb.DuckDBPyConnection
 
 @dataclass(frozen=True)
 class EscapeSummary:
-    """marts.escape_hatch_summary's numbers, for the selection."""
+    """marts.escape_hatch_at's numbers at `measured_at` (the period's end, at most the refresh)."""
 
     spec_services: int
     escape_hatch_services: int
     escape_hatch_rate: float | None
     reasons: tuple[tuple[str, int], ...]
+    measured_at: datetime | None = None
+    new_escape_hatches: int | None = None  # took the escape hatch during the period
 
 
-_ESCAPE_SUMMARY_ALL = "select * from marts.escape_hatch_summary"
-
-_ESCAPE_SUMMARY_SELECTED = """
-select
-    count(*) filter (where has_service_spec) as spec_services,
-    count(*) filter (where escape_hatch) as escape_hatch_services,
-    count(*) filter (where escape_hatch) / nullif(count(*) filter (where has_service_spec), 0)
-        as escape_hatch_rate,
-    count(*) filter (where escape_hatch and list_contains(escape_hatch_reasons, 'gpu')) as gpu,
-    count(*) filter (where escape_hatch and list_contains(escape_hatch_reasons, 'sidecar')) as sidecar,
-    count(*) filter (where escape_hatch and len(list_filter(escape_hatch_reasons,
-        lambda r: starts_with(r, 'declared:'))) > 0) as declared,
-    count(*) filter (where escape_hatch and list_contains(escape_hatch_reasons, 'other')) as other
-from selected_services
-where created_at >= $start_ts and created_at < $end_ts
+# at the period's end: of the services existing then, each in its state then
+_ESCAPE_SUMMARY = """
+select * from marts.escape_hatch_period(teams := $teams, languages := $languages, start := $start, stop := $stop)
 """
 
 REASONS = (("gpu", "GPU"), ("sidecar", "sidecar"), ("declared", "declared"), ("other", "other"))
 
 
 def escape_summary(con: Connection, f: Filters) -> EscapeSummary:
-    """The escape-hatch rate and reason counts (requires `selected_services` when filtered)."""
-    sql = _ESCAPE_SUMMARY_ALL if f.is_everything else _ESCAPE_SUMMARY_SELECTED
-    frame = fetch(con, sql, f.params())
-    row = frame.row(0, named=True) if frame.height else {}
+    """The escape-hatch rate and reason counts at the end of the period, for the selection."""
+    row = fetch(con, _ESCAPE_SUMMARY, f.macro_args()).row(0, named=True)
     return EscapeSummary(
-        spec_services=row.get("spec_services") or 0,
-        escape_hatch_services=row.get("escape_hatch_services") or 0,
-        escape_hatch_rate=row.get("escape_hatch_rate"),
-        reasons=tuple((label, row.get(col) or 0) for col, label in REASONS),
+        spec_services=row["spec_services"],
+        escape_hatch_services=row["escape_hatch_services"],
+        escape_hatch_rate=row["escape_hatch_rate"],
+        reasons=tuple((label, row[col]) for col, label in REASONS),
+        measured_at=row["measured_at"],
+        new_escape_hatches=row["new_escape_hatches"],
     )
 
 
-# with each hatch's exception requests: how many, how many open, the latest one's state and link
+# with each hatch's exception requests (marts.escape_hatches, as of the refresh): how many, how
+# many open, the latest one's state and link
 _ESCAPE_HATCHES = """
-select e.service, e.repo, e.owner, e.language,
-       array_to_string(e.reasons, ', ') as reasons,
-       e.spec_path, e.created_at, e.since, e.age_days,
-       e.exception_requests, e.open_exception_requests,
-       coalesce(e.latest_request_state, 'none') as request_state,
-       case when regexp_matches(e.latest_request_url, '^https?://[^\\s<>"'']+$')
-            then e.latest_request_url end as request_url
-from marts.escape_hatches as e
-semi join selected_services as s on s.service = e.service and s.repo = e.repo
-where e.created_at >= $start_ts and e.created_at < $end_ts
+select e.service, e.repo, e.owner, e.language, array_to_string(e.reasons, ', ') as reasons, e.spec_path,
+       e.created_at, e.since, e.age_days, e.new_in_period,
+       coalesce(x.exception_requests, 0) as exception_requests,
+       coalesce(x.open_exception_requests, 0) as open_exception_requests,
+       coalesce(x.latest_request_state, 'none') as request_state,
+       case when regexp_matches(x.latest_request_url, '^https?://[^\\s<>"'']+$')
+            then x.latest_request_url end as request_url
+from marts.escape_hatch_services(teams := $teams, languages := $languages, start := $start, stop := $stop) as e
+left join marts.escape_hatches as x on x.service = e.service and x.repo = e.repo
 order by e.since desc, e.service, e.repo
 """
 
-# the whole organisation's rate at each month's end, from service history
+# the selection's rate at each month's end of the period, from service history
 _ESCAPE_RATE = """
-select month, spec_services, escape_hatch_services, escape_hatch_rate
-from marts.escape_hatch_monthly
-where month between date_trunc('month', $start) and $end
+select month, spec_services, escape_hatch_services, escape_hatch_rate, partial, period_end
+from marts.escape_hatch_by_month(teams := $teams, languages := $languages, start := $start, stop := $stop)
 order by month
 """
 
@@ -90,12 +82,16 @@ class EscapeHatches:
     rate: pl.DataFrame
 
 
+def escape_monthly(con: Connection, f: Filters) -> pl.DataFrame:
+    """The selection's escape-hatch rate at each month's end of the period."""
+    return fetch(con, _ESCAPE_RATE, f.macro_args())
+
+
 def load_escape_hatches(con: Connection, f: Filters) -> EscapeHatches:
-    """The escape-hatch services with reasons and owners, and the rate over time."""
-    select_services(con, f)
-    params = f.params()
+    """The escape-hatch services with reasons and owners at the period's end, and the rate over time."""
+    args = f.macro_args()
     return EscapeHatches(
         summary=escape_summary(con, f),
-        hatches=fetch(con, _ESCAPE_HATCHES, params),
-        rate=fetch(con, _ESCAPE_RATE, params),
+        hatches=fetch(con, _ESCAPE_HATCHES, args),
+        rate=escape_monthly(con, f),
     )

@@ -1,11 +1,16 @@
 """The shared filters (period, teams, languages) and the query parameters they become.
 
-Every loader takes a `Filters`. Its meaning, the same on every page:
-- time series show the months (or snapshot days) inside the period;
+Every loader takes a `Filters` and passes it to the metric macros stored in the warehouse
+(`Filters.macro_args`). Its meaning, the same on every page:
+- time series show the months inside the period; the refresh's month is marked partial;
+- rates and counts "at the period's end" (overall adoption, the escape-hatch rate, requests
+  open) count every service or request existing at that instant, each in its state then
+  (service history) — not only those created in the period;
 - lists and per-service aggregates cover services created inside the period, and exception
   requests opened inside it;
-- teams and languages narrow services to those owned by / written in one of them (and
-  exception requests to those labelled with one of the teams). An empty selection means all.
+- teams and languages narrow services to those owned by / written in one of them (at the time
+  a figure is about, from service history; friction and lists: today's owner and language) and
+  exception requests to those labelled with one of the teams. An empty selection means all.
 
 Services without an owner (uncatalogued) and without a language are selectable under the
 labels below, so a filter never silently drops them.
@@ -39,6 +44,18 @@ class Filters(NamedTuple):
         """Whether nothing is filtered out (then the marts' own aggregates apply as they are)."""
         return self.covers_all and not self.narrows_services
 
+    def macro_args(self) -> dict[str, Any]:
+        """The filters as the metric macros' arguments (`marts.adoption(teams := $teams,
+        languages := $languages, start := $start, stop := $stop)`): lists of owners and
+        languages (None: all; the "(no team)" / "(unknown)" labels become NULL elements, which
+        select the services without one), and the period as [start, stop) instants."""
+        return {
+            "teams": [None if t == NO_TEAM else t for t in self.teams] or None,
+            "languages": [None if lang == NO_LANGUAGE else lang for lang in self.languages] or None,
+            "start": datetime.combine(self.start, time.min),
+            "stop": datetime.combine(self.end + timedelta(days=1), time.min),
+        }
+
     def params(self) -> dict[str, Any]:
         """Named query parameters used by the loaders' SQL (`$start`, `$teams`, ...)."""
         return {
@@ -53,6 +70,17 @@ class Filters(NamedTuple):
             "no_team": NO_TEAM,
             "no_language": NO_LANGUAGE,
         }
+
+
+def instant_label(instant: datetime | None) -> str:
+    """An instant a figure is measured at, as a lead reads it: a period's end (midnight, the
+    first instant after it) is "the end of 31 May 2024"; the refresh's time is "10 Jun 2024
+    09:30 UTC"."""
+    if instant is None:
+        return "the period's end"
+    if instant.time() == time.min:
+        return f"the end of {instant.date() - timedelta(days=1):%d %b %Y}"
+    return f"{instant:%d %b %Y %H:%M} UTC"
 
 
 def month_start(day: date) -> date:

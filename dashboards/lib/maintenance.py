@@ -10,7 +10,6 @@ import duckdb
 import polars as pl
 
 from dashboards.lib.filters import Filters
-from dashboards.lib.selection import select_services
 from dashboards.lib.snapshot import fetch, table_exists
 
 Connection = duckdb.DuckDBPyConnection
@@ -27,35 +26,19 @@ _DRIFT = """
 select d.golden_path, d.service, d.repo, s.owner, d.template_commit, d.commits_behind,
        d.days_behind, d.resolved_sha, d.unresolved_reason, s.created_at
 from marts.template_drift as d
-join selected_services as s on s.service = d.service and s.repo = d.repo
-where d.kind = 'template' and s.created_at >= $start_ts and s.created_at < $end_ts
+join marts.selected_services(teams := $teams, languages := $languages) as s
+    on s.service = d.service and s.repo = d.repo
+where d.kind = 'template' and s.created_at >= $start and s.created_at < $stop
 order by d.commits_behind desc nulls last, d.days_behind desc nulls last, d.service, d.repo
 """
 
-# platform-CI refs of the repos that hold a selected service created in the period (of every
-# calling repo when nothing narrows the selection)
-_CI_REFS = """
-select d.golden_path as workflow, d.template_commit as ref, d.resolved_sha, d.commits_behind,
-       d.days_behind, d.unresolved_reason, count(distinct d.repo) as repos,
-       list_sort(list_distinct(list(d.repo))) as repo_list
-from marts.template_drift as d
-where d.kind = 'ci'
-  and ($everything or d.repo in (select repo from selected_services
-                                 where created_at >= $start_ts and created_at < $end_ts))
-group by all
-order by d.commits_behind desc nulls first, repos desc, workflow, ref
-"""
+ARGS = "teams := $teams, languages := $languages, start := $start, stop := $stop"
 
-_SUMMARY = """
-select
-    (select count(*) from marts.template_health) as golden_paths,
-    (select count(*) from marts.template_health where stale) as stale_templates,
-    count(*) filter (where d.commits_behind > 0) as services_behind,
-    count(*) filter (where d.unresolved_reason is not null) as services_unresolved
-from marts.template_drift as d
-join selected_services as s on s.service = d.service and s.repo = d.repo
-where d.kind = 'template' and s.created_at >= $start_ts and s.created_at < $end_ts
-"""
+# platform-CI refs of the repos that hold a selected service created in the period (of every
+# calling repo when nothing narrows the selection: start and stop NULL)
+_CI_REFS = f"select * from marts.platform_ci_refs({ARGS})"
+
+_SUMMARY = f"select * from marts.template_drift_summary({ARGS})"
 
 _LANGUAGES = """
 select language, services, golden_path_services, covered, golden_paths, services_created_90d,
@@ -81,13 +64,14 @@ def load_maintenance(con: Connection, f: Filters) -> Maintenance:
     if not all(table_exists(con, "marts", t) for t in ("template_health", "template_drift", "language_coverage")):
         empty = pl.DataFrame()
         return Maintenance(False, {}, empty, empty, empty, empty)
-    select_services(con, f)
-    params = {**f.params(), "everything": f.is_everything}
+    args = f.macro_args()
+    # every calling repo's refs when nothing narrows the selection
+    everything = {**args, "start": None, "stop": None} if f.is_everything else args
     return Maintenance(
         available=True,
-        summary=fetch(con, _SUMMARY, params).row(0, named=True),
+        summary=fetch(con, _SUMMARY, args).row(0, named=True),
         health=fetch(con, _HEALTH),
-        drift=fetch(con, _DRIFT, params),
-        ci_refs=fetch(con, _CI_REFS, params),
-        languages=fetch(con, _LANGUAGES, params),
+        drift=fetch(con, _DRIFT, args),
+        ci_refs=fetch(con, _CI_REFS, everything),
+        languages=fetch(con, _LANGUAGES, f.params()),
     )

@@ -8,7 +8,6 @@ import duckdb
 import polars as pl
 
 from dashboards.lib.filters import Filters
-from dashboards.lib.selection import select_services
 from dashboards.lib.snapshot import fetch, table_exists
 
 Connection = duckdb.DuckDBPyConnection
@@ -17,16 +16,15 @@ _SERVICES = """
 select service, repo, owner, language, lifecycle, created_at, on_golden_path, golden_path,
        escape_hatch, array_to_string(escape_hatch_reasons, ', ') as escape_hatch_reasons,
        uses_platform_ci, catalogued, has_service_spec, template_source, template_commit
-from selected_services
-where created_at >= $start_ts and created_at < $end_ts
+from marts.selected_services(teams := $teams, languages := $languages)
+where created_at >= $start and created_at < $stop
 order by service, repo
 """
 
 
 def load_services(con: Connection, f: Filters) -> pl.DataFrame:
     """Every selected service created in the period, one row each."""
-    select_services(con, f)
-    return fetch(con, _SERVICES, f.params())
+    return fetch(con, _SERVICES, f.macro_args())
 
 
 @dataclass(frozen=True)
@@ -58,24 +56,16 @@ def load_service_record(con: Connection, service: str, repo: str) -> ServiceReco
         order by valid_from desc""", key)
     ci = deploys = first_deploy = None
     if table_exists(con, "marts", "ci_friction_monthly"):
-        ci = _of_repo(fetch(con, "select * exclude (service) from marts.ci_friction_monthly "
-                                 "where service = $service order by month desc", key), repo)
+        ci = fetch(con, "select * exclude (service, repo) from marts.ci_friction_monthly "
+                        "where service = $service and repo = $repo order by month desc", key)
     if table_exists(con, "marts", "deploys"):
-        deploys = _of_repo(fetch(con, "select * exclude (service) from marts.deploys "
-                                      "where service = $service order by deployed_at desc limit 50",
-                                 key), repo)
+        deploys = fetch(con, "select * exclude (service, repo) from marts.deploys "
+                             "where service = $service and repo = $repo order by deployed_at desc limit 50", key)
     if table_exists(con, "marts", "time_to_first_deploy"):
-        first_deploy = _of_repo(fetch(con, "select * exclude (service) from marts.time_to_first_deploy "
-                                           "where service = $service", key), repo)
+        first_deploy = fetch(con, "select * exclude (service, repo) from marts.time_to_first_deploy "
+                                  "where service = $service and repo = $repo", key)
     return ServiceRecord(fields=fields, history=history, ci=ci, deploys=deploys,
                          first_deploy=first_deploy)
-
-
-def _of_repo(frame: pl.DataFrame, repo: str) -> pl.DataFrame:
-    """Rows of one repo's service, when the table tells repos apart (a name can recur)."""
-    if "repo" not in frame.columns:
-        return frame
-    return frame.filter(pl.col("repo") == repo).drop("repo")
 
 
 def _as_text(value: object) -> str:

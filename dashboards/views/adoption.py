@@ -52,7 +52,7 @@ with monthly_tab:
     ui.table(data.monthly, key="monthly_table", file_name="adoption_monthly.csv")
 
 st.subheader("Do services that start on a golden path stay on it?")
-st.caption("Services created on a golden path in the period (the whole organisation), by creation "
+st.caption("Services of the selection created on a golden path in the period, by creation "
            "month: the share still on a golden path 30, 90, 180 and 365 days later, from each "
            "service's git history. A cell is blank until that many days have passed.")
 ui.chart(charts.retention_cohorts(data.retention), key="retention")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 from dashboards.lib import ui
+from dashboards.lib.filters import instant_label
 from dashboards.lib.text import md_escape
 from pipelines import charts
 
@@ -17,13 +17,15 @@ requests = data.requests
 st.title("Exception requests")
 st.caption(ui.describe_filters(f) + " · the language filter does not apply to requests")
 
-closed = requests.filter(pl.col("closed_at").is_not_null())
-median_days = closed.get_column("days_to_close").median() if closed.height else None
+summary = data.summary
+end = instant_label(summary["period_end"])
+median_days = summary["median_days_to_close"]
 cols = st.columns(4)
-cols[0].metric("Opened in the period", requests.height, border=True)
-cols[1].metric("Of those, still open", requests.height - closed.height, border=True)
+cols[0].metric("Opened in the period", summary["opened"], border=True)
+cols[1].metric(f"Open at {end}", summary["open_at_end"], border=True,
+               help="Requests opened before the period's end and not closed by then")
 cols[2].metric("Median days to close", "–" if median_days is None else f"{median_days:.1f}",
-               help="Over the requests opened in the period that are closed", border=True)
+               help="Over the requests closed in the period", border=True)
 cols[3].metric("Open backlog now", data.open_now, border=True,
                help="Every selected request not closed at the refresh, whenever it was opened")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.lib import ui
+from dashboards.lib.filters import instant_label
 from dashboards.lib.formatting import MISSING
 from dashboards.lib.text import md_escape
 from pipelines import charts
@@ -48,7 +49,7 @@ cols[1].metric(
 cols[2].metric(
     "Escape-hatch rate", ui.pct(data.escape.escape_hatch_rate, 1),
     help=(f"{data.escape.escape_hatch_services} of {data.escape.spec_services} services with a "
-          "service spec override the platform's Kubernetes defaults"),
+          f"service spec override the platform's Kubernetes defaults at {instant_label(data.escape.measured_at)}"),
     border=True,
 )
 cols[3].metric(
@@ -88,32 +89,34 @@ if data.alerts is not None and not data.alerts.is_empty():
             else:
                 st.warning(text)
 
-# every time chart of the page shows the same twelve months as the adoption trend
+# every time chart of the page shows the same months as the adoption trend (at most twelve)
 span = {"x_range": (data.trend.get_column("month")[0] if not data.trend.is_empty() else data.month, data.month),
         "partial_month": ui.month_in_progress(ctx.meta)}
+months = (f"{span['x_range'][0]:%b %Y} – {data.month:%b %Y}" if span["x_range"][0] != data.month
+          else f"{data.month:%b %Y}")
 left, right = st.columns(2)
 with left:
     ui.chart(charts.adoption_trend(
         data.trend, threshold=threshold,
-        title=f"New-service adoption, 12 months to {data.month:%b %Y}", **span), key="trend")
+        title=f"New-service adoption, {months}", **span), key="trend")
 with right:
     ui.chart(charts.exception_requests_monthly(
-        data.requests, title=f"Exception requests, 12 months to {data.month:%b %Y}", **span), key="requests")
+        data.requests, title=f"Exception requests, {months}", **span), key="requests")
 
 left, right = st.columns(2)
 with left:
     ui.chart(charts.escape_hatch_reasons(list(data.escape.reasons)), key="reasons")
 with right:
     ui.chart(charts.services_created(data.trend,
-                                     title=f"Services created, 12 months to {data.month:%b %Y}", **span),
+                                     title=f"Services created, {months}", **span),
              key="created")
 
 ui.chart(charts.escape_hatches_and_requests(
     data.escape_monthly, data.requests,
-    title=f"Escape hatches in use and exception requests opened, 12 months to {data.month:%b %Y}", **span),
+    title=f"Escape hatches in use and exception requests opened, {months}", **span),
     key="escape_vs_requests")
-st.caption("Services using the escape hatch at each month's end (the whole organisation, from "
-           "each service's git history) on the same time axis as the exception requests opened: "
+st.caption("Services of the selection using the escape hatch at each month's end (from each "
+           "service's git history) on the same time axis as the exception requests opened: "
            "did requests fall once teams could use the escape hatch?")
 
 st.page_link("views/adoption.py", label="Adoption by team, language and template",

@@ -58,12 +58,6 @@ def month_label(month: date) -> str:
     return month.strftime("%B %Y")
 
 
-def last_complete_month(as_of: datetime) -> date:
-    """The first day of the month before `as_of`'s month."""
-    first = date(as_of.year, as_of.month, 1)
-    return (first - timedelta(days=1)).replace(day=1)
-
-
 def adoption_alerts(monthly: Sequence[dict[str, Any]], *, month: date, threshold: float) -> list[Alert]:
     """An alert when `month`'s new-service adoption is below the threshold.
 
@@ -129,20 +123,15 @@ def exception_rising_alerts(monthly: Sequence[dict[str, Any]], *, month: date, m
     )]
 
 
-def new_escape_hatch_alerts(current: Sequence[dict[str, Any]], baseline: Sequence[dict[str, Any]] | None,
-                            *, since: datetime) -> list[Alert]:
-    """An alert per service that took the escape hatch since the baseline.
+def new_escape_hatch_alerts(new: Sequence[dict[str, Any]]) -> list[Alert]:
+    """An alert per service that took the escape hatch in the lookback window.
 
-    `current`: escape-hatch services now (`service`, `repo`, `owner`, `reasons`, `created_at`).
-    `baseline`: the `service`, `repo` pairs using it in the latest snapshot taken on or before
-    `since`; None when no snapshot is that old, and then services created since `since` count.
+    Rows (`service`, `repo`, `owner`, `reasons`): the services using the escape hatch now that
+    did not at the window's start, each in its state then (marts.escape_hatch_services with
+    `new_in_period`, from service history); a service created in the window counts.
     """
-    before = None if baseline is None else {(r["repo"], r["service"]) for r in baseline}
     alerts = []
-    for row in sorted(current, key=lambda r: (r["service"], r["repo"])):
-        is_new = (row["created_at"] >= since) if before is None else ((row["repo"], row["service"]) not in before)
-        if not is_new:
-            continue
+    for row in sorted(new, key=lambda r: (r["service"], r["repo"])):
         owner = f", owner {row['owner']}" if row.get("owner") else ""
         reasons = ", ".join(row.get("reasons") or []) or "no reason recorded"
         alerts.append(Alert(
@@ -241,7 +230,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings) -> tuple[dateti
     """Every enabled rule on the built marts; returns the refresh's as_of and the alerts."""
     rules = settings.alerts
     [(as_of, refresh_id)] = con.execute("select as_of, refresh_id from config.settings").fetchall()
-    month = last_complete_month(as_of)
+    [(month,)] = con.execute("select last_complete_month from marts.refresh_info").fetchall()
     since = as_of - timedelta(days=rules.lookback_days)
     alerts: list[Alert] = []
     if rules.adoption_below_threshold:
@@ -254,17 +243,9 @@ def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings) -> tuple[dateti
         if rules.exception_requests_rising_months:
             alerts += exception_rising_alerts(requests, month=month, months=rules.exception_requests_rising_months)
     if rules.new_escape_hatch:
-        current = _rows(con, "select service, repo, owner, escape_hatch_reasons as reasons, created_at"
-                             " from marts.services where escape_hatch")
-        [(baseline_date,)] = con.execute(
-            "select max(snapshot_date) from raw.service_snapshots where snapshot_date <= $d",
-            {"d": since.date()},
-        ).fetchall()
-        baseline = None if baseline_date is None else _rows(
-            con, "select service, repo from raw.service_snapshots where snapshot_date = $d and escape_hatch",
-            {"d": baseline_date},
-        )
-        alerts += new_escape_hatch_alerts(current, baseline, since=since)
+        new = _rows(con, "select service, repo, owner, reasons from marts.escape_hatch_services("
+                         "start := $since, stop := $as_of) where new_in_period", {"since": since, "as_of": as_of})
+        alerts += new_escape_hatch_alerts(new)
     if rules.template_stale_days is not None or rules.drift_share is not None:
         health = _rows(con, "select * from marts.template_health order by golden_path")
         if rules.template_stale_days is not None:

@@ -1,15 +1,17 @@
-"""The numbers of a report, read from the published warehouse's marts.
+"""The numbers of a report, read from the published warehouse's marts and metric macros.
 
-Every figure is a count or a ratio over a marts table for the period [start, end) and the
-period before it, so each can be checked with one query against the same warehouse
-(docs/reports.md gives each query's definition). Repository strings are returned as they are;
-the renderers escape them.
+Every figure is selected from a metric macro stored in the warehouse (sql/marts/*.sql), called
+for the period [start, end) and the period before it — the same definitions the dashboard and
+an analyst use (`select * from marts.adoption_period(start := ..., stop := ...)`); nothing is
+counted or divided here. Figures "at the end" are at the period's last instant, each service in
+its state then (service history). Repository strings are returned as they are; the renderers
+escape them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -40,9 +42,10 @@ class SummaryRow:
 
 @dataclass(frozen=True)
 class EscapeHatchState:
-    count: int | None  # None: no snapshot shows the state at the period's end (an earlier period)
-    as_of: date | None  # the snapshot it was read from; None = current marts.services
-    new: list[dict[str, Any]]  # service, repo, owner, reasons, created_at
+    count: int  # services using the escape hatch at the period's end (in their state then)
+    measured_at: datetime  # that instant (at most the refresh's as_of)
+    new: list[dict[str, Any]]  # service, repo, owner, reasons, created_at: took it in the period
+    new_count: int  # len(new), counted in SQL (marts.escape_hatch_period)
     # every escape-hatch service at the end (as `new`, plus its exception requests as of the
     # refresh from marts.escape_hatches: exception_requests, latest_request_* — NULL when the
     # service no longer uses the escape hatch)
@@ -105,131 +108,75 @@ def refresh_info(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 def adoption(con: duckdb.DuckDBPyConnection, p: Period) -> dict[str, Any]:
-    """Services created in the period, golden-path ones among them, and all services by its end."""
-    row = _one(con, """
-        select
-            count(*) filter (where created_at >= $s and created_at < $e) as created,
-            count(*) filter (where created_at >= $s and created_at < $e and on_golden_path) as golden,
-            count(*) filter (where created_at < $e) as total,
-            count(*) filter (where created_at < $e and on_golden_path) as golden_total
-        from marts.services
+    """marts.adoption_period for the period: services created in it and the golden-path ones
+    (`created`, `golden`, `adoption`), and all services at its end (`total`, `golden_total`,
+    `overall`), each in its state at that instant."""
+    return _one(con, """
+        select services_created as created, golden_path_created as golden, new_service_adoption as adoption,
+               services_total as total, golden_path_total as golden_total, overall_adoption as overall
+        from marts.adoption_period(start := $s, stop := $e)
     """, {"s": p.start, "e": p.end})
-    row["adoption"] = row["golden"] / row["created"] if row["created"] else None
-    row["overall"] = row["golden_total"] / row["total"] if row["total"] else None
-    return row
 
 
-def escape_hatch_state(con: duckdb.DuckDBPyConnection, p: Period, *, current_if_unknown: bool) -> EscapeHatchState:
-    """Escape-hatch services at the period's end (with their exception requests), and those new in it.
-
-    The state at an instant is the latest snapshot taken on a day before it (marts.service_snapshots).
-    With no snapshot that old, the end state is the current marts.services: its count is given
-    only if `current_if_unknown` (the report's own period, with a note), else None. A service is
-    new in the period when it uses the escape hatch at the end but did not in the state at the
-    start; with no snapshot before the start, when it was created in the period.
-    """
-    end_date = _snapshot_before(con, p.end)
-    if end_date is None:
-        end_rows = _rows(con, f"""
-            select s.service, s.repo, s.owner, s.escape_hatch_reasons as reasons, s.created_at, {_HATCH_REQUESTS}
-            from marts.services as s
-            left join marts.escape_hatches as h on h.service = s.service and h.repo = s.repo
-            where s.escape_hatch order by s.service, s.repo""")
-    else:
-        end_rows = _rows(con, f"""
-            select v.service, v.repo, v.owner, v.escape_hatch_reasons as reasons, s.created_at, {_HATCH_REQUESTS}
-            from marts.service_snapshots as v
-            left join marts.services as s on s.service = v.service and s.repo = v.repo
-            left join marts.escape_hatches as h on h.service = v.service and h.repo = v.repo
-            where v.snapshot_date = $d and v.escape_hatch order by v.service, v.repo""", {"d": end_date})
-    start_date = _snapshot_before(con, p.start)
-    if start_date is None:
-        new = [r for r in end_rows if r["created_at"] is not None and p.start <= r["created_at"] < p.end]
-    else:
-        before = {(r["repo"], r["service"]) for r in _rows(con, """
-            select service, repo from marts.service_snapshots where snapshot_date = $d and escape_hatch""",
-            {"d": start_date})}
-        new = [r for r in end_rows if (r["repo"], r["service"]) not in before]
-    count = len(end_rows) if end_date is not None or current_if_unknown else None
-    return EscapeHatchState(count, end_date, new, end_rows)
-
-
-_HATCH_REQUESTS = ("h.exception_requests, h.open_exception_requests, h.latest_request_repo, "
-                   "h.latest_request_number, h.latest_request_state, h.latest_request_url")
-
-
-def _snapshot_before(con: duckdb.DuckDBPyConnection, instant: datetime) -> date | None:
-    return con.execute(
-        "select max(snapshot_date) from marts.service_snapshots where snapshot_date < $d",
-        {"d": instant.date()},
-    ).fetchall()[0][0]
+def escape_hatch_state(con: duckdb.DuckDBPyConnection, p: Period) -> EscapeHatchState:
+    """Escape-hatch services at the period's end (each in its state then, from service history,
+    with their exception requests as of the refresh) and those that took the escape hatch during
+    it (marts.escape_hatch_services / _period)."""
+    args = {"s": p.start, "e": p.end}
+    summary = _one(con, "select escape_hatch_services, measured_at, new_escape_hatches "
+                        "from marts.escape_hatch_period(start := $s, stop := $e)", args)
+    services = _rows(con, """
+        select e.service, e.repo, e.owner, e.reasons, e.created_at, e.new_in_period,
+               h.exception_requests, h.open_exception_requests, h.latest_request_repo,
+               h.latest_request_number, h.latest_request_state, h.latest_request_url
+        from marts.escape_hatch_services(start := $s, stop := $e) as e
+        left join marts.escape_hatches as h on h.service = e.service and h.repo = e.repo
+        order by e.service, e.repo""", args)
+    new = [r for r in services if r["new_in_period"]]
+    return EscapeHatchState(summary["escape_hatch_services"], summary["measured_at"], new,
+                            summary["new_escape_hatches"], services)
 
 
 def exception_requests(con: duckdb.DuckDBPyConnection, p: Period) -> dict[str, Any]:
-    """Requests opened and closed in the period, open at its end, and the median days to close."""
+    """marts.exception_summary for the period: opened and closed in it, open at its end, and the
+    median days to close of those closed in it."""
     return _one(con, """
-        select
-            count(*) filter (where opened_at >= $s and opened_at < $e) as opened,
-            count(*) filter (where closed_at >= $s and closed_at < $e) as closed,
-            count(*) filter (where opened_at < $e and (closed_at is null or closed_at >= $e)) as open_at_end,
-            median(days_to_close) filter (where closed_at >= $s and closed_at < $e) as median_days_to_close
-        from marts.exception_requests
+        select opened, closed, open_at_end, median_days_to_close
+        from marts.exception_summary(start := $s, stop := $e)
     """, {"s": p.start, "e": p.end})
 
 
 def friction(con: duckdb.DuckDBPyConnection, p: Period, previous: Period) -> list[dict[str, Any]]:
-    """CI runs, failure rate and median duration per group (golden path, DIY, all), both periods."""
-    rows = _rows(con, """
-        with runs as (
-            select *, case when on_golden_path then 'golden path' else 'DIY' end as grp
-            from marts.ci_runs where created_at >= $ps and created_at < $e
-        ),
-        grouped as (
-            select grp, * exclude (grp) from runs
-            union all by name
-            select 'all' as grp, * exclude (grp) from runs
-        )
-        select
-            grp as "group",
-            count(*) filter (where created_at >= $s) as runs,
-            count(*) filter (where created_at >= $s and failed)
-                / nullif(count(*) filter (where created_at >= $s and (failed or succeeded)), 0) as failure_rate,
-            median(duration_s) filter (where created_at >= $s) as median_duration_s,
-            count(*) filter (where created_at < $s) as previous_runs,
-            count(*) filter (where created_at < $s and failed)
-                / nullif(count(*) filter (where created_at < $s and (failed or succeeded)), 0) as previous_failure_rate,
-            median(duration_s) filter (where created_at < $s) as previous_median_duration_s
-        from grouped
-        group by grp
+    """CI runs, failure rate and median duration per group (golden path, DIY, all), both periods
+    (marts.ci_summary)."""
+    return _rows(con, """
+        select c.group, c.runs, c.failure_rate, c.median_duration_s,
+               b.runs as previous_runs, b.failure_rate as previous_failure_rate,
+               b.median_duration_s as previous_median_duration_s
+        from marts.ci_summary(start := $s, stop := $e) as c
+        join marts.ci_summary(start := $ps, stop := $s) as b on b.group = c.group
+        order by case c.group when 'golden path' then 0 when 'DIY' then 1 else 2 end
     """, {"ps": previous.start, "s": p.start, "e": p.end})
-    order = {"golden path": 0, "DIY": 1, "all": 2}
-    return sorted(rows, key=lambda r: order[r["group"]])
 
 
 def production_deploys(con: duckdb.DuckDBPyConnection, p: Period) -> int:
-    return con.execute(
-        "select count(*) from marts.deploys where production and deployed_at >= $s and deployed_at < $e",
-        {"s": p.start, "e": p.end},
-    ).fetchall()[0][0]
+    """Production deploys in the period (marts.deploy_summary)."""
+    return _one(con, "select production_deploys from marts.deploy_summary(start := $s, stop := $e)",
+                {"s": p.start, "e": p.end})["production_deploys"]
 
 
 def worst_teams(con: duckdb.DuckDBPyConnection, end: datetime, *, days: int, min_services: int,
                 limit: int, threshold: float) -> list[dict[str, Any]]:
-    """The `limit` owners with the lowest new-service adoption below `threshold` over the `days` before `end`.
+    """The `limit` owners with the lowest new-service adoption below `threshold` over the `days` before `end`
+    (marts.adoption_period per owner, each service's owner at its creation).
 
     Only owners that created at least `min_services` services then; ties go to the owner that
     created more, then by name; NULL owner = uncatalogued services.
     """
     return _rows(con, """
-        select
-            owner,
-            count(*) as services_created,
-            count(*) filter (where on_golden_path) as golden_path_created,
-            count(*) filter (where on_golden_path) / count(*) as new_service_adoption
-        from marts.services
-        where created_at >= $ws and created_at < $e
-        group by owner
-        having count(*) >= $min and count(*) filter (where on_golden_path) / count(*) < $t
+        select group_value as owner, services_created, golden_path_created, new_service_adoption
+        from marts.adoption_period(dimension := 'owner', start := $ws, stop := $e)
+        where services_created >= $min and new_service_adoption < $t
         order by new_service_adoption, services_created desc, owner nulls last
         limit $n
     """, {"ws": end - timedelta(days=days), "e": end, "min": min_services, "n": limit, "t": threshold})
@@ -258,20 +205,17 @@ def build_report_data(con: duckdb.DuckDBPyConnection, period: Period, settings: 
     previous = period.previous()
     threshold = float(settings.adoption.threshold)
     a, a0 = adoption(con, period), adoption(con, previous)
-    e = escape_hatch_state(con, period, current_if_unknown=True)
-    e0 = escape_hatch_state(con, previous, current_if_unknown=False)
+    e, e0 = escape_hatch_state(con, period), escape_hatch_state(con, previous)
     x, x0 = exception_requests(con, period), exception_requests(con, previous)
     ci = friction(con, period, previous)
-    no_runs = {"runs": 0, "previous_runs": 0, "failure_rate": None, "previous_failure_rate": None,
-               "median_duration_s": None, "previous_median_duration_s": None}
-    overall = next((r for r in ci if r["group"] == "all"), no_runs)
+    overall = next(r for r in ci if r["group"] == "all")
     summary = [
         SummaryRow("new_service_adoption", "New-service adoption", "ratio", a["adoption"], a0["adoption"]),
         SummaryRow("services_created", "Services created", "count", a["created"], a0["created"]),
         SummaryRow("golden_path_created", "… from a golden path", "count", a["golden"], a0["golden"]),
         SummaryRow("overall_adoption", "Overall adoption at the end", "ratio", a["overall"], a0["overall"]),
         SummaryRow("escape_hatch_services", "Escape-hatch services at the end", "count", e.count, e0.count),
-        SummaryRow("new_escape_hatches", "New escape hatches", "count", len(e.new), len(e0.new)),
+        SummaryRow("new_escape_hatches", "New escape hatches", "count", e.new_count, e0.new_count),
         SummaryRow("exception_requests_opened", "Exception requests opened", "count", x["opened"], x0["opened"]),
         SummaryRow("exception_requests_closed", "Exception requests closed", "count", x["closed"], x0["closed"]),
         SummaryRow("exception_requests_open_at_end", "Exception requests open at the end", "count",
@@ -304,8 +248,6 @@ def build_report_data(con: duckdb.DuckDBPyConnection, period: Period, settings: 
     notes = []
     if info["as_of"] < period.end:
         notes.append(f"The data was refreshed at {info['as_of']:%Y-%m-%d %H:%M} UTC, before this period ended.")
-    if e.as_of is None:
-        notes.append("No snapshot was taken before the period ended: escape-hatch figures are as of the refresh.")
     return ReportData(
         period=period, previous=previous, as_of=info["as_of"], source=info["source"], threshold=threshold,
         summary=summary, escape_hatches=e, requests_opened=requests, worst_teams=teams,

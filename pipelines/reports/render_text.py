@@ -121,7 +121,7 @@ def render_markdown(data: ReportData) -> str:
     out += _table(["Metric", f"This {p.noun}", f"Previous {p.noun}", "Change"],
                   [[r.label, *fmt.row_cells(r)] for r in data.summary], ["---", "---:", "---:", "---:"])
     e = data.escape_hatches
-    out += ["", f"## Escape hatches at the end of the {p.noun} ({len(e.services)})", ""]
+    out += ["", f"## Escape hatches at the end of the {p.noun} ({e.count})", ""]
     if not e.services:
         out.append("None.")
     else:
@@ -129,7 +129,7 @@ def render_markdown(data: ReportData) -> str:
         if hatches_not_listed(data):
             out += ["", f"… and {hatches_not_listed(data)} more in escape_hatches.csv."]
         out += ["", "_Exception request: the latest request naming the service, as of the refresh._"]
-    out += ["", f"## New escape hatches ({len(data.escape_hatches.new)})", ""]
+    out += ["", f"## New escape hatches ({data.escape_hatches.new_count})", ""]
     if not data.escape_hatches.new:
         out.append(f"None this {p.noun}.")
     else:

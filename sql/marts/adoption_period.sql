@@ -8,7 +8,8 @@
 -- - services_total / golden_path_total / overall_adoption: the services created by the period's
 --   end, each in its state at that instant (`period_end`; today's state when the period reaches
 --   the refresh's as_of, and then `partial` is true).
--- One row per group with a service created in the period or existing at its end.
+-- One row per group with a service created in the period or existing at its end (for 'all',
+-- always one row).
 with p as (
     select
         start::timestamp as period_start,
@@ -29,14 +30,12 @@ hist as (
 ),
 
 created as (
-    select h.group_value, count(*) as services_created, count(*) filter (where h.on_golden_path) as golden_path_created
-    from hist as h
-    cross join p
-    where (p.period_start is null or h.created_at >= p.period_start)
-      and (stop is null or h.created_at < stop::timestamp)
-      and h.valid_from < date_trunc('day', h.created_at) + interval 1 day
-      and (h.valid_to is null or h.valid_to >= date_trunc('day', h.created_at) + interval 1 day)
-    group by h.group_value
+    select
+        case dimension when 'owner' then owner when 'language' then language end as group_value,
+        count(*) as services_created,
+        count(*) filter (where on_golden_path) as golden_path_created
+    from marts.services_created(teams := teams, languages := languages, start := start, stop := stop)
+    group by all
 ),
 
 at_end as (
@@ -56,6 +55,9 @@ counted as (
         coalesce(e.golden_path_total, 0) as golden_path_total
     from created as c
     full join at_end as e on e.group_value is not distinct from c.group_value
+    union all
+    -- the whole selection has its row even when it holds no service
+    select null, 0, 0, 0, 0 where dimension = 'all' and not exists (select 1 from at_end) and not exists (select 1 from created)
 )
 
 select

@@ -5,19 +5,23 @@
 -- against the others (`on_golden_path`, today's state): how many runs (`n`), the failure rate
 -- failed ÷ (failed + succeeded) and the median duration of completed runs (SPEC §3 "Workflow
 -- run"). The refresh's month is `partial`.
-select
-    date_trunc('month', r.created_at)::date as month,
-    r.on_golden_path,
-    count(*) as n,
-    count(*) filter (where r.failed) / nullif(count(*) filter (where r.failed or r.succeeded), 0)
-        as failure_rate,
-    median(r.duration_s) as median_duration_s,
-    date_trunc('month', r.created_at)::date = date_trunc('month', any_value(s.as_of))::date as partial
-from marts.ci_runs as r
+with months as (
+    select
+        date_trunc('month', r.created_at)::date as month,
+        r.on_golden_path,
+        count(*) as n,
+        count(*) filter (where r.failed) / nullif(count(*) filter (where r.failed or r.succeeded), 0)
+            as failure_rate,
+        median(r.duration_s) as median_duration_s
+    from marts.ci_runs as r
+    where (start is null or r.created_at >= start::timestamp) and (stop is null or r.created_at < stop::timestamp)
+      and ((teams is null and languages is null) or exists (
+            select 1 from marts.selected_services(teams := teams, languages := languages) as v
+            where v.service = r.service and v.repo = r.repo))
+    group by all
+)
+
+select m.*, m.month = date_trunc('month', s.as_of)::date as partial
+from months as m
 cross join config.settings as s
-where (start is null or r.created_at >= start::timestamp) and (stop is null or r.created_at < stop::timestamp)
-  and ((teams is null and languages is null) or exists (
-        select 1 from marts.selected_services(teams := teams, languages := languages) as v
-        where v.service = r.service and v.repo = r.repo))
-group by all
-order by month, on_golden_path
+order by m.month, m.on_golden_path

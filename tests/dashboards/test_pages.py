@@ -71,7 +71,7 @@ def test_overview_reports_last_complete_month_below_threshold(warehouse):
     assert len(at.error) == 1 and "Below threshold" in at.error[0].value
     assert "2 of 5 new services" in at.error[0].value
     figs = charts(at)
-    trend = figs["New-service adoption, 12 months to May 2024"]
+    trend = figs["New-service adoption, Jan 2024 – May 2024"]
     assert trace(trend, "New services from a golden path")["y"] == [0.5, 1.0, None, 0.5, 0.4]
     assert trace(trend, "New services from a golden path")["marker"]["color"][-1] == ALERT
     assert any(s.get("y0") == 0.5 for s in trend["layout"]["shapes"])  # the threshold line
@@ -101,7 +101,7 @@ def test_overview_period_without_new_services(warehouse):
     assert at.subheader[0].value == "March 2024, the last complete month"
     assert metrics(at)["New-service adoption"] == "—"
     assert "No services were created in March 2024" in at.info[0].value
-    trend = charts(at)["New-service adoption, 12 months to Mar 2024"]
+    trend = charts(at)["New-service adoption, Jan 2024 – Mar 2024"]
     assert trace(trend, "All services on a golden path")["y"] == pytest.approx([0.5, 2 / 3, 2 / 3])
 
 
@@ -148,10 +148,15 @@ def test_adoption_page_breakdowns_and_todo(warehouse):
     assert "Services created in May 2024 without a golden path" in [h.value for h in at.subheader]
     heatmap = charts(at)["New-service adoption by team and month"]
     assert "payments" in trace(heatmap)["y"]
-    # retention cohorts (marts.golden_path_retention, handbuilt.RETENTION)
+    # retention cohorts (marts.retention, handbuilt.RETENTION): every service created on a golden
+    # path, each still on it (one interval of history); as_of Jun 10 09:30, so 30 days are due for
+    # all but s-new (Jun 3), 90 days only for s-api (Jan 5 → Apr 4) and s-web (Feb 5 → May 5)
     retention = trace(charts(at)["Still on a golden path, by creation month"])
-    assert retention["y"] == ["Jan 2024 · go-service", "Feb 2024 · ts-service"]
-    assert retention["text"] == [["1 of 1", "1 of 1", "not due"], ["1 of 1", "1 of 1", "not due"]]
+    assert retention["y"] == ["Jan 2024 · go-service", "Feb 2024 · ts-service", "Apr 2024 · python-service",
+                              "May 2024 · go-service", "May 2024 · python-service", "Jun 2024 · go-service"]
+    due_30, due_90, none = (["1 of 1", "1 of 1", "not due", "not due"], ["1 of 1", "not due", "not due", "not due"],
+                            ["not due"] * 4)
+    assert retention["text"] == [due_30, due_30, due_90, due_90, due_90, none]
 
 
 def test_adoption_monthly_for_languages_follows_the_definitions(warehouse):
@@ -167,8 +172,10 @@ def test_adoption_monthly_for_languages_follows_the_definitions(warehouse):
 
 def test_escape_hatch_page(warehouse):
     at = run_page("escape_hatches")
-    assert metrics(at) == {"Escape-hatch rate": "44.4%", "Services using the escape hatch": "4",
-                           "Services with a service spec": "9"}
+    at_refresh = "10 Jun 2024 09:30 UTC"  # the whole period: its end is the refresh
+    assert metrics(at) == {f"Escape-hatch rate at {at_refresh}": "44.4%",
+                           f"Services using the escape hatch at {at_refresh}": "4",
+                           f"Services with a service spec at {at_refresh}": "9"}
     hatches = frame_by_key(at, "hatches").set_index("service")
     assert hatches.loc["s-web", "reasons"] == "declared:needs istio, sidecar"
     assert hatches.loc["s-worker", "owner"] == "payments"
@@ -195,17 +202,36 @@ def test_escape_hatch_page_shows_each_hatchs_request(warehouse):
     assert pd.isna(hatches.loc["s-ml", "request_url"])
 
 
-def test_escape_hatches_for_ml_created_in_may(warehouse):
+def test_escape_hatches_for_ml_at_the_end_of_may(warehouse):
     at = run_page("escape_hatches", {"team": "ml", "period": ["2024-05-01", "2024-05-31"]})
-    # ml services created in May with a spec: s-ml2, batch; batch's reason is "other".
-    assert metrics(at)["Escape-hatch rate"] == "50.0%"
-    assert list(frame_by_key(at, "hatches")["service"]) == [HOSTILE_SERVICE]
-    assert trace(charts(at)["Why services use the escape hatch"])["x"] == [0, 0, 0, 1]
+    # The rate at the period's end counts every ml service existing then, not only those created
+    # in May: s-ml (Apr, spec, gpu), s-etl (no spec), s-ml2 (May, spec), batch (May 30, spec,
+    # other) → 2 of 3 with a spec; batch took its escape hatch in May, s-ml before.
+    m = metrics(at)
+    assert m["Escape-hatch rate at the end of 31 May 2024"] == "66.7%"
+    assert m["Services using the escape hatch at the end of 31 May 2024"] == "2"
+    hatches = frame_by_key(at, "hatches").set_index("service")
+    assert sorted(hatches.index) == sorted([HOSTILE_SERVICE, "s-ml"])
+    assert hatches.loc[HOSTILE_SERVICE, "new_in_period"] and not hatches.loc["s-ml", "new_in_period"]
+    assert hatches.loc[HOSTILE_SERVICE, "age_days"] == pytest.approx(2)  # May 30 → Jun 1 00:00
+    assert trace(charts(at)["Why services use the escape hatch"])["x"] == [1, 0, 0, 1]
+    # the rate at each month's end of the period, of ml's services: only May, 2 of 3
+    assert trace(charts(at)["Escape-hatch rate at each month's end"], "Escape-hatch rate")["y"] == pytest.approx([2 / 3])
+
+
+def test_a_narrow_period_keeps_the_escape_hatches_in_use(warehouse):
+    # Mar 2024 alone: no service was created in March, yet s-worker [gpu] and s-web [declared,
+    # sidecar] used the escape hatch at its end, of the 3 services with a spec then (s-api too).
+    at = run_page("escape_hatches", {"period": ["2024-03-01", "2024-03-31"]})
+    assert metrics(at)["Escape-hatch rate at the end of 31 Mar 2024"] == "66.7%"
+    assert sorted(frame_by_key(at, "hatches")["service"]) == ["s-web", "s-worker"]
 
 
 def test_exception_requests_page(warehouse):
     at = run_page("exceptions")
-    assert metrics(at) == {"Opened in the period": "6", "Of those, still open": "2",
+    # closed in the period: #2 4 d, #1 10 d, #4 12 d, #6 108 d → median 11.0; open at its end
+    # (the refresh, Jun 10 09:30): #3 and #5
+    assert metrics(at) == {"Opened in the period": "6", "Open at 10 Jun 2024 09:30 UTC": "2",
                            "Median days to close": "11.0", "Open backlog now": "2"}
     requests = frame_by_key(at, "requests_table").set_index("number")
     assert requests.loc[2, "title"] == HOSTILE_TITLE  # shown as text in the table

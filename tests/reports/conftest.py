@@ -9,12 +9,13 @@ The organisation (as_of Wednesday 2024-05-15 10:00 UTC; the last complete week i
 | bravo   | 2024-04-02         | team-a       | no     |              |
 | charlie | 2024-04-20         | team-b       | yes    |              |
 | delta   | 2024-04-30 23:00   | team-b       | no     | gpu          |
-| hotel   | 2024-05-01         | team-b       | no     | sidecar      |
+| hotel   | 2024-05-01         | team-b       | no     | sidecar (*)  |
 | echo    | 2024-05-07         | team-a       | yes    |              |
 | foxtrot | 2024-05-08         | HOSTILE_TEAM | no     |              |
 | golf    | 2024-05-12 23:59   | HOSTILE_TEAM | no     |              |
 
-Older snapshots: 2024-05-05 shows only delta on the escape hatch, 2024-05-12 delta and hotel.
+(*) hotel's git history: created without a service spec; the spec with its sidecar escape hatch
+was committed on 2024-05-10 12:00 (raw.repo_file_versions). Every other file is as of creation.
 Exception requests, CI runs and one production deploy are listed below with their dates.
 """
 
@@ -75,6 +76,8 @@ OVERRIDES = {
 def catalog(name: str, owner: str, golden: bool) -> str:
     """A catalog-info.yaml; values are JSON (valid YAML), so any owner string survives quoting."""
     annotations = {"backstage.io/source-template": "template:default/go-service"} if golden else {}
+    if name == "delta":
+        annotations["pathlens.io/escape-hatch-reason"] = HOSTILE_REASON.removeprefix("declared:")
     return json.dumps({"apiVersion": "backstage.io/v1alpha1", "kind": "Component",
                        "metadata": {"name": name, "annotations": annotations},
                        "spec": {"type": "service", "owner": owner, "lifecycle": "production"}})
@@ -120,20 +123,22 @@ DEPLOYMENTS = [{"repo": "acme/alpha", "deployment_id": 1, "environment": "produc
                 "created_at": T("2024-05-09T12:00:00"), "status_state": "success"}]
 
 
-def snapshot(day: str, name: str, escape: bool, reasons: tuple[str, ...] = ("x",)) -> dict:
-    return {"snapshot_date": T(day).date(), "refresh_id": f"old-{day}", "service": name, "repo": f"acme/{name}",
-            "owner": "team-b", "language": "go", "golden_path": None, "on_golden_path": False,
-            "has_service_spec": True, "escape_hatch": escape, "escape_hatch_reasons": list(reasons) if escape else [],
-            "uses_platform_ci": False}
-
-
-# a team's own reason (catalog annotation) is repository text: the weekly report's end-of-week
-# snapshot carries a hostile one for delta
+# a team's own reason (catalog annotation) is repository text: delta's component declares a
+# hostile one
 HOSTILE_REASON = "declared:<b>GPU</b> | [x](javascript:alert(2))"
-SNAPSHOTS = [
-    snapshot("2024-05-05", "delta", True), snapshot("2024-05-05", "hotel", False),
-    snapshot("2024-05-12", "delta", True, (HOSTILE_REASON, "gpu")), snapshot("2024-05-12", "hotel", True, ("sidecar",)),
-]
+# hotel's service spec, committed on 10 May (its catalog is as of creation)
+HOTEL_SPEC_AT = T("2024-05-10T12:00:00")
+
+
+def file_versions(files: dict[tuple[str, str], str]) -> pl.DataFrame:
+    """raw.repo_file_versions: each file's one commit, at its repo's creation except hotel's spec."""
+    created = {f"acme/{name}": T(at) for name, at, *_ in SERVICES}
+    rows = [{"repo": repo_, "path": path, "commit_sha": f"{i:040x}",
+             "committed_at": HOTEL_SPEC_AT if (repo_, path) == ("acme/hotel", "service.yaml") else created[repo_],
+             "blob_sha": None, "size": len(text), "content": text, "deleted": False, "fetched_at": AS_OF}
+            for i, ((repo_, path), text) in enumerate(sorted(files.items()))]
+    return pl.DataFrame(rows, schema_overrides={"blob_sha": pl.String})
+
 
 FETCH_ERRORS = [{"refresh_id": "test-refresh", "source": "github", "repo": "acme/broken", "endpoint": "/repos/acme/broken",
                  "status": 502, "message": "Bad Gateway", "occurred_at": T("2024-05-15T09:59:00")}]
@@ -156,7 +161,7 @@ def build_org(tmp_path: Path, settings_map: dict | None = None) -> Path:
             files[(f"acme/{name}", "service.yaml")] = spec(name, override)
     con = build(tmp_path, repos=repos, files=files, issues=ISSUES, settings=settings_map or SETTINGS, as_of=AS_OF,
                 extra={"workflow_runs": pl.DataFrame(RUNS), "deployments": pl.DataFrame(DEPLOYMENTS),
-                       "service_snapshots": pl.DataFrame(SNAPSHOTS), "fetch_errors": pl.DataFrame(FETCH_ERRORS)})
+                       "repo_file_versions": file_versions(files), "fetch_errors": pl.DataFrame(FETCH_ERRORS)})
     con.close()
     path = tmp_path / "wh.duckdb"
     outbox = tmp_path / "outbox.jsonl"

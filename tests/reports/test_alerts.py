@@ -14,7 +14,6 @@ from pipelines.reports.alerts import (
     drift_share_alerts,
     exception_rate_alerts,
     exception_rising_alerts,
-    last_complete_month,
     new_escape_hatch_alerts,
     refresh_failure_alerts,
     source_failure_alerts,
@@ -28,6 +27,7 @@ from pipelines.reports.failures import (
     redact,
     secret_values,
 )
+from pipelines.sql_models import build_statement, load_models
 from pipelines.warehouse import writer
 from tests.reports.conftest import SETTINGS, build_org, settings
 
@@ -43,8 +43,19 @@ def adoption_row(month: str, created: int, golden: int) -> dict:
 @pytest.mark.parametrize(("as_of", "month"), [
     ("2024-05-15T10:00:00", "2024-04-01"), ("2024-01-01T00:00:00", "2023-12-01"), ("2024-03-31T23:59:59", "2024-02-01"),
 ])
-def test_last_complete_month(as_of, month):
-    assert last_complete_month(T(as_of)) == M(month)
+def test_last_complete_month_is_defined_once_in_refresh_info(as_of, month):
+    # the month before as_of's month, from sql/marts/refresh_info.sql (the alerts, the overview
+    # and the exports read it from there), over the tables it reads
+    con = duckdb.connect()
+    con.execute("create schema config; create schema staging; create schema marts")
+    con.execute("create table config.settings as select 'r' as refresh_id, 'demo' as source, $a::timestamp as as_of",
+                {"a": T(as_of)})
+    con.execute("create table staging.refreshes (refresh_id varchar, started_at timestamp)")
+    con.execute("create table staging.file_errors (severity varchar)")
+    con.execute("create table staging.fetch_errors (refresh_id varchar)")
+    model = next(m for m in load_models() if m.qualified == "marts.refresh_info")
+    con.execute(build_statement(model))
+    assert con.sql("select last_complete_month from marts.refresh_info").fetchall() == [(M(month),)]
 
 
 def test_adoption_below_threshold():
@@ -91,20 +102,19 @@ def test_exception_requests_rising_needs_every_month():
     assert alert.message == "Exception requests opened rose for 2 months in a row: Feb 2024 1, Mar 2024 2, Apr 2024 3."
 
 
-def test_new_escape_hatch_against_a_baseline_snapshot():
-    current = [
-        {"service": "a", "repo": "acme/a", "owner": "team-a", "reasons": ["gpu"], "created_at": T("2023-01-01")},
-        {"service": "b", "repo": "acme/b", "owner": None, "reasons": ["other"], "created_at": T("2023-01-01")},
-        {"service": "c", "repo": "acme/c", "owner": "team-c", "reasons": ["sidecar", "gpu"], "created_at": T("2024-05-14")},
+def test_new_escape_hatch_one_alert_per_new_service():
+    new = [
+        {"service": "c", "repo": "acme/c", "owner": "team-c", "reasons": ["sidecar", "gpu"]},
+        {"service": "b", "repo": "acme/b", "owner": None, "reasons": ["other"]},
+        {"service": "d", "repo": "acme/d", "owner": None, "reasons": []},
     ]
-    baseline = [{"service": "a", "repo": "acme/a"}]  # b was not on the escape hatch; c did not exist
-    got = new_escape_hatch_alerts(current, baseline, since=T("2024-05-08"))
+    got = new_escape_hatch_alerts(new)
     assert [(a.key, a.subject, a.repo) for a in got] == [
-        ("new_escape_hatch:acme/b:b", "b", "acme/b"), ("new_escape_hatch:acme/c:c", "c", "acme/c")]
+        ("new_escape_hatch:acme/b:b", "b", "acme/b"), ("new_escape_hatch:acme/c:c", "c", "acme/c"),
+        ("new_escape_hatch:acme/d:d", "d", "acme/d")]
     assert got[0].message == "b (acme/b) now uses the escape hatch: other."
     assert got[1].message == "c (acme/c, owner team-c) now uses the escape hatch: sidecar, gpu."
-    # without a snapshot old enough, only services created since then are new
-    assert [a.subject for a in new_escape_hatch_alerts(current, None, since=T("2024-05-08"))] == ["c"]
+    assert got[2].message == "d (acme/d) now uses the escape hatch: no reason recorded."
 
 
 def test_source_failures_one_alert_per_source():
@@ -171,7 +181,7 @@ def test_marts_alerts_on_the_organisation(org):
         # April: request #1 opened, more than the configured 0
         ("exception_requests_above:2024-04-01", "exception_requests_above", "warning", "exception requests", None,
          M("2024-04-01"), 1.0, 0.0, as_of, as_of),
-        # baseline: the snapshot of 5 May (latest on or before 8 May 10:00) had only delta
+        # 7 days before as_of (8 May 10:00) only delta used the escape hatch; hotel's spec came 10 May
         ("new_escape_hatch:acme/hotel:hotel", "new_escape_hatch", "warning", "hotel", "acme/hotel", None, None,
          None, as_of, as_of),
     ]  # rising: March 1, April 1 → no rise, and not enough months for 3
@@ -185,8 +195,8 @@ def test_a_standing_alert_keeps_when_it_was_first_raised(tmp_path):
         frame = build_alerts(con, settings())
     adoption = frame.filter(frame["rule"] == "adoption_below_threshold").to_dicts()[0]
     assert (adoption["raised_at"], adoption["first_raised_at"]) == (later, T("2024-05-15T10:00:00"))
-    # 7 days before 22 May 10:00 is after the 14 May failure, so it is no longer alerted; the
-    # baseline snapshot is now the one of 15 May, where hotel already had the escape hatch
+    # 7 days before 22 May 10:00 is after the 14 May failure, so it is no longer alerted; on
+    # 15 May 10:00 hotel already had the escape hatch
     assert sorted(frame["rule"].to_list()) == [
         "adoption_below_threshold", "exception_requests_above", "source_failed"]
 

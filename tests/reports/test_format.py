@@ -46,7 +46,7 @@ def test_empty_sections_say_none_instead_of_disappearing(org):
 
     data = load_report_data(org, "week", settings())
     quiet = replace(data, worst_teams=[], requests_opened=[], friction=[],
-                    escape_hatches=replace(data.escape_hatches, new=[], services=[]))
+                    escape_hatches=replace(data.escape_hatches, new=[], services=[], count=0, new_count=0))
     markdown = render_markdown(quiet)
     for heading, none in (("## Escape hatches at the end of the week (0)", "None."),
                           ("## New escape hatches (0)", "None this week."),

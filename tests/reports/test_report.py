@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
-from datetime import date, datetime
+from datetime import datetime
 
 import duckdb
 import pytest
@@ -55,10 +55,10 @@ def test_weekly_numbers(week):
         "golden_path_created": (1, 0),
         # by 13 May: all 8 services, 3 golden (alpha, charlie, echo); by 6 May: 5, 2 golden
         "overall_adoption": (3 / 8, 2 / 5),
-        # snapshot of 12 May: delta, hotel; snapshot of 5 May: delta
+        # at the end of 12 May (13 May 00:00): delta, hotel (spec committed 10 May); at the end of
+        # 5 May: delta only
         "escape_hatch_services": (2, 1),
-        # hotel joined between the two snapshots; the week before has no earlier snapshot, so
-        # escape-hatch services created in it count: delta (hotel was not on it on 5 May)
+        # hotel took it during the week; the week before, delta did (it did not exist on 29 April)
         "new_escape_hatches": (1, 1),
         # opened: #2 (7 May), #3 (9 May); the week before: #4 (1 May)
         "exception_requests_opened": (2, 1),
@@ -77,7 +77,7 @@ def test_weekly_numbers(week):
         "production_deploys": (1, 0),  # alpha to production on 9 May
     }
     assert [r["service"] for r in week.escape_hatches.new] == ["hotel"]
-    assert week.escape_hatches.as_of == date(2024, 5, 12)
+    assert week.escape_hatches.measured_at == T("2024-05-13")  # the week's end
 
 
 def test_weekly_teams_and_friction(week):
@@ -107,8 +107,9 @@ def test_monthly_numbers(month):
         "golden_path_created": (1, 1),
         # by 1 May: alpha, bravo, charlie, delta, 2 golden; by 1 April: alpha
         "overall_adoption": (0.5, 1.0),
-        # no snapshot before 1 May: the current state (delta, hotel), and none for March
-        "escape_hatch_services": (2, None),
+        # at the end of April (1 May 00:00): delta (created 30 April 23:00 with its spec); hotel
+        # is created at 1 May 00:00, not before; at the end of March: none
+        "escape_hatch_services": (1, 0),
         "new_escape_hatches": (1, 0),  # delta, created 30 April
         "exception_requests_opened": (1, 1),  # #1; March: #5
         "exception_requests_closed": (1, 0),  # #1
@@ -122,7 +123,7 @@ def test_monthly_numbers(month):
     # 90 days before 1 May: team-a 1 of 2 and team-b 1 of 2 are at the threshold, not below
     assert month.worst_teams == []
     assert [r["group"] for r in month.friction] == ["golden path", "all"]
-    assert month.notes == ["No snapshot was taken before the period ended: escape-hatch figures are as of the refresh."]
+    assert month.notes == []
 
 
 def test_monthly_numbers_match_the_monthly_marts(org, month):
