@@ -47,7 +47,8 @@ def test_last_complete_month_is_defined_once_in_refresh_info(as_of, month):
     # the month before as_of's month, from sql/marts/refresh_info.sql (the alerts, the overview
     # and the exports read it from there), over the tables it reads
     con = duckdb.connect()
-    con.execute("create schema config; create schema staging; create schema marts")
+    con.execute("create schema config; create schema staging; create schema intermediate; create schema marts")
+    con.execute("create table intermediate.services (stale_since timestamp)")
     con.execute("create table config.settings as select 'r' as refresh_id, 'demo' as source, $a::timestamp as as_of",
                 {"a": T(as_of)})
     con.execute("create table staging.refreshes (refresh_id varchar, started_at timestamp)")
