@@ -179,5 +179,10 @@ def test_the_sql_page_lists_table_macros_with_their_comments(tmp_path: Path, mon
     at = run_page("sql")
     assert not at.exception
     macros = next(d.value for d in at.dataframe if "call" in d.value.columns)
-    assert macros.to_dict("records") == [
-        {"call": "marts.owned_by(teams)", "description": "The services of the given teams."}]
+    records = macros.to_dict("records")
+    assert {"call": "marts.owned_by(teams)", "description": "The services of the given teams."} in records
+    # the hand-built warehouse also carries the real metric macros, each with its comment
+    adoption = next(r for r in records if r["call"].startswith("marts.adoption("))
+    assert adoption["call"] == "marts.adoption(teams, languages, start, stop)"
+    assert adoption["description"].startswith("marts.adoption_monthly for the selected teams")
+    assert all(r["description"] for r in records)
