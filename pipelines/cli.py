@@ -231,7 +231,7 @@ def demo(
     scale: Annotated[str | None, typer.Option(help="tiny | small | default | large (default: default).")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the demo organisation (default 7).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="The demo's 'now' (ISO date); default today.")] = None,
-    warehouse: Annotated[Path | None, typer.Option(help="Warehouse file to build (default data/pathlens.duckdb).")] = None,
+    warehouse: Annotated[Path | None, typer.Option(help=f"Warehouse file to build (default {DEFAULT_WAREHOUSE}).")] = None,
     dashboard: Annotated[bool, typer.Option("--dashboard/--no-dashboard", help="Start the dashboard afterwards.")] = True,
     port: Annotated[int, typer.Option(help="Dashboard port.")] = 8501,
     config: ConfigOption = Path(DEFAULT_CONFIG_FILE),
