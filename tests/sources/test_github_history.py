@@ -143,13 +143,14 @@ def test_a_push_to_another_branch_changes_nothing(tmp_path):
     assert meta["failed_repos"] == []
 
 
-def test_a_force_push_leaves_no_phantom_versions(tmp_path):
+@pytest.mark.parametrize("graphql", [True, False], ids=["graphql", "rest"])
+def test_a_force_push_leaves_no_phantom_versions(tmp_path, graphql):
     # C5 (ci.yml deleted, release r2) is replaced by C5' 2024-11-02 (spec s3 only): the branch
     # is C0..C4, C5'. Expected: the C5 rows gone, one row for C5'; ci.yml and release r1 stand.
     org = _org()
     db = tmp_path / "w.duckdb"
     with GitHubTestServer(org, tokens={TOKEN}) as srv:
-        settings = _settings(srv.base_url)
+        settings = _settings(srv.base_url, graphql=graphql)
         load(db, settings)
         expected = [r for r in _expected_svc(org) if r[2] != T(2024, 11, 1)]
         org.force_push("svc", T(2025, 5, 2), drop=1, files={"service.yaml": SPEC3})
