@@ -396,6 +396,16 @@ def test_every_page_says_when_the_refresh_could_not_use_some_sources(warehouse):
                    for w in warnings), (page, warnings)
 
 
+def test_every_page_says_when_services_come_from_a_files_last_good_version(warehouse):
+    import duckdb
+
+    with duckdb.connect(str(warehouse)) as con:  # 2 services read from the last version that parsed
+        con.execute("alter table marts.refresh_info add column stale_services bigint default 2")
+    at = run_page("overview")
+    assert any(w.value.startswith("2 service(s) counted from the last version of a file that parsed")
+               for w in at.warning), [w.value for w in at.warning]
+
+
 def test_no_incomplete_data_warning_on_a_clean_refresh(warehouse):
     at = run_page("overview")
     assert not any("Incomplete data" in w.value for w in at.warning)
