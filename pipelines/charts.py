@@ -66,7 +66,7 @@ def _layout(fig: go.Figure, *, title: str, x_title: str | None, y_title: str | N
         font=FONT,
         colorway=list(GOLDEN_SHADES),
         height=height,
-        margin={"l": 60, "r": 20, "t": 80, "b": 50},
+        margin={"l": 60, "r": 20, "t": 110, "b": 50},
         # between the title and the plot, where it never meets an axis title
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
         hoverlabel={"namelength": -1},
@@ -129,13 +129,23 @@ def _month_axis(fig: go.Figure, months: Iterable[Any], *, x_range: tuple[date, d
     partial = _first_of_month(partial_month) if partial_month is not None else None
     if partial is not None and first <= partial <= last and partial not in ticks:
         ticks.append(partial)
-    text = [f"{m:%b %Y}" + (" (so far)" if m == partial else "") for m in ticks]
+    # "Nov", with the year under the first tick and every January: short enough never to tilt
+    text = [f"{m:%b}" + (" (so far)" if m == partial else "") + (f"<br>{m:%Y}" if i == 0 or m.month == 1 else "")
+            for i, m in enumerate(ticks)]
     fig.update_xaxes(type="date", tickmode="array", tickvals=ticks, ticktext=text,
                      range=[first - timedelta(days=15), last + timedelta(days=15)])
     if partial is not None and first <= partial <= last:
         fig.add_vrect(x0=partial - timedelta(days=15), x1=partial + timedelta(days=15),
                       fillcolor=GREY, opacity=0.15, line_width=0, layer="below")
     return fig
+
+
+def _whole_numbers(fig: go.Figure, values: Iterable[Any], axis: str = "y", **where: Any) -> None:
+    """Ticks of a count axis on whole numbers (no '0.5 services'), at most about 8 of them."""
+    top = max((v for v in values if v is not None), default=0)
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000) if top / s <= 8) if top <= 8000 else None
+    update = fig.update_xaxes if axis == "x" else fig.update_yaxes
+    update(rangemode="tozero", tickformat=",d", **({"dtick": step} if step else {}), **where)
 
 
 def _threshold_legend(fig: go.Figure, threshold: float) -> None:
@@ -206,6 +216,7 @@ def services_created(monthly: pl.DataFrame, *, title: str = "Services created pe
     ])
     fig.update_layout(barmode="stack")
     _layout(fig, title=title, x_title="Month created", y_title="Services created")
+    _whole_numbers(fig, _col(monthly, "services_created"))
     return _month_axis(fig, months, x_range=x_range, partial_month=partial_month)
 
 
@@ -428,8 +439,10 @@ def escape_hatch_reasons(counts: Sequence[tuple[str, int]], *,
         hovertemplate="%{y}: %{x} services<extra></extra>",
     ))
     fig.update_yaxes(type="category", autorange="reversed")
-    return _layout(fig, title=title, x_title="Escape-hatch services", y_title="Reason",
-                   height=max(260, 120 + 30 * len(counts)))
+    _layout(fig, title=title, x_title="Escape-hatch services", y_title="Reason",
+            height=max(260, 120 + 30 * len(counts)))
+    _whole_numbers(fig, [n * 1.15 for _, n in counts], axis="x")
+    return fig
 
 
 def exception_requests_monthly(frame: pl.DataFrame, *,
@@ -455,7 +468,7 @@ def exception_requests_monthly(frame: pl.DataFrame, *,
     ])
     fig.update_layout(barmode="group")
     _layout(fig, title=title, x_title="Month", y_title="Requests")
-    fig.update_yaxes(rangemode="tozero")
+    _whole_numbers(fig, _col(frame, "opened") + _col(frame, "closed") + _col(frame, "open_at_month_end"))
     return _month_axis(fig, months, x_range=x_range, partial_month=partial_month)
 
 

@@ -185,7 +185,8 @@ def test_monthly_axes_tick_by_month_and_mark_the_month_in_progress():
     fig = charts.exception_requests_monthly(frame, partial_month=date(2025, 2, 14))
     # 14 months: a tick every 2 months (at most 12), plus the month in progress
     assert list(fig.layout.xaxis.tickvals) == months[::2] + [date(2025, 2, 1)]
-    assert fig.layout.xaxis.ticktext[0] == "Jan 2024" and fig.layout.xaxis.ticktext[-1] == "Feb 2025 (so far)"
+    assert fig.layout.xaxis.ticktext[:2] == ("Jan<br>2024", "Mar")  # the year under the first tick
+    assert fig.layout.xaxis.ticktext[-2:] == ("Jan<br>2025", "Feb (so far)")
     shaded = [s for s in fig.layout.shapes if s.type == "rect"]
     assert [(s.x0, s.x1) for s in shaded] == [(date(2025, 1, 17), date(2025, 2, 16))]
     short = charts.exception_requests_monthly(frame.head(3))
