@@ -36,6 +36,7 @@ PAGES = [
     st.Page("views/maintenance.py", title="Maintenance", icon=":material/build:", url_path="maintenance"),
     st.Page("views/services.py", title="Services", icon=":material/apps:", url_path="services"),
     st.Page("views/sql.py", title="SQL", icon=":material/terminal:", url_path="sql"),
+    st.Page("views/glossary.py", title="Glossary", icon=":material/menu_book:", url_path="glossary"),
 ]
 
 

@@ -14,7 +14,7 @@ from tests.dashboards.handbuilt import publish_handbuilt
 from tests.dashboards.server import build_demo
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
-PAGES = ("overview", "adoption", "escape_hatches", "exceptions", "friction", "maintenance", "services", "sql")
+PAGES = ("overview", "adoption", "escape_hatches", "exceptions", "friction", "maintenance", "services", "sql", "glossary")
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ PAGES = [
     ("friction", "friction", ".js-plotly-plot .main-svg"),
     ("maintenance", "maintenance", ".js-plotly-plot .main-svg"),
     ("services", "services", '[data-testid="stDataFrame"]'),
+    ("glossary", "glossary", '[data-testid="stExpander"]'),
 ]
 SETTLE_MS = 60_000
 
