@@ -284,7 +284,8 @@ def adoption_by_group(frame: pl.DataFrame, *, group: str, group_label: str,
         # the share written at the end of every bar, so a 0% bar is seen as 0%, not missing
         text=["no services" if a is None else f"{a:.0%} of {n:,}" for a, n in zip(adoption, created, strict=True)],
         textposition="outside", cliponaxis=False,
-        customdata=list(zip(_col(frame, "golden_path_created"), created, strict=True)),
+        # the group's raw value last: what a click on the bar picks
+        customdata=list(zip(_col(frame, "golden_path_created"), created, _col(frame, group), strict=True)),
         hovertemplate="%{y}: %{x:.0%}<br>(%{customdata[0]} of %{customdata[1]} new services)"
                       "<extra></extra>",
         showlegend=False,
@@ -295,6 +296,7 @@ def adoption_by_group(frame: pl.DataFrame, *, group: str, group_label: str,
     _layout(fig, title=title, x_title="Share of new services from a golden path",
             y_title=group_label, height=max(300, 110 + 26 * frame.height))
     fig.update_xaxes(tickformat=".0%", range=[0, 1.18])
+    fig.update_layout(hovermode="y")  # the whole row answers a hover or a click, even for a 0% bar
     fig.update_yaxes(type="category", autorange="reversed")
     return fig
 
@@ -320,6 +322,7 @@ def adoption_by_template(frame: pl.DataFrame, *,
                    "pattern": {"shape": GOLDEN_PATTERNS[i % len(GOLDEN_PATTERNS)], "fgcolor": "white"}})
         fig.add_trace(go.Bar(
             x=_col(part, "month"), y=_col(part, "services_created"), name=name, marker=marker,
+            customdata=[template] * part.height,  # what a click on the bar picks
             hovertemplate=f"%{{x|%b %Y}}: %{{y}} new services · {name}<extra></extra>",
         ))
     fig.update_layout(barmode="stack")
@@ -502,18 +505,19 @@ def requests_by_team(frame: pl.DataFrame, *,
         return _empty(title)
     frame = frame.with_columns((pl.col("open") + pl.col("closed")).alias("_total")).sort(
         "_total", descending=True)
-    teams = ["(no team label)" if t is None else plain(t) for t in _col(frame, "team")]
-    medians = ["–" if m is None else f"{m:.1f}" for m in _col(frame, "median_days_to_close")]
+    raw = _col(frame, "team")
+    teams = ["(no team label)" if t is None else plain(t) for t in raw]
+    medians = ["—" if m is None else f"{m:.1f}" for m in _col(frame, "median_days_to_close")]
     fig = go.Figure([
         go.Bar(y=teams, x=_col(frame, "open"), name="Open", orientation="h",
-               marker={"color": OPENED, "pattern": {"shape": ALERT_PATTERN}},
+               marker={"color": OPENED, "pattern": {"shape": ALERT_PATTERN}}, customdata=raw,
                hovertemplate="%{y}: %{x} open<extra></extra>"),
         go.Bar(y=teams, x=_col(frame, "closed"), name="Closed", orientation="h",
-               marker_color=CLOSED, customdata=medians,
-               hovertemplate="%{y}: %{x} closed, median %{customdata} days to close"
+               marker_color=CLOSED, customdata=list(zip(medians, raw, strict=True)),
+               hovertemplate="%{y}: %{x} closed, median %{customdata[0]} days to close"
                              "<extra></extra>"),
     ])
-    fig.update_layout(barmode="stack")
+    fig.update_layout(barmode="stack", hovermode="y")
     fig.update_yaxes(type="category", autorange="reversed")
     return _layout(fig, title=title, x_title="Requests opened in the period", y_title="Team",
                    height=max(280, 110 + 24 * len(teams)))

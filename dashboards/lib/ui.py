@@ -7,6 +7,7 @@ Streamlit; the queries themselves are plain functions in the other modules.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -224,9 +225,38 @@ def record_link_base() -> str:
     return "services" + (f"?{urlencode(params)}" if params else "")
 
 
-def chart(fig: Any, *, key: str) -> None:
-    """A Plotly figure at full width."""
-    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+CHART_CONFIG = {"displaylogo": False}
+
+
+def chart(fig: Any, *, key: str, on_pick: Callable[[list[Any]], None] | None = None) -> None:
+    """A Plotly figure at full width, in its own style (the report's, not Streamlit's theme).
+
+    With `on_pick`, clicking a bar (or a point) calls it, before the page reruns, with the
+    last `customdata` element of each point picked: the chart builders put the raw value
+    (a team, a language, a template) there.
+    """
+    if on_pick is None:
+        st.plotly_chart(fig, width="stretch", key=key, config=CHART_CONFIG, theme=None)
+        return
+
+    def picked() -> None:
+        state = st.session_state.get(key)
+        points = state.selection.points if state is not None else []
+        on_pick([p["customdata"][-1] if isinstance(p.get("customdata"), list) else p.get("customdata")
+                 for p in points if "customdata" in p])
+
+    st.plotly_chart(fig, width="stretch", key=key, config=CHART_CONFIG, theme=None,
+                    on_select=picked, selection_mode="points")
+
+
+def filter_to(param: str, options: tuple[str, ...], missing: str) -> Callable[[list[Any]], None]:
+    """An `on_pick` that narrows the sidebar filter `param` (team, language) to what was
+    clicked (None stands for `missing`, e.g. '(no team)'); the URL follows."""
+    def apply(values: list[Any]) -> None:
+        chosen = sorted({missing if v is None else str(v) for v in values} & set(options))
+        if chosen:
+            st.session_state[param] = chosen
+    return apply
 
 
 def months_shown(f: Filters) -> tuple[date, date]:

@@ -6,7 +6,9 @@ import polars as pl
 import streamlit as st
 
 from dashboards.lib import ui
+from dashboards.lib.filters import NO_LANGUAGE, NO_TEAM
 from dashboards.lib.formatting import plural
+from dashboards.lib.text import file_slug, md_escape
 from pipelines import charts
 
 HEATMAP_ROWS = 30
@@ -26,9 +28,12 @@ with right:
     ui.chart(charts.services_created(data.monthly, **span), key="created")
 
 
-def _breakdown(by_month: pl.DataFrame, totals: pl.DataFrame, group: str, label: str) -> None:
+def _breakdown(by_month: pl.DataFrame, totals: pl.DataFrame, group: str, label: str,
+               options: tuple[str, ...], missing: str) -> None:
+    st.caption(f"Click a bar to filter every page to that {label.lower()}.")
     ui.chart(charts.adoption_by_group(totals, group=group, group_label=label,
-                                      threshold=data.threshold), key=f"{group}_bars")
+                                      threshold=data.threshold), key=f"{group}_bars",
+             on_pick=ui.filter_to(group, options, missing))
     busiest = totals.sort("services_created", descending=True).head(HEATMAP_ROWS).get_column(group)
     if totals.height > HEATMAP_ROWS:
         st.caption(f"The heatmap shows the {HEATMAP_ROWS} {label.lower()}s that created the most "
@@ -41,12 +46,32 @@ def _breakdown(by_month: pl.DataFrame, totals: pl.DataFrame, group: str, label: 
 
 team_tab, language_tab, template_tab, monthly_tab = st.tabs(
     ["By team", "By language", "By template", "By month (table)"])
+NO_TEMPLATE = "(no golden path)"
+
+
+def _pick_template(values: list) -> None:
+    if values:
+        st.session_state["template"] = NO_TEMPLATE if values[0] is None else str(values[0])
+
+
 with team_tab:
-    _breakdown(data.by_team_month, data.by_team, "team", "Team")
+    _breakdown(data.by_team_month, data.by_team, "team", "Team", ctx.meta.teams, NO_TEAM)
 with language_tab:
-    _breakdown(data.by_language_month, data.by_language, "language", "Language")
+    _breakdown(data.by_language_month, data.by_language, "language", "Language", ctx.meta.languages, NO_LANGUAGE)
 with template_tab:
-    ui.chart(charts.adoption_by_template(data.by_template, **span), key="templates")
+    ui.chart(charts.adoption_by_template(data.by_template, **span), key="templates", on_pick=_pick_template)
+    templates = sorted({t for t in data.by_template.get_column("golden_path").to_list() if t is not None})
+    template = st.selectbox("Services created from", [*templates, NO_TEMPLATE], index=None, key="template",
+                            bind="query-params", placeholder="Click a bar, or pick a template, to list its services")
+    if template is not None:
+        created = ui.load("services", f)
+        chosen = created.filter(~pl.col("on_golden_path") if template == NO_TEMPLATE
+                                else pl.col("golden_path") == template)
+        ui.table(chosen.select("service", "repo", "owner", "language", "created_at", "golden_path",
+                               "template_commit"),
+                 key="template_services", file_name=f"services_{file_slug(template)}.csv",
+                 caption=f"{plural(chosen.height, 'service')} created in the period "
+                         + ("from no golden path" if template == NO_TEMPLATE else f"from {md_escape(template)}"))
     ui.table(data.by_template, key="template_table", file_name="adoption_by_template.csv")
 with monthly_tab:
     ui.table(data.monthly, key="monthly_table", file_name="adoption_monthly.csv")

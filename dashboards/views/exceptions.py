@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.lib import ui
-from dashboards.lib.filters import instant_label
+from dashboards.lib.filters import NO_TEAM, instant_label
+from dashboards.lib.formatting import MISSING
 from dashboards.lib.text import md_escape
 from pipelines import charts
 
@@ -24,7 +25,7 @@ cols = st.columns(4)
 cols[0].metric("Opened in the period", summary["opened"], border=True)
 cols[1].metric(f"Open at {end}", summary["open_at_end"], border=True,
                help="Requests opened before the period's end and not closed by then")
-cols[2].metric("Median days to close", "–" if median_days is None else f"{median_days:.1f}",
+cols[2].metric("Median days to close", MISSING if median_days is None else f"{median_days:.1f}",
                help="Over the requests closed in the period", border=True)
 cols[3].metric("Open backlog now", data.open_now, border=True,
                help="Every selected request not closed at the refresh, whenever it was opened")
@@ -44,7 +45,9 @@ left, right = st.columns(2)
 with left:
     ui.chart(charts.days_to_close(data.monthly, **span), key="days")
 with right:
-    ui.chart(charts.requests_by_team(data.by_team), key="teams")
+    ui.chart(charts.requests_by_team(data.by_team), key="teams",
+             on_pick=ui.filter_to("team", ctx.meta.teams, NO_TEAM))
+    st.caption("Click a team's bar to filter every page to it.")
 
 st.subheader("Requests opened in the period")
 if requests.is_empty():
@@ -52,6 +55,7 @@ if requests.is_empty():
 else:
     ui.table(
         requests, key="requests_table", file_name="exception_requests.csv", key_column="title",
+        link_services=False,  # `repo` is the request's repository, not the service's
         order=[c for c in ("title", "html_url", "team", "state", "opened_at", "closed_at",
                            "days_to_close", "labels", "service") if c in requests.columns],
     )
