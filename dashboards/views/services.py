@@ -44,6 +44,14 @@ ui.table(
     on_select=functools.partial(_open_selected, labels), selection_mode="single-row", link_services=False,
 )
 
+# a link from another page may name a service this list leaves out (created outside the
+# period, or hidden by the search): its record opens all the same
+asked = st.query_params.get("service")
+if asked and asked not in keys and " · " in asked:
+    name, _, asked_repo = asked.rpartition(" · ")
+    labels.append(asked)
+    keys[asked] = (name, asked_repo)
+
 picked = st.selectbox("Service record", labels, index=None, key="service", bind="query-params",
                       placeholder="Pick a service (or click a row above)")
 if picked is not None and picked in keys:

@@ -207,3 +207,104 @@ def test_requests_tied_to_escape_hatches(page, base_url: str, tmp_path: Path):
     cells = page.locator('.st-key-table-no_service_table [role="gridcell"]').all_inner_texts()
     assert HOSTILE_TITLE in cells
     assert dialogs == []
+
+
+def _headers(page, table_key: str) -> list[str]:
+    """The column headers a table shows (Streamlit's grid keeps an accessible copy of them)."""
+    return [h.strip() for h in page.locator(f".st-key-table-{table_key} table th").all_inner_texts()]
+
+
+def _click_row(page, chart_key: str, row: int) -> str:
+    """Click the plot area level with the `row`-th category of a horizontal bar chart; its label."""
+    chart = page.locator(f".st-key-{chart_key} .js-plotly-plot")
+    tick = chart.locator(".yaxislayer-above .ytick text").nth(row)
+    label = tick.text_content()
+    area, box = chart.locator(".nsewdrag").first.bounding_box(), tick.bounding_box()
+    page.mouse.click(area["x"] + area["width"] / 2, box["y"] + box["height"] / 2)
+    return label
+
+
+def test_tables_show_human_labels_and_charts_show_what_they_mean(page, base_url: str):
+    page.goto(f"{base_url}/adoption")
+    page.wait_for_selector(".st-key-table-team_table table th", state="attached", timeout=SETTLE_MS)
+    _settle(page)
+    assert _headers(page, "team_table") == ["Team", "Services created", "From a golden path", "New-service adoption"]
+    trend = page.locator(".st-key-monthly .js-plotly-plot")
+    legend = trend.locator(".legend").text_content()
+    assert "Threshold 50%" in legend  # named in the legend, not over the data
+    ticks = [t.text_content() for t in trend.locator(".xaxislayer-above .xtick text").all()]
+    assert ticks and all(re.match(r"^[A-Z][a-z]{2}( \(so far\))?(\d{4})?$", t) for t in ticks), ticks
+    assert any("(so far)" in t for t in ticks)  # the refresh's month is marked as not over
+    page.goto(f"{base_url}/escape-hatches")
+    page.wait_for_selector(".st-key-table-hatches table th", state="attached", timeout=SETTLE_MS)
+    _settle(page)
+    headers = _headers(page, "hatches")  # the grid keeps only the columns in view
+    assert headers[:2] == ["Service", "Reasons"], headers
+    assert not [h for h in headers if "_" in h], headers
+    _assert_clean(page, "labels")
+
+
+def test_clicking_a_team_bar_filters_the_page_to_that_team(page, base_url: str):
+    page.goto(f"{base_url}/adoption")
+    page.wait_for_selector(".st-key-team_bars .js-plotly-plot .main-svg", timeout=SETTLE_MS)
+    _settle(page)
+    team = _click_row(page, "team_bars", 1)
+    page.wait_for_url(re.compile(r"[?&]team="), timeout=SETTLE_MS)
+    _settle(page)
+    assert parse_qs(urlparse(page.url).query)["team"] == [team]
+    assert team in page.locator('[data-testid="stMultiSelect"]').first.inner_text()
+    rows = page.locator(".st-key-team_bars .js-plotly-plot .yaxislayer-above .ytick text")
+    assert [r.text_content() for r in rows.all()] == [team]  # the page now shows that team only
+    _assert_clean(page, "team drill-down")
+
+
+def test_clicking_a_template_bar_lists_its_services(page, base_url: str):
+    page.goto(f"{base_url}/adoption")
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=SETTLE_MS)
+    _settle(page)
+    page.get_by_role("tab", name="By template").click()
+    chart = page.locator(".st-key-templates .js-plotly-plot")
+    chart.locator(".bars .point path").first.wait_for(timeout=SETTLE_MS)
+    chart.locator(".bars .point path").last.click(force=True)
+    page.wait_for_url(re.compile(r"[?&]template="), timeout=SETTLE_MS)
+    page.wait_for_selector(".st-key-table-template_services", timeout=SETTLE_MS)
+    _settle(page)
+    template = parse_qs(urlparse(page.url).query)["template"][0]
+    caption = page.locator(".st-key-table-template_services [data-testid='stCaptionContainer']").inner_text()
+    assert re.match(r"^[\d,]+ services? created in the period from ", caption), caption
+    assert template in caption or template == "(no golden path)"
+    _assert_clean(page, "template drill-down")
+
+
+def test_a_service_name_in_a_table_opens_its_record(page, base_url: str):
+    page.goto(f"{base_url}/escape-hatches")
+    grid = page.locator('.st-key-table-hatches [data-testid="stDataFrame"]')
+    grid.wait_for(timeout=SETTLE_MS)
+    _settle(page)
+    with page.context.expect_page(timeout=SETTLE_MS) as opened:
+        # the first row's service name, a link (the grid takes the first click as focus)
+        grid.click(position={"x": 40, "y": 35 + 17})
+        page.wait_for_timeout(1500)
+        if len(page.context.pages) == 1:
+            grid.click(position={"x": 40, "y": 35 + 17})
+    record = opened.value
+    record.wait_for_selector(".st-key-table-record_fields", timeout=SETTLE_MS)
+    service = parse_qs(urlparse(record.url).query)["service"][0]
+    headings = record.locator('[data-testid="stHeading"]').all_inner_texts()
+    assert service.startswith(f"{headings[-1]} · ")
+    record.close()
+
+
+def test_the_glossary_shows_the_sql_that_computes_each_metric(page, base_url: str):
+    from dashboards.lib.glossary import load_glossary
+
+    page.goto(f"{base_url}/glossary")
+    page.wait_for_selector('[data-testid="stExpander"]', timeout=SETTLE_MS)
+    _settle(page)
+    headings = page.locator('[data-testid="stHeading"]').all_inner_texts()
+    assert [m.name for m in load_glossary()] == [h for h in headings if h not in ("Filters", "Glossary")]
+    page.get_by_text("SQL: sql/marts/adoption_monthly.sql").first.click()
+    code = page.locator('[data-testid="stCode"]').first
+    code.wait_for(timeout=SETTLE_MS)
+    assert "new_service_adoption" in code.inner_text()
+    _assert_clean(page, "glossary")

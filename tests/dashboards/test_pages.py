@@ -438,3 +438,11 @@ def test_maintenance_page_for_one_team(maintenance_warehouse):
     assert list(frame_by_key(at, "furthest")["service"]) == ["s-ml", "s-ml2"]
     refs = at.dataframe[2].value
     assert list(zip(refs["ref"], refs["repos"], strict=True)) == [("v3", 1)]
+
+
+def test_a_service_record_opens_from_a_link_even_outside_the_period(warehouse):
+    # s-api was created in January 2024; the link carries a March-only period
+    at = run_page("services", {"service": "s-api · acme/s-api", "period": ["2024-03-01", "2024-03-31"]})
+    assert not at.exception
+    assert "s-api" not in list(frame_by_key(at, "services_table")["service"])
+    assert at.subheader[0].value == md_escape("s-api")
