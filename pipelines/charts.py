@@ -359,8 +359,9 @@ def escape_hatch_rate(frame: pl.DataFrame, *,
             y_percent=True)
     highest = max((r for r in _col(frame, "escape_hatch_rate") if r is not None), default=0)
     fig.update_yaxes(range=[0, max(highest * 1.25, 0.05)], secondary_y=False)
+    # counts, not a share: _layout's percent format applies to every y axis
     fig.update_yaxes(title_text="Escape-hatch services", rangemode="tozero", showgrid=False,
-                     secondary_y=True)
+                     tickformat=",d", secondary_y=True)
     return _month_axis(fig, months, x_range=x_range, partial_month=partial_month)
 
 

@@ -136,6 +136,8 @@ def test_escape_hatch_rate_with_a_single_month_has_a_readable_axis():
     assert list(fig.layout.xaxis.range) == [date(2024, 5, 17), date(2024, 6, 16)]
     rate = next(t for t in fig.data if t.name == "Escape-hatch rate")
     assert list(rate.customdata[0]) == [4, 9]
+    # the rate's axis is a percentage, the services' axis counts (4 services, not "400%")
+    assert (fig.layout.yaxis.tickformat, fig.layout.yaxis2.tickformat) == (".0%", ",d")
 
 
 def test_escape_hatches_and_requests_share_one_time_axis():
