@@ -28,7 +28,8 @@ create or replace macro config.owner_short(ref) as (
 
 -- A team spelling (an exception label's suffix, a legacy owner name) as a full reference:
 -- mapped through teams.aliases (config.team_aliases, compared trimmed and case-insensitively),
--- else read as a reference itself.
+-- else read as a reference itself. The alias lookup is a subquery and owner_ref / owner_short
+-- repeat their argument: compute team_ref once per row (a column) before taking its short form.
 create or replace macro config.team_ref(spelling) as config.owner_ref(coalesce(
     (select a.owner from config.team_aliases as a where a.alias = lower(trim(spelling))),
     spelling
