@@ -19,11 +19,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.memory import stage  # noqa: E402
+from pipelines.comparisons import build_comparisons  # noqa: E402
 from pipelines.sql_models import load_models  # noqa: E402
 from pipelines.transform import build_model  # noqa: E402
 from pipelines.warehouse import writer  # noqa: E402
 
-FRICTION = ("ci_runs", "ci_friction_monthly", "k8s_rollouts", "deploys", "time_to_first_deploy", "golden_path_vs_diy")
+FRICTION = ("ci_runs", "ci_friction_monthly", "k8s_rollouts", "deploys", "time_to_first_deploy",
+            "comparison_services", "golden_path_vs_diy")
+MIN_N = 20  # comparisons.min_n's default
 
 FLOOR = """
 create or replace temp table floor as
@@ -50,7 +53,10 @@ def main() -> None:
         with stage(results, "friction_marts") as entry:
             for name in FRICTION:
                 started = time.perf_counter()
-                build_model(con, models[name])
+                if name == "golden_path_vs_diy":  # built in Python from marts.comparison_services
+                    build_comparisons(con, MIN_N)
+                else:
+                    build_model(con, models[name])
                 timings[name] = round(time.perf_counter() - started, 2)
             entry["per_model_s"] = timings
         results["ci_runs_rows"] = con.execute("select count(*) from marts.ci_runs").fetchall()[0][0]
