@@ -138,3 +138,13 @@ def test_every_table_column_has_a_human_label(full_warehouse, page):
         assert block.dataframe[0].proto.placeholder == "—"
         checked += 1
     assert checked or page in ("overview", "sql", "glossary")
+
+
+def test_repositories_on_a_page_link_to_their_github_page(warehouse):
+    at = run_page("adoption")
+    block = at.get_by_key("table-todo")
+    config = json.loads(block.dataframe[0].proto.columns)
+    assert config["repo"]["type_config"]["type"] == "link"
+    repos = list(block.dataframe[0].value["repo"])
+    # handbuilt.py stores each repo's html_url as https://github.com/<repo>
+    assert repos and all(r.startswith("https://github.com/acme/") for r in repos), repos
