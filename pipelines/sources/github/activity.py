@@ -34,8 +34,9 @@ from typing import Any
 
 from pipelines.sources.github.fetch import Context
 from pipelines.sources.github.graphql import GraphQLClient, batch_size, literal, run_batched
-from pipelines.sources.github.incremental import Batch, ErrorRecord
+from pipelines.sources.github.incremental import Batch, repo_problem
 from pipelines.sources.github.rows import deployment_row, iso, ts
+from pipelines.sources.problems import FetchProblem
 
 RUNS_RECHECK = timedelta(hours=24)
 NEWEST = 10
@@ -68,17 +69,17 @@ def _fragment(repo: dict[str, Any]) -> str:
 
 
 def read_activity(ctx: Context, gql: GraphQLClient, repos: list[dict[str, Any]],
-                  stored: dict[str, dict[int, dict[str, Any]]]) -> list[Activity | ErrorRecord]:
-    """Signals and deployments of `repos` (one worker job): an Activity per repo, an ErrorRecord
+                  stored: dict[str, dict[int, dict[str, Any]]]) -> list[Activity | FetchProblem]:
+    """Signals and deployments of `repos` (one worker job): an Activity per repo, an FetchProblem
     per repo the query could not answer (its runs are then read as before, see `runs_needed`)."""
-    out: list[Activity | ErrorRecord] = []
+    out: list[Activity | FetchProblem] = []
     more: list[tuple[dict[str, Any], str, Batch]] = []
     size = batch_size(2, max_aliases=100)
     for start in range(0, len(repos), size):
         for result in run_batched(gql, "activity", repos[start:start + size], lambda alias, r: _fragment(r)):
             repo = result.item
             if result.error is not None:
-                out.append(ErrorRecord(repo["repo"], result.error.endpoint, result.error.status, result.error.message))
+                out.append(repo_problem(repo["repo"], result.error.endpoint, result.error.status, result.error.message))
                 continue
             data = result.data or {}
             head = ((data.get("defaultBranchRef") or {}).get("target")) or {}
@@ -111,7 +112,7 @@ def _take(ctx: Context, batch: Batch, full: str, connection: dict[str, Any], kno
         try:
             row = deployment_row(full, item, latest, ctx.now)
         except ValueError as exc:  # an unreadable date: this deployment is noted, the rest go on
-            batch.notes.append(ErrorRecord(full, "POST /graphql activity", None,
+            batch.notes.append(repo_problem(full, "POST /graphql activity", None,
                                            f"deployment {node['databaseId']} skipped: {exc}"))
             continue
         stored_row = known.get(node["databaseId"])
@@ -125,7 +126,7 @@ def _take(ctx: Context, batch: Batch, full: str, connection: dict[str, Any], kno
 
 
 def _more_deployments(ctx: Context, gql: GraphQLClient, more: list[tuple[dict[str, Any], str, Batch]],
-                      stored: dict[str, dict[int, dict[str, Any]]], out: list[Activity | ErrorRecord]) -> None:
+                      stored: dict[str, dict[int, dict[str, Any]]], out: list[Activity | FetchProblem]) -> None:
     while more:
         def fragment(alias: str, item: tuple[dict[str, Any], str, Batch]) -> str:
             owner, _, name = item[0]["repo"].partition("/")
@@ -135,7 +136,7 @@ def _more_deployments(ctx: Context, gql: GraphQLClient, more: list[tuple[dict[st
         for result in run_batched(gql, "deployments", todo, fragment):
             repo, _, batch = result.item
             if result.error is not None:
-                out.append(ErrorRecord(repo["repo"], result.error.endpoint, result.error.status, result.error.message))
+                out.append(repo_problem(repo["repo"], result.error.endpoint, result.error.status, result.error.message))
                 batch.rows.pop("deployments", None)  # keep none of a partial read: the next refresh redoes it
                 continue
             connection = (result.data or {}).get("deployments") or {}

@@ -34,7 +34,7 @@ import duckdb
 from pipelines.config import Settings
 from pipelines.repo_files import RepoFiles
 from pipelines.sources.github.client import PER_PAGE, FetchError, GitHubClient
-from pipelines.sources.github.incremental import Batch, ErrorRecord, StoredState
+from pipelines.sources.github.incremental import Batch, StoredState, repo_problem
 from pipelines.sources.github.rows import (
     ImplausibleDate,
     deployment_row,
@@ -333,7 +333,7 @@ def capped_workflows(ctx: Context, batch: Batch, full: str,
     workflows = sorted(p for p in present if ctx.files.kind(p) == "workflow")
     if len(workflows) <= cap:
         return present
-    batch.notes.append(ErrorRecord(full, TREE, None, f"{len(workflows)} workflow files, over the cap of {cap} "
+    batch.notes.append(repo_problem(full, TREE, None, f"{len(workflows)} workflow files, over the cap of {cap} "
                                    f"(services.max_workflow_files): only the first {cap} by path were read"))
     dropped = set(workflows[cap:])
     return {p: v for p, v in present.items() if p not in dropped}
@@ -390,7 +390,7 @@ def _read_file(ctx: Context, batch: Batch, full: str, branch: str, path: str, sh
         text: str | None = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = None
-        batch.notes.append(ErrorRecord(full, CONTENTS, None, f"{path}: not UTF-8 text; stored without content"))
+        batch.notes.append(repo_problem(full, CONTENTS, None, f"{path}: not UTF-8 text; stored without content"))
     return {"sha": sha, "size": size, "content": text}
 
 
@@ -611,7 +611,7 @@ def good_rows(batch: Batch, endpoint: str, items: list[Any], build: Callable[[An
             rows.append(build(item))
         except (ImplausibleDate, KeyError, TypeError, ValueError, AttributeError) as exc:
             ident = item.get("full_name") or item.get("number") or item.get("id") if isinstance(item, dict) else None
-            batch.notes.append(ErrorRecord(repo_of(item) if isinstance(item, dict) else "?", endpoint, None,
+            batch.notes.append(repo_problem(repo_of(item) if isinstance(item, dict) else "?", endpoint, None,
                                            f"record {ident} skipped: {type(exc).__name__}: {exc}"))
     return rows
 

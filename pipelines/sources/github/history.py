@@ -53,8 +53,9 @@ import duckdb
 from pipelines.sources.github.client import FetchError
 from pipelines.sources.github.fetch import BLOBS, Context, capped_workflows
 from pipelines.sources.github.graphql import GraphQLClient, batch_size, literal, run_batched
-from pipelines.sources.github.incremental import Batch, ErrorRecord
+from pipelines.sources.github.incremental import Batch, repo_problem
 from pipelines.sources.github.rows import iso, ts
+from pipelines.sources.problems import FetchProblem
 
 WORKFLOWS = ".github/workflows"
 HISTORY_OVERLAP = timedelta(days=1)  # re-read this far behind the previous head's committer date
@@ -201,10 +202,10 @@ def _connections(ctx: Context, target: Target) -> int:
 
 # the read -----------------------------------------------------------------------------------
 def read_repos(ctx: Context, gql: GraphQLClient, targets: list[Target],
-               known: dict[str, dict[str, Known]]) -> list[Batch | ErrorRecord]:
-    """Read `targets` (one worker job); returns a Batch per repo read, an ErrorRecord per repo
+               known: dict[str, dict[str, Known]]) -> list[Batch | FetchProblem]:
+    """Read `targets` (one worker job); returns a Batch per repo read, an FetchProblem per repo
     that failed. `known` holds the newest stored version of each file, by repo and path."""
-    out: list[Batch | ErrorRecord] = []
+    out: list[Batch | FetchProblem] = []
     reads: list[RepoRead] = []
     todo = targets
     for _round in range(2):  # the second round re-reads whole windows after force-pushes
@@ -216,7 +217,7 @@ def read_repos(ctx: Context, gql: GraphQLClient, targets: list[Target],
                                       lambda items: _fragments(ctx, list(items))):
                 target = result.item
                 if result.error is not None:
-                    out.append(ErrorRecord(target.full, result.error.endpoint, result.error.status, result.error.message))
+                    out.append(repo_problem(target.full, result.error.endpoint, result.error.status, result.error.message))
                     continue
                 read = _parse(ctx, target, result.data)
                 if read is None:
@@ -228,12 +229,12 @@ def read_repos(ctx: Context, gql: GraphQLClient, targets: list[Target],
             break
     _follow_pages(ctx, gql, reads, out)
     for read in reads:
-        if any(isinstance(o, ErrorRecord) and o.repo == read.target.full for o in out):
+        if any(isinstance(o, FetchProblem) and o.scope == read.target.full for o in out):
             continue
         try:
             out.append(_batch(ctx, read, known.get(read.target.full, {})))
         except FetchError as exc:
-            out.append(ErrorRecord(read.target.full, exc.endpoint, exc.status, exc.message))
+            out.append(repo_problem(read.target.full, exc.endpoint, exc.status, exc.message))
     return out
 
 
@@ -302,7 +303,7 @@ def _take_history(read: RepoRead, path: str, history: dict[str, Any]) -> None:
         read.pages[path] = info["endCursor"]
 
 
-def _follow_pages(ctx: Context, gql: GraphQLClient, reads: list[RepoRead], out: list[Batch | ErrorRecord]) -> None:
+def _follow_pages(ctx: Context, gql: GraphQLClient, reads: list[RepoRead], out: list[Batch | FetchProblem]) -> None:
     """Read further history pages (files with more than 100 commits in the window), pinned to
     the head commit read first, so the cursors stay valid while the branch moves on."""
     while True:
@@ -321,7 +322,7 @@ def _follow_pages(ctx: Context, gql: GraphQLClient, reads: list[RepoRead], out: 
         for result in run_batched(gql, "history pages", todo, fragment, BLOB):
             read, path, _ = result.item
             if result.error is not None:
-                out.append(ErrorRecord(read.target.full, result.error.endpoint, result.error.status, result.error.message))
+                out.append(repo_problem(read.target.full, result.error.endpoint, result.error.status, result.error.message))
                 continue
             _take_history(read, path, ((result.data or {}).get("object") or {}).get("h") or {})
 
@@ -458,7 +459,7 @@ class _Texts:
             raw = base64.b64decode(content) if resp.data.get("encoding") == "base64" else content.encode("utf-8")
             return raw.decode("utf-8-sig")
         except (binascii.Error, ValueError):
-            self.batch.notes.append(ErrorRecord(self.full, BLOBS, None, f"blob {oid}: not UTF-8 text; stored without content"))
+            self.batch.notes.append(repo_problem(self.full, BLOBS, None, f"blob {oid}: not UTF-8 text; stored without content"))
             return None
 
 

@@ -26,23 +26,15 @@ import duckdb
 import polars as pl
 
 from pipelines.raw_schema import RAW_TABLES
-from pipelines.scrub import scrub
+from pipelines.sources.problems import FetchProblem
 from pipelines.warehouse import transaction, upsert
 
 SOURCE = "github"
 
 
-@dataclass
-class ErrorRecord:
-    """A GitHub problem for one repo part (becomes a `FetchProblem` row); its text is scrubbed."""
-
-    repo: str
-    endpoint: str
-    status: int | None
-    message: str
-
-    def __post_init__(self) -> None:
-        self.message = scrub(self.message)
+def repo_problem(repo: str, endpoint: str, status: int | None, message: str) -> FetchProblem:
+    """A GitHub problem for one repo part: a `FetchProblem` (scrubbed when made) of this source."""
+    return FetchProblem(SOURCE, repo, endpoint, status, message)
 
 
 @dataclass
@@ -53,7 +45,7 @@ class Batch:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     statements: list[tuple[str, list[Any]]] = field(default_factory=list)  # run before the rows
     state: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)  # None = delete
-    notes: list[ErrorRecord] = field(default_factory=list)  # non-fatal problems for raw.fetch_errors
+    notes: list[FetchProblem] = field(default_factory=list)  # non-fatal problems for raw.fetch_errors
 
     def add_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
         self.rows.setdefault(table, []).extend(rows)

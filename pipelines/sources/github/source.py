@@ -29,7 +29,7 @@ from pipelines.sources.github import activity, fetch, history, templates
 from pipelines.sources.github.auth import CredentialError, credentials_from
 from pipelines.sources.github.client import GRAPHQL_IN_FLIGHT, Accounting, FetchError, GitHubClient
 from pipelines.sources.github.graphql import GraphQLClient
-from pipelines.sources.github.incremental import Batch, ErrorRecord, StoredState, commit
+from pipelines.sources.github.incremental import Batch, StoredState, commit, repo_problem
 from pipelines.sources.github.rows import in_scope
 from pipelines.sources.problems import FetchProblem, write_problems
 from pipelines.template_repos import tracked_repos, unreadable
@@ -150,7 +150,7 @@ class _Run:
         self.runs_read: set[str] = set()  # … of those, the ones whose runs are committed
         self.signals_waiting: dict[str, activity.Activity] = {}
         self.written: Counter[str] = Counter()
-        self.errors: list[tuple[ErrorRecord, datetime]] = []
+        self.errors: list[tuple[FetchProblem, datetime]] = []
         self.listed: list[str] = []
         self.listed_rows: dict[str, dict[str, Any]] = {}  # lower-case name → raw.repos row
         self.in_scope = 0
@@ -314,7 +314,7 @@ class _Run:
             outcome = future.result()  # re-raises CredentialError and interruptions
             answered: set[str] = set()
             for item in outcome if isinstance(outcome, list) else [outcome]:
-                if isinstance(item, ErrorRecord):
+                if isinstance(item, FetchProblem):
                     self._error(item)
                 elif isinstance(item, activity.Activity):
                     answered.add(item.repo["repo"])
@@ -348,15 +348,15 @@ class _Run:
             for note in batch.notes:
                 self._error(note)
 
-    def _error(self, record: ErrorRecord) -> None:
-        log.warning("GitHub: %s: %s: %s: %s", record.repo, record.endpoint, record.status, record.message)
+    def _error(self, record: FetchProblem) -> None:
+        log.warning("GitHub: %s: %s: %s: %s", record.scope, record.endpoint, record.status, record.message)
         self.errors.append((record, utc_now()))
 
     def record(self, refresh_id: str) -> None:
         """Append this refresh's accounting and errors (also after an interrupted load)."""
         now = utc_now()
         log_rows = self.source.accounting.rows(refresh_id, now)
-        problems = [(FetchProblem("github", e.repo, e.endpoint, e.status, e.message), at) for e, at in self.errors]
+        problems = list(self.errors)
         with transaction(self.con):
             spec = RAW_TABLES["fetch_log"]
             if log_rows:
@@ -383,7 +383,7 @@ class _Run:
             "wait_s": round(totals.wait_s, 1),
             "bytes": totals.bytes,
             "errors": len(self.errors),
-            "failed_repos": sorted({e.repo for e, _ in self.errors}),
+            "failed_repos": sorted({e.scope for e, _ in self.errors}),
         }
 
 
@@ -400,26 +400,26 @@ def _runs_with_signals(ctx: fetch.Context, item: activity.Activity) -> Batch:
     return batch
 
 
-def _guarded_many(label: str, fn: Callable[..., list[Batch | ErrorRecord]], *args: Any) -> list[Batch | ErrorRecord]:
+def _guarded_many(label: str, fn: Callable[..., list[Batch | FetchProblem]], *args: Any) -> list[Batch | FetchProblem]:
     """`_guarded` for a job over many repos (it reports each repo's failure itself)."""
     try:
         return fn(*args)
     except CredentialError:
         raise
     except FetchError as exc:
-        return [ErrorRecord(label, exc.endpoint, exc.status, exc.message)]
+        return [repo_problem(label, exc.endpoint, exc.status, exc.message)]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        return [ErrorRecord(label, "files", None, f"unexpected answer ({type(exc).__name__}: {exc})")]
+        return [repo_problem(label, "files", None, f"unexpected answer ({type(exc).__name__}: {exc})")]
 
 
-def _guarded(repo: str, part: str, fn: Callable[..., Batch], *args: Any) -> Batch | ErrorRecord:
-    """Run one job in a worker: a FetchError (or a malformed answer) becomes an ErrorRecord for
+def _guarded(repo: str, part: str, fn: Callable[..., Batch], *args: Any) -> Batch | FetchProblem:
+    """Run one job in a worker: a FetchError (or a malformed answer) becomes an FetchProblem for
     this repo part; a rejected credential or an interruption propagates and ends the load."""
     try:
         return fn(*args)
     except CredentialError:
         raise
     except FetchError as exc:
-        return ErrorRecord(repo, exc.endpoint, exc.status, exc.message)
+        return repo_problem(repo, exc.endpoint, exc.status, exc.message)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        return ErrorRecord(repo, part, None, f"unexpected answer ({type(exc).__name__}: {exc})")
+        return repo_problem(repo, part, None, f"unexpected answer ({type(exc).__name__}: {exc})")
