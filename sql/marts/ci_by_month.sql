@@ -6,19 +6,7 @@
 -- failed ÷ (failed + succeeded) and the median duration of completed runs (SPEC §3 "Workflow
 -- run"). The refresh's month is `partial`.
 with runs as (
-    select r.created_at, r.on_golden_path, r.failed, r.succeeded, r.duration_s
-    from marts.ci_runs as r
-    where teams is null and languages is null
-      and (start is null or r.created_at >= start::timestamp) and (stop is null or r.created_at < stop::timestamp)
-    union all
-    -- with a filter: the runs of the selected services (two branches, so that without one no
-    -- join is planned over every run)
-    select r.created_at, r.on_golden_path, r.failed, r.succeeded, r.duration_s
-    from marts.ci_runs as r
-    semi join marts.selected_services(teams := teams, languages := languages) as v
-        on v.service = r.service and v.repo = r.repo
-    where not (teams is null and languages is null)
-      and (start is null or r.created_at >= start::timestamp) and (stop is null or r.created_at < stop::timestamp)
+    select * from marts.selected_ci_runs(teams := teams, languages := languages, start := start, stop := stop)
 ),
 
 months as (
