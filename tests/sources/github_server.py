@@ -312,7 +312,9 @@ class Faults:
     """What the server does wrong, on purpose.
 
     Request numbers count every request the server received (1-based). Random faults are drawn
-    from a seeded generator, and no URL fails more than `max_per_url` times, so a client that
+    per request from the seed, the request (URL, and body for GraphQL) and how many times that
+    request came before, so the same client run meets the same faults whatever order its
+    threads send requests in. No request fails more than `max_per_url` times, so a client that
     retries a few times always gets through in the end.
     """
 
@@ -394,7 +396,7 @@ class GitHubTestServer:
         self.log: list[Record] = []
         self.issued_tokens: list[str] = []
         self._lock = threading.Lock()
-        self._rng = random.Random(self.faults.seed)
+        self._requests_per_key: Counter[str] = Counter()
         self._faults_per_url: Counter[str] = Counter()
         self._received = 0
         self.fault_counts: Counter[str] = Counter()
@@ -453,14 +455,18 @@ class GitHubTestServer:
             self._received += 1
             return self._received
 
-    def _random_fault(self, url: str) -> str | None:
+    def _random_fault(self, request_key: str) -> str | None:
+        """The fault to inject into this request ("502", "truncate", "drop") or None."""
         f = self.faults
         if not (f.error_rate or f.truncate_rate or f.drop_rate):
             return None
         with self._lock:
-            if self._faults_per_url[url] >= f.max_per_url:
+            attempt = self._requests_per_key[request_key]
+            self._requests_per_key[request_key] += 1
+            if self._faults_per_url[request_key] >= f.max_per_url:
                 return None
-            roll = self._rng.random()
+            digest = hashlib.sha256(f"{f.seed}|{request_key}|{attempt}".encode()).digest()
+            roll = int.from_bytes(digest[:8], "big") / 2**64
             kind = None
             if roll < f.error_rate:
                 kind = "502"
@@ -469,7 +475,7 @@ class GitHubTestServer:
             elif roll < f.error_rate + f.truncate_rate + f.drop_rate:
                 kind = "drop"
             if kind:
-                self._faults_per_url[url] += 1
+                self._faults_per_url[request_key] += 1
                 self.fault_counts[kind] += 1
             return kind
 
@@ -569,7 +575,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorised():
             self._error(401, "Bad credentials", "/graphql", {})
             return
-        if self._injected_fault(number, "/graphql", {}):
+        if self._injected_fault(number, "/graphql", {},
+                                fault_key=f"{self.path}#{hashlib.sha256(payload or b'').hexdigest()}"):
             return
         try:
             body = json.loads(payload or b"null")
@@ -674,8 +681,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(status, body, headers=headers, path=path, query=query, truncate=truncate)
 
-    def _injected_fault(self, number: int, path: str, query: dict[str, str]) -> bool:
-        """Answer with an injected fault (Faults) and return True, or return False."""
+    def _injected_fault(self, number: int, path: str, query: dict[str, str], *, fault_key: str | None = None) -> bool:
+        """Answer with an injected fault (Faults) and return True, or return False.
+
+        `fault_key` names the request for random faults (default: its URL)."""
         st = self.server_state
         f = st.faults
         if any(path.startswith(prefix) for prefix in f.echo_headers_on):
@@ -717,7 +726,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(429, "You have exceeded a secondary rate limit. Please wait a few minutes before you "
                         "try again.", path, query)
             return True
-        fault = st._random_fault(self.path)
+        fault = st._random_fault(fault_key or self.path)
         if fault == "drop":
             self._record(path, query, 0, 0)
             self.close_connection = True
