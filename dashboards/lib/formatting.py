@@ -240,6 +240,17 @@ def percent(value: float | None, digits: int = 1) -> str:
     return MISSING if value is None else f"{value:.{digits}%}"
 
 
+def points(change: float | None, digits: int = 1) -> str:
+    """A change between two ratios in percentage points, signed, with `digits` decimals:
+    '+2.5 pp', '-10.0 pp'; MISSING when unknown."""
+    return MISSING if change is None else f"{change * 100:+.{digits}f} pp"
+
+
+def no_change(change: float | None, digits: int = 1) -> bool:
+    """Whether `points(change, digits)` reads as no change ('+0.0 pp' or '-0.0 pp')."""
+    return change is not None and round(change * 100, digits) == 0
+
+
 def duration(seconds: float | None) -> str:
     """Seconds written in the unit that reads best: '45 s', '12.5 min', '2.1 h'."""
     if seconds is None:

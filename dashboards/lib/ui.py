@@ -267,8 +267,3 @@ def months_shown(f: Filters) -> tuple[date, date]:
 def month_in_progress(meta: Meta) -> date:
     """The month of the refresh, not over yet (charts mark it)."""
     return month_start(meta.last_day)
-
-
-def pct(value: float | None, digits: int = 0) -> str:
-    """A ratio as a percentage, '—' when unknown."""
-    return formatting.percent(value, digits)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboards.lib import ui
 from dashboards.lib.filters import instant_label
+from dashboards.lib.formatting import percent
 from pipelines import charts
 
 ctx = ui.context()
@@ -20,7 +21,7 @@ st.caption(ui.describe_filters(f) + f" · figures at {at} and at each month's en
            "every service existing then, in its state at that instant (its git history)")
 
 cols = st.columns(3)
-cols[0].metric(f"Escape-hatch rate at {at}", ui.pct(summary.escape_hatch_rate, 1), border=True,
+cols[0].metric(f"Escape-hatch rate at {at}", percent(summary.escape_hatch_rate), border=True,
                help="Services whose service spec sets the escape hatch ÷ services with a service spec, "
                     "at the period's end")
 cols[1].metric(f"Services using the escape hatch at {at}", summary.escape_hatch_services, border=True,

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboards.lib import ui
 from dashboards.lib.filters import instant_label
-from dashboards.lib.formatting import MISSING
+from dashboards.lib.formatting import MISSING, no_change, percent, points
 from dashboards.lib.text import md_escape
 from pipelines import charts
 
@@ -30,24 +30,23 @@ opened_before = requests_by_month.get(previous.get("month"), {}).get("opened") i
 
 cols = st.columns(4)
 prev_adoption = previous.get("new_service_adoption")
+change = adoption - prev_adoption if adoption is not None and prev_adoption is not None else None
 cols[0].metric(
-    "New-service adoption", ui.pct(adoption),
-    delta=(f"{(adoption - prev_adoption) * 100:+.0f} pp vs {previous['month']:%b}"
-           if adoption is not None and prev_adoption is not None else None),
-    delta_arrow="off" if adoption is not None and prev_adoption is not None
-    and round((adoption - prev_adoption) * 100) == 0 else "auto",
+    "New-service adoption", percent(adoption),
+    delta=f"{points(change)} vs {previous['month']:%b}" if change is not None else None,
+    delta_arrow="off" if no_change(change) else "auto",
     help=(f"{headline.get('golden_path_created', 0)} of {headline.get('services_created', 0)} "
           f"services created in {month} came from a golden path"),
     border=True,
 )
 cols[1].metric(
-    "Overall adoption", ui.pct(headline.get("overall_adoption")),
+    "Overall adoption", percent(headline.get("overall_adoption")),
     help=(f"{headline.get('golden_path_total', 0)} of {headline.get('services_total', 0)} "
           f"services are on a golden path at the end of {month}"),
     border=True,
 )
 cols[2].metric(
-    "Escape-hatch rate", ui.pct(data.escape.escape_hatch_rate, 1),
+    "Escape-hatch rate", percent(data.escape.escape_hatch_rate),
     help=(f"{data.escape.escape_hatch_services} of {data.escape.spec_services} services with a "
           f"service spec override the platform's Kubernetes defaults at {instant_label(data.escape.measured_at)}"),
     border=True,
@@ -65,16 +64,16 @@ if adoption is None:
     st.info(f"No services were created in {month}, so there is no new-service adoption to report.")
 elif headline.get("below_threshold"):
     st.error(
-        f"**Below threshold:** new-service adoption in {month} was {ui.pct(adoption)}, under the "
-        f"{ui.pct(threshold)} threshold — {headline['golden_path_created']} of "
+        f"**Below threshold:** new-service adoption in {month} was {percent(adoption)}, under the "
+        f"{percent(threshold)} threshold — {headline['golden_path_created']} of "
         f"{headline['services_created']} new services came from a golden path. "
         "The Adoption page lists the services that did not.",
         icon=":material/warning:",
     )
 else:
     st.success(
-        f"New-service adoption in {month} was {ui.pct(adoption)}, at or above the "
-        f"{ui.pct(threshold)} threshold.", icon=":material/check_circle:",
+        f"New-service adoption in {month} was {percent(adoption)}, at or above the "
+        f"{percent(threshold)} threshold.", icon=":material/check_circle:",
     )
 
 if data.alerts is not None and not data.alerts.is_empty():

@@ -22,11 +22,11 @@ def adoption_metric(at) -> str:
 
 def test_a_refresh_between_reruns_shows_the_new_warehouse_on_every_page(warehouse: Path):
     at = run_page("overview")
-    assert adoption_metric(at) == "40%" and "Below threshold" in at.error[0].value
+    assert adoption_metric(at) == "40.0%" and "Below threshold" in at.error[0].value
     publish_handbuilt(warehouse, extra_golden_in_may=1)  # May: 3 of 6 = 50%
     at.run()
     assert not at.exception
-    assert adoption_metric(at) == "50%"
+    assert adoption_metric(at) == "50.0%"
     assert not at.error and "at or above" in at.success[0].value
     for page in PAGES[1:]:
         at.switch_page(f"views/{page}.py").run()
@@ -37,7 +37,7 @@ def test_a_refresh_between_reruns_shows_the_new_warehouse_on_every_page(warehous
 
 def test_a_refresh_during_a_rerun_restarts_it_on_the_new_warehouse(warehouse: Path, monkeypatch):
     at = run_page("overview")
-    assert adoption_metric(at) == "40%"
+    assert adoption_metric(at) == "40.0%"
     real_open = snapshot.open_reader
     published = []
 
@@ -70,7 +70,7 @@ def test_readers_are_never_blocked_by_a_refresh_in_progress(warehouse: Path):
     try:
         writer.execute("create or replace table marts.half_done as select 1 as x")
         at = run_page("overview")
-        assert not at.exception and adoption_metric(at) == "40%"
+        assert not at.exception and adoption_metric(at) == "40.0%"
         for page in PAGES[1:]:
             at.switch_page(f"views/{page}.py").run()
             assert not at.exception, page
@@ -82,7 +82,7 @@ def test_a_reader_still_open_on_the_old_file_does_not_hide_the_new_one(warehouse
     old = open_reader(warehouse)  # e.g. another session's query still running
     publish_handbuilt(warehouse, extra_golden_in_may=1)
     # DuckDB shares one instance per path in a process; open_reader must not hand out the old one
-    assert adoption_metric(run_page("overview")) == "50%"
+    assert adoption_metric(run_page("overview")) == "50.0%"
     with open_reader(warehouse) as new:
         assert new.execute("select count(*) from marts.services").fetchone() == (12,)
     assert old.execute("select count(*) from marts.services").fetchone() == (11,)

@@ -114,6 +114,15 @@ def test_plurals_and_unknown_columns():
     assert fmt.percent(0.30769) == "30.8%" and fmt.percent(None) == "—"
 
 
+def test_changes_in_percentage_points_have_one_decimal():
+    # 0.4 - 0.5 = -0.1 -> -10.0 pp; 2/3 - 0.6 = 0.0667 -> +6.7 pp
+    assert fmt.points(0.4 - 0.5) == "-10.0 pp"
+    assert fmt.points(2 / 3 - 0.6) == "+6.7 pp"
+    assert fmt.points(None) == "—"
+    # 0.0004 is 0.04 pp: shown as +0.0 pp, so no arrow; 0.0006 is 0.06 pp, shown as +0.1 pp
+    assert fmt.no_change(0.0004) and not fmt.no_change(0.0006) and not fmt.no_change(None)
+
+
 @pytest.fixture
 def full_warehouse(tmp_path, monkeypatch):
     """The hand-built warehouse with the friction and template-drift marts."""

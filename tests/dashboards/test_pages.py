@@ -62,11 +62,11 @@ def test_overview_reports_last_complete_month_below_threshold(warehouse):
     at = run_page("overview")
     assert at.subheader[0].value == "May 2024, the last complete month"
     m = metrics(at)
-    assert m["New-service adoption"] == "40%"
-    assert m["Overall adoption"] == "50%"
+    assert m["New-service adoption"] == "40.0%"  # one decimal, like every other percentage
+    assert m["Overall adoption"] == "50.0%"
     assert m["Escape-hatch rate"] == "44.4%"
     assert m["Exception requests opened"] == "3"
-    assert at.metric[0].delta == "-10 pp vs Apr"
+    assert at.metric[0].delta == "-10.0 pp vs Apr"  # 2 of 5 in May, 1 of 2 in April
     assert at.metric[3].delta == "+2 vs Apr"
     assert len(at.error) == 1 and "Below threshold" in at.error[0].value
     assert "2 of 5 new services" in at.error[0].value
@@ -91,7 +91,7 @@ def test_overview_for_one_team(warehouse):
     # payments: May s-pay2 on the path (1 of 1); by May's end s-api, s-worker, s-pay2 (2 of 3);
     # specs s-api, s-worker, s-pay2, s-new with one escape hatch; one request (#5) in May.
     at = run_page("overview", {"team": "payments"})
-    assert metrics(at) == {"New-service adoption": "100%", "Overall adoption": "67%",
+    assert metrics(at) == {"New-service adoption": "100.0%", "Overall adoption": "66.7%",
                            "Escape-hatch rate": "25.0%", "Exception requests opened": "1"}
     assert not at.error and "at or above" in at.success[0].value
 
