@@ -542,7 +542,8 @@ def _error(values: list[Any], lows: list[Any], highs: list[Any]) -> tuple[list[f
 def golden_path_vs_diy(frame: pl.DataFrame, *,
                        title: str = "Golden path against DIY") -> go.Figure:
     """One small panel per metric with a golden-path bar and a DIY bar, and each side's 95%
-    interval as an error bar when the frame has them.
+    interval as an error bar when the frame has them. A panel where neither side has a value
+    says so instead of drawing an empty axis.
 
     Reads `metric`, `golden_path`, `diy`, and when present `golden_path_n` / `diy_n`,
     `golden_path_low` / `_high`, `diy_low` / `_high` (marts.golden_path_vs_diy). A side with too
@@ -572,6 +573,12 @@ def golden_path_vs_diy(frame: pl.DataFrame, *,
         ), row=1, col=i)
         fig.update_yaxes(tickformat=fmt if fmt.endswith("%") else None, rangemode="tozero",
                          row=1, col=i)
+        if all(v is None for v in values):  # an empty axis (0–4, or 0–400%) would read as a figure
+            fig.update_yaxes(visible=False, row=1, col=i)
+            axis = "x" if i == 1 else f"x{i}"
+            fig.add_annotation(text="Too few services<br>on each side", showarrow=False, x=0.5, y=0.5,
+                               xref=f"{axis} domain", yref="y domain" if i == 1 else f"y{i} domain",
+                               font={"size": 13, "color": NEUTRAL})
     fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"}, height=340, template="plotly_white",
                       font=FONT, margin={"l": 50, "r": 20, "t": 80, "b": 40})
     return fig
@@ -588,6 +595,8 @@ def golden_path_vs_diy_ratios(frame: pl.DataFrame, *,
     """
     if frame.is_empty():
         return _empty(title)
+    if all(v is None for c in ("ratio", "stratified_ratio") for v in _col(frame, c)):
+        return _empty(title, "No ratio: too few services on a side")
     labels = [_METRIC_FORMATS.get(m, (None, plain(m)))[1] for m in _col(frame, "metric")]
     fig = go.Figure()
     for prefix, name, color in (("", "All services", NEUTRAL), ("stratified_", "Within language × team", GOLDEN)):

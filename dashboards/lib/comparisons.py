@@ -68,6 +68,27 @@ def stratified_sentence(row: dict[str, Any]) -> str:
     return text + f" **Not significant** ({_p(row['stratified_p_value'])}): within the same languages and teams, no difference is shown."
 
 
+def too_few_sentence(frame: pl.DataFrame) -> str | None:
+    """The sentence shown instead of the comparison charts when they would have nothing to draw:
+    no metric has a value on either side (every side below `min_n`, or no rows). None when
+    some side has a value. Names each side's n and the minimum, per metric when they differ."""
+    rows = list(frame.iter_rows(named=True))
+    if any(r["golden_path"] is not None or r["diy"] is not None for r in rows):
+        return None
+    if not rows:
+        return "No golden path against DIY comparison in this refresh: there is nothing to compare yet."
+    min_n = rows[0].get("min_n")
+    need = f", need {min_n} a side" if min_n else ""
+
+    def ns(row: dict[str, Any]) -> str:
+        return f"golden path n = {row['golden_path_n'] or 0:,}, DIY n = {row['diy_n'] or 0:,}"
+
+    if len({ns(r) for r in rows}) == 1:
+        return f"Too few services on each side to compare: {ns(rows[0])}{need}."
+    each = "; ".join(f"{LABELS.get(r['metric'], (md_escape(r['metric']),))[0]}: {ns(r)}" for r in rows)
+    return f"Too few services on each side to compare{need}. {each}."
+
+
 def comparison_sentences(frame: pl.DataFrame) -> list[tuple[str, str]]:
     """(raw, stratified) sentences per metric, in the mart's order."""
     return [(raw_sentence(r), stratified_sentence(r)) for r in frame.iter_rows(named=True)]

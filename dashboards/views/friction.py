@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.lib import ui
-from dashboards.lib.comparisons import comparison_sentences
+from dashboards.lib.comparisons import comparison_sentences, too_few_sentence
 from pipelines import charts
 
 ctx = ui.context()
@@ -26,13 +26,18 @@ if data.vs_diy is not None:
     st.caption("Organisation-wide, as computed by the refresh (the filters do not apply here). "
                "n counts services, the unit of independence: a side with fewer than "
                "`comparisons.min_n` services shows no value. Error bars are 95% intervals.")
-    ui.chart(charts.golden_path_vs_diy(data.vs_diy, title="All services: each side with its 95% interval"),
-             key="vs_diy")
-    left, right = st.columns(2)
-    with left:
-        ui.chart(charts.golden_path_vs_diy_ratios(data.vs_diy), key="vs_diy_ratios")
-    with right:
-        st.markdown("\n".join(f"- {raw}\n\n  {stratified}" for raw, stratified in comparison_sentences(data.vs_diy)))
+    too_few = too_few_sentence(data.vs_diy)
+    if too_few is not None:  # charts with no bar would draw empty axes that read like figures
+        st.info(too_few, icon=":material/info:")
+    else:
+        ui.chart(charts.golden_path_vs_diy(data.vs_diy, title="All services: each side with its 95% interval"),
+                 key="vs_diy")
+        left, right = st.columns(2)
+        with left:
+            ui.chart(charts.golden_path_vs_diy_ratios(data.vs_diy), key="vs_diy_ratios")
+        with right:
+            st.markdown("\n".join(f"- {raw}\n\n  {stratified}"
+                                   for raw, stratified in comparison_sentences(data.vs_diy)))
     with st.expander("The comparison as a table (marts.golden_path_vs_diy)"):
         ui.table(data.vs_diy, key="vs_diy_table", file_name="golden_path_vs_diy.csv")
     if data.vs_diy_by_language is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboards.lib.comparisons import raw_sentence, stratified_sentence
+from dashboards.lib.comparisons import raw_sentence, stratified_sentence, too_few_sentence
 from pipelines import charts
 
 ROW = {
@@ -66,3 +66,44 @@ def test_a_side_without_a_value_has_no_bar_and_no_error_bar():
     bars = charts.golden_path_vs_diy(frame).data[0]
     assert list(bars.y) == [None, 0.135]
     assert list(bars.error_y.array)[0] == 0.0
+
+
+def _sides(**columns) -> pl.DataFrame:
+    return pl.DataFrame(columns, schema_overrides={"golden_path": pl.Float64, "diy": pl.Float64})
+
+
+def test_no_value_on_any_side_is_a_sentence_naming_each_n_and_the_minimum():
+    # one team: 3 golden-path and 5 DIY services behind every metric, 20 needed a side
+    frame = _sides(metric=["ci_failure_rate", "median_ci_duration_s"], golden_path=[None, None],
+                   diy=[None, None], golden_path_n=[3, 3], diy_n=[5, 5], min_n=[20, 20])
+    assert too_few_sentence(frame) == ("Too few services on each side to compare: "
+                                       "golden path n = 3, DIY n = 5, need 20 a side.")
+
+
+def test_different_ns_per_metric_are_named_per_metric():
+    frame = _sides(metric=["ci_failure_rate", "median_days_to_first_deploy"], golden_path=[None, None],
+                   diy=[None, None], golden_path_n=[3, 1], diy_n=[5, None], min_n=[20, 20])
+    assert too_few_sentence(frame) == (
+        "Too few services on each side to compare, need 20 a side. CI failure rate: golden path n = 3, "
+        "DIY n = 5; Median days to first production deploy: golden path n = 1, DIY n = 0.")
+
+
+def test_one_side_with_a_value_is_drawn_not_a_sentence():
+    frame = _sides(metric=["ci_failure_rate"], golden_path=[None], diy=[0.2], golden_path_n=[3],
+                   diy_n=[40], min_n=[20])
+    assert too_few_sentence(frame) is None
+    assert too_few_sentence(pl.DataFrame(schema=frame.schema)).startswith("No golden path against DIY")
+
+
+def test_a_panel_without_values_says_so_instead_of_an_empty_axis():
+    frame = _sides(metric=["ci_failure_rate", "median_ci_duration_s"], golden_path=[None, 100.0],
+                   diy=[None, 300.0], golden_path_n=[3, 30], diy_n=[5, 30])
+    fig = charts.golden_path_vs_diy(frame)
+    assert fig.layout.yaxis.visible is False and fig.layout.yaxis2.visible is not False
+    note = next(a for a in fig.layout.annotations if a.text.startswith("Too few"))
+    assert (note.xref, note.yref) == ("x domain", "y domain")  # in the failure-rate panel
+    ratios = charts.golden_path_vs_diy_ratios(frame.with_columns(
+        ratio=pl.lit(None, pl.Float64), ratio_low=pl.lit(None, pl.Float64), ratio_high=pl.lit(None, pl.Float64),
+        stratified_ratio=pl.lit(None, pl.Float64), stratified_ratio_low=pl.lit(None, pl.Float64),
+        stratified_ratio_high=pl.lit(None, pl.Float64)))
+    assert not ratios.data and "too few services" in ratios.layout.annotations[0].text

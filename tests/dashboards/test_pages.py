@@ -309,6 +309,29 @@ def test_friction_page(friction_warehouse):
     assert trace(deploys, "DIY")["customdata"] == [1, 1, 1, 2, 5, 5]
 
 
+def test_friction_page_says_in_words_when_no_side_has_enough_services(friction_warehouse):
+    import duckdb
+
+    from pipelines.warehouse import WarehousePaths, publish
+
+    paths = WarehousePaths.for_(friction_warehouse)
+    with duckdb.connect(str(paths.build)) as con:  # every side below min_n: no value on any side
+        con.execute("update marts.golden_path_vs_diy set min_n = 20, golden_path = null, diy = null, "
+                    "ratio = null, golden_path_low = null, golden_path_high = null, diy_low = null, "
+                    "diy_high = null, p_value = null, significant = null, stratified_ratio = null, "
+                    "stratified_ratio_low = null, stratified_ratio_high = null, stratified_p_value = null")
+    publish(paths)
+    at = run_page("friction")
+    assert not at.exception
+    figs = charts(at)
+    assert "All services: each side with its 95% interval" not in figs
+    assert "Golden path ÷ DIY: all services against like for like" not in figs
+    # handbuilt n: 4 and 3 for CI, 1 and 1 for days to first deploy
+    assert ("Too few services on each side to compare, need 20 a side. CI failure rate: golden path n = 4, "
+            "DIY n = 3;") in at.info[0].value
+    assert "CI failure rate per month" in figs  # the monthly charts are still there
+
+
 def test_friction_page_for_a_team_without_runs(friction_warehouse):
     at = run_page("friction", {"team": "web"})
     figs = charts(at)
