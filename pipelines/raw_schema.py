@@ -290,9 +290,26 @@ RAW_TABLES: dict[str, RawTable] = {
                 "escape_hatch": "BOOLEAN",
                 "escape_hatch_reasons": "VARCHAR[]",
                 "uses_platform_ci": "BOOLEAN",
+                # appended later (an older warehouse's rows hold NULL): the refresh's instant, the
+                # rest of the state, and what came from no git file — the Backstage API component
+                # the service was read from (its fields as the API gave them) and the repo's
+                # GitHub language — so service history takes them as they were observed
+                "observed_at": "TIMESTAMP",  # the refresh's as_of
+                "catalogued": "BOOLEAN",
+                "template_commit": "VARCHAR",
+                "catalog_source": "VARCHAR",  # repo (a catalog file) | backstage (the API) | NULL
+                "catalog_type": "VARCHAR",
+                "catalog_owner": "VARCHAR",  # spec.owner as written (aliases are applied when read)
+                "lifecycle": "VARCHAR",
+                "source_template": "VARCHAR",
+                "kubernetes_id": "VARCHAR",
+                "declared_escape_hatch_reason": "VARCHAR",
+                "template_version": "VARCHAR",
+                "repo_language": "VARCHAR",  # the repo's GitHub language as read then
             },
             ("snapshot_date", "repo", "service"),
-            "Per-service state at each refresh date: history the sources themselves do not keep.",
+            "Per-service state at each refresh date (the day's last refresh): history the sources "
+            "themselves do not keep, and the input of service history for what no git file holds.",
         ),
         RawTable(
             "fetch_errors",

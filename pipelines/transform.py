@@ -52,6 +52,8 @@ group by repo, path, blob
 order by repo, path, blob
 """
 SNAPSHOT_TABLE = ("raw", "service_snapshots")
+# marts tables an older pathlens built and nothing builds any more: dropped, not left stale
+RETIRED_MODELS = (("marts", "service_snapshots"),)
 # built in Python from marts.comparison_services (with marts.golden_path_vs_diy_by_language)
 COMPARISONS_TABLE = ("marts", "golden_path_vs_diy")
 
@@ -105,13 +107,22 @@ def write_facts(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str,
 
 
 def snapshot_services(con: duckdb.DuckDBPyConnection) -> int:
-    """Append today's per-service snapshot (replacing an earlier one of the same date)."""
+    """Append today's per-service snapshot (replacing an earlier one of the same date); returns
+    its row count.
+
+    Each row is the state the refresh saw at its as_of (`observed_at`) with the inputs that come
+    from no git file — the Backstage API component the service was read from, the repo's GitHub
+    language — so later refreshes' service history takes them as observed (intermediate.repo_instants).
+    """
     frame = con.sql(
         """
         select
             s.as_of::date as snapshot_date, s.refresh_id, v.service, v.repo, v.owner, v.language,
             v.golden_path, v.on_golden_path, v.has_service_spec, v.escape_hatch,
-            v.escape_hatch_reasons, v.uses_platform_ci
+            v.escape_hatch_reasons, v.uses_platform_ci, s.as_of as observed_at, v.catalogued,
+            v.template_commit, v.catalog_source, v.catalog_type, v.catalog_owner, v.lifecycle,
+            v.source_template, v.kubernetes_id, v.declared_escape_hatch_reason, v.template_version,
+            v.repo_language
         from intermediate.services as v cross join config.settings as s
         """
     ).pl()
@@ -119,7 +130,24 @@ def snapshot_services(con: duckdb.DuckDBPyConnection) -> int:
         # a service gone since an earlier refresh of the same date must not linger in it
         con.execute("DELETE FROM raw.service_snapshots WHERE snapshot_date = (SELECT as_of::date FROM config.settings)")
         rows = upsert(con, RAW_TABLES["service_snapshots"], frame)
+        drop_retired_models(con)
     return rows
+
+
+def drop_retired_models(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the RETIRED_MODELS an older pathlens left in the warehouse (table or view)."""
+    for schema, name in RETIRED_MODELS:
+        kind = con.execute(
+            "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]
+        ).fetchall()
+        if kind:
+            con.execute(f"DROP {'VIEW' if kind[0][0] == 'VIEW' else 'TABLE'} {schema}.{name}")
+
+
+def model_deps(model: SqlModel) -> set[tuple[str, str]]:
+    """The tables a model waits for: what it reads, except the dated snapshot — models read
+    only earlier refreshes' snapshots, and this refresh's is taken after intermediate.services."""
+    return {d for d in model.deps if d != SNAPSHOT_TABLE}
 
 
 def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int | None:
@@ -153,7 +181,7 @@ def failing_rows(con: duckdb.DuckDBPyConnection, test: SqlTest) -> int:
 def model_order() -> list[tuple[str, str]]:
     """Every table built after raw loading, in dependency order (models and the snapshot)."""
     models = {(m.schema, m.name): m for m in load_models()}
-    graph: dict[tuple[str, str], set[tuple[str, str]]] = {k: set(m.deps) for k, m in models.items()}
+    graph: dict[tuple[str, str], set[tuple[str, str]]] = {k: model_deps(m) for k, m in models.items()}
     graph[SNAPSHOT_TABLE] = {("intermediate", "services")}
     graph[COMPARISONS_TABLE] = {("marts", "comparison_services")}
     order = graphlib.TopologicalSorter(graph).static_order()

@@ -6,7 +6,7 @@ import dagster as dg
 from pipelines.resources import PathlensResource
 from pipelines.sources.registry import GITHUB_TABLES, KUBERNETES_TABLES
 from pipelines.sql_models import SqlModel, SqlTest, load_models, load_tests
-from pipelines.transform import build_model, failing_rows
+from pipelines.transform import build_model, failing_rows, model_deps
 
 # Tables every source appends to as it goes, not assets of their own: a model reading them
 # waits for all the sources instead.
@@ -15,7 +15,7 @@ ALL_SOURCES = [("raw", t) for t in (*GITHUB_TABLES, *KUBERNETES_TABLES, "backsta
 
 
 def _asset_deps(model: SqlModel) -> list[list[str]]:
-    deps = {dep for dep in model.deps if dep not in SOURCE_SIDE_TABLES}
+    deps = {dep for dep in model_deps(model) if dep not in SOURCE_SIDE_TABLES}
     if any(dep in SOURCE_SIDE_TABLES for dep in model.deps):
         deps.update(ALL_SOURCES)
     return [list(dep) for dep in sorted(deps)]

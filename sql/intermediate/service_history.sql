@@ -7,14 +7,62 @@
 -- not parse, a component not added yet) `declared` is false and the service counts as on no
 -- golden path, without an escape hatch or an owner. The history starts at the service's
 -- `created_at`, with the state of the repo's oldest instant where no older one is known.
+--
+-- Refresh snapshots are part of it (docs/history.md): every refresh adds an instant (its
+-- as_of) and earlier refreshes add the instants where what they saw changed
+-- (intermediate.repo_instants), so state accumulates refresh by refresh. What no git file
+-- holds (a Backstage API component, the repo's GitHub language) is taken at each instant from
+-- the refresh observation in effect then. Files decide the rest wherever the source recorded
+-- them: before `files_known_from` — the first instant at which every file of the repo read
+-- has a version the source actually saw (staging.file_versions.recorded_from) — an earlier
+-- refresh's snapshot in effect then gives the whole state instead, as that refresh saw it.
 with current_services as (
     select service, repo, created_at, count(*) over (partition by repo) as repo_services
     from intermediate.services
 ),
 
+files_known as (
+    select repo, max(first_recorded) as files_known_from
+    from (
+        select repo, path, min(recorded_from) as first_recorded
+        from staging.file_versions
+        group by repo, path
+    )
+    group by repo
+),
+
+-- whose state each instant takes: the files', or (before the files are known, where an
+-- earlier refresh saw it) that refresh's snapshot
+instants as (
+    select
+        i.*,
+        coalesce(not i.observed_live and i.observed_at < k.files_known_from and i.instant < k.files_known_from, false)
+            as from_snapshot
+    from intermediate.repo_instants as i
+    left join files_known as k on k.repo = i.repo
+),
+
+from_files as (
+    select
+        s.repo, s.instant, s.service, s.on_golden_path, s.golden_path, s.template_commit, s.escape_hatch,
+        s.escape_hatch_reasons, s.catalogued, s.owner, s.has_service_spec, s.language, null::boolean as uses_platform_ci
+    from intermediate.service_states as s
+    join instants as i on i.repo = s.repo and i.instant = s.instant
+    where not i.from_snapshot
+),
+
+from_snapshots as (
+    select
+        o.repo, i.instant, o.service, o.on_golden_path, o.golden_path, o.template_commit, o.escape_hatch,
+        o.escape_hatch_reasons, o.catalogued, o.owner, o.has_service_spec, o.language, o.uses_platform_ci
+    from instants as i
+    join staging.service_snapshots as o on o.repo = i.repo and o.observed_at = i.observed_at
+    where i.from_snapshot
+),
+
 states as (
     select *, count(*) over (partition by repo, instant) as repo_services
-    from intermediate.service_states
+    from (select * from from_files union all select * from from_snapshots)
 ),
 
 at_instants as (
@@ -30,14 +78,13 @@ at_instants as (
         s.template_commit,
         coalesce(s.escape_hatch, false) as escape_hatch,
         coalesce(s.escape_hatch_reasons, []::varchar[]) as escape_hatch_reasons,
-        ci.uses_platform_ci,
+        coalesce(s.uses_platform_ci, ci.uses_platform_ci) as uses_platform_ci,
         coalesce(s.catalogued, false) as catalogued,
         s.owner,
         coalesce(s.has_service_spec, false) as has_service_spec,
-        coalesce(s.language, r.language) as language
+        coalesce(s.language, i.repo_language) as language
     from current_services as c
-    join staging.repos as r on r.repo = c.repo
-    join intermediate.repo_instants as i on i.repo = c.repo
+    join instants as i on i.repo = c.repo
     left join intermediate.repo_ci as ci on ci.repo = i.repo and ci.instant = i.instant
     left join states as s
         on s.repo = c.repo

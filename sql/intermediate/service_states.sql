@@ -3,11 +3,16 @@
 -- in-scope repo that has no such component but has a parsed platform service spec — each as
 -- the repo's files in effect at that instant declare it. Carries every fact the marts need.
 -- The rows with `is_current` are today's services (intermediate.services); the others are their
--- past (intermediate.service_history): one set of rules for both.
+-- past (intermediate.service_history): one set of rules for both. What comes from no git file —
+-- a Backstage API component, the repo's GitHub language — is as the refresh observation in
+-- effect at the instant saw it (intermediate.repo_instants, intermediate.components);
+-- `catalog_*`, `source_template`, `template_version` and `repo_language` are those inputs, kept
+-- for the dated snapshot.
 with catalogued as (
     select
         c.repo, c.instant, c.is_current, c.service, c.owner, c.owner_ref, c.lifecycle, c.source_template, c.kubernetes_id,
-        c.escape_hatch_reason, c.template_version, true as catalogued
+        c.escape_hatch_reason, c.template_version, true as catalogued, c.catalog_source, c.catalog_owner,
+        c.type as catalog_type
     from intermediate.components as c
 ),
 
@@ -15,7 +20,8 @@ uncatalogued as (
     select
         p.repo, p.instant, p.is_current, coalesce(p.spec_name, r.name) as service, null::varchar as owner,
         null::varchar as owner_ref, null::varchar as lifecycle, null::varchar as source_template, null::varchar as kubernetes_id,
-        null::varchar as escape_hatch_reason, null::varchar as template_version, false as catalogued
+        null::varchar as escape_hatch_reason, null::varchar as template_version, false as catalogued,
+        null::varchar as catalog_source, null::varchar as catalog_owner, null::varchar as catalog_type
     from intermediate.repo_specs as p
     join staging.repos as r on r.repo = p.repo
     where not exists (select 1 from intermediate.components as c where c.repo = p.repo and c.instant = p.instant)
@@ -64,7 +70,7 @@ joined as (
         sv.*,
         st.stale_since,
         r.created_at,
-        r.language as repo_language,
+        ri.repo_language,
         sp.spec_path,
         sp.spec_language,
         sp.has_override,
@@ -77,6 +83,7 @@ joined as (
         coalesce(ci.uses_platform_ci, false) as uses_platform_ci
     from services as sv
     join staging.repos as r on r.repo = sv.repo
+    join intermediate.repo_instants as ri on ri.repo = sv.repo and ri.instant = sv.instant
     left join spec_of as sp on sp.repo = sv.repo and sp.instant = sv.instant and sp.service = sv.service
     left join ref_match as rm on rm.repo = sv.repo and rm.instant = sv.instant and rm.service = sv.service
     left join intermediate.repo_templates as t on t.repo = sv.repo and t.instant = sv.instant
@@ -121,5 +128,11 @@ select
     spec_path,
     kubernetes_id,
     escape_hatch_reason as declared_escape_hatch_reason,
-    stale_since
+    stale_since,
+    catalog_source,
+    catalog_type,
+    catalog_owner,
+    source_template,
+    template_version,
+    repo_language
 from reasons

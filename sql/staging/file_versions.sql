@@ -14,7 +14,9 @@
 -- absent before it. Where no such record exists, in a repo older than the window each file's
 -- oldest version read counts from the window's start: the history read says nothing of what
 -- came before it. In a repo created inside the window the history read is complete, and a file
--- is absent before its first version.
+-- is absent before its first version. `recorded_from` is when the source actually saw the
+-- version from (`valid_from`, except on such a first version moved back to the window's start):
+-- service history takes an earlier refresh's snapshot over files before it.
 with bounds as (
     select
         s.as_of,
@@ -79,6 +81,7 @@ known as (
             then b.window_start
             else c.valid_from
         end as valid_from,
+        c.valid_from as recorded_from,
         c.blob
     from clamped as c
     cross join bounds as b
@@ -90,5 +93,6 @@ select
     path,
     valid_from,
     lead(valid_from) over (partition by repo, path order by valid_from) as valid_to,
-    blob
+    blob,
+    recorded_from
 from known

@@ -101,7 +101,6 @@ REQUESTS_MONTHLY = [
     ("2024-06-01", 0, 1, 2, 12.0),
 ]
 
-SNAPSHOT_DATES = ("2024-04-30", "2024-05-31", "2024-06-10")
 
 # Every service had its escape hatch from its creation (one interval of history each). At each
 # month's end: spec services, escape-hatch services, gpu, sidecar, declared, other.
@@ -164,10 +163,6 @@ create table marts.golden_path_retention (cohort_month date, golden_path varchar
     days_after integer, services bigint, still_on_golden_path bigint, share double);
 create table marts.escape_hatch_summary (spec_services bigint, escape_hatch_services bigint,
     escape_hatch_rate double, gpu bigint, sidecar bigint, declared bigint, other bigint);
-create table marts.service_snapshots (snapshot_date date, service varchar, repo varchar,
-    owner varchar, language varchar, golden_path varchar, on_golden_path boolean,
-    has_service_spec boolean, escape_hatch boolean, escape_hatch_reasons varchar[],
-    uses_platform_ci boolean);
 create table marts.exception_requests (repo varchar, number bigint, title varchar, team varchar,
     state varchar, opened_at timestamp, closed_at timestamp, days_to_close double,
     labels varchar[], html_url varchar, service varchar, service_repo varchar,
@@ -275,13 +270,6 @@ def build(path: Path, *, friction: bool = False, maintenance: bool = False, extr
                 "$o, true, $spec, $l)",
                 {"s": name, "r": repo, "c": datetime.fromisoformat(created), "g": golden,
                  "reasons": reasons, "o": owner, "spec": spec, "l": lang})
-            for day in SNAPSHOT_DATES:
-                if created <= day:
-                    con.execute(
-                        "insert into marts.service_snapshots values ($d, $s, $r, $o, $l, $g, "
-                        "$g is not null, $spec, $reasons is not null, $reasons, $g is not null)",
-                        {"d": date.fromisoformat(day), "s": name, "r": repo, "o": owner, "l": lang,
-                         "g": golden, "spec": spec, "reasons": reasons})
         adoption = list(ADOPTION)
         if extra_golden_in_may:
             n = extra_golden_in_may

@@ -340,5 +340,5 @@ def test_exception_requests_monthly(wh):
 
 
 def test_snapshot_of_the_refresh_date(wh):
-    got = wh.sql("select snapshot_date, count(*) from marts.service_snapshots group by 1").fetchall()
+    got = wh.sql("select snapshot_date, count(*) from raw.service_snapshots group by 1").fetchall()
     assert got == [(date(2024, 5, 15), 9)]

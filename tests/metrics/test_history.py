@@ -171,8 +171,9 @@ def test_broken_catalog_then_fixed(wh):
     assert errors == (1,)
     stale = wh.sql("select instant, stale_since from intermediate.service_states where repo = 'acme/broken'"
                    " order by instant").fetchall()
+    # (the refresh's as_of, 2024-05-15 10:00, is an instant of every repo: the state it saw)
     assert stale == [(T("2024-01-05 09:10"), None), (T("2024-02-14 16:00"), T("2024-02-14 16:00")),
-                     (T("2024-03-02 10:00"), None)]
+                     (T("2024-03-02 10:00"), None), (T("2024-05-15 10:00"), None)]
 
 
 def test_file_deleted_and_re_added(wh):
@@ -311,8 +312,9 @@ def test_golden_path_retention(wh):
     assert [rows[(date(2021, 6, 1), GP, d)] for d in (30, 90, 180, 365)] == [[1, 1, 1.0]] * 4
 
 
-def test_snapshot_of_a_past_refresh_date_is_history_at_that_instant(wh):
-    # one refresh (as_of 2024-05-15): its snapshot is today's state
-    got = wh.sql("select snapshot_date, count(*), count(*) filter (where on_golden_path)"
-                 " from marts.service_snapshots group by 1").fetchall()
-    assert got == [(date(2024, 5, 15), 9, 4)]
+def test_the_refresh_appends_its_snapshot(wh):
+    # one refresh (as_of 2024-05-15 10:00): its snapshot is today's state — 9 services, 4 on
+    # go-service (late, broken, old, imported), every one read from a catalog file in the repo
+    got = wh.sql("select snapshot_date, observed_at, count(*), count(*) filter (where on_golden_path),"
+                 " count(*) filter (where catalog_source = 'repo') from raw.service_snapshots group by 1, 2").fetchall()
+    assert got == [(date(2024, 5, 15), T("2024-05-15 10:00"), 9, 4, 9)]
