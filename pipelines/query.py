@@ -91,6 +91,14 @@ class QueryResult:
     seconds: float
 
 
+@dataclass(frozen=True)
+class QueryRows:
+    columns: list[str]
+    rows: list[tuple]
+    truncated: bool
+    seconds: float
+
+
 def prestart(limits: QueryLimits | None = None) -> None:
     """Start a query child now, so the next query finds DuckDB already imported.
 
@@ -147,8 +155,30 @@ def execute(path: str | os.PathLike[str], sql: str, *, timeout_s: float = 30,
     """`run_query` with the elapsed seconds (what the SQL page shows); `keep_warm` starts the
     next query's child as this one ends (`prestart`); `params` binds `$name` parameters (JSON
     scalars: the exports' fixed queries take their values this way, never spliced into text)."""
-    limits = limits or QueryLimits.from_env()
     started = time.perf_counter()
+    reply = _ask(path, sql, timeout_s=timeout_s, max_rows=max_rows, limits=limits, keep_warm=keep_warm,
+                 params=params, rows=False)
+    return QueryResult(reply["frame"].head(max_rows), bool(reply["truncated"]), time.perf_counter() - started)
+
+
+def execute_rows(path: str | os.PathLike[str], sql: str, *, timeout_s: float = 30,
+                 max_rows: int = 10_000, limits: QueryLimits | None = None, keep_warm: bool = False) -> QueryRows:
+    """`execute` giving column names and rows of Python values instead of a Polars frame: the
+    values the frame's `rows()` would hold, sent by the child as JSON, so that `pathlens sql`
+    never imports Polars (a third of its start-up). Raises what `run_query` raises."""
+    started = time.perf_counter()
+    reply = _ask(path, sql, timeout_s=timeout_s, max_rows=max_rows, limits=limits, keep_warm=keep_warm,
+                 params=None, rows=True)
+    from pipelines.query_child import decode
+
+    rows = [tuple(decode(v) for v in row) for row in reply["rows"]]
+    return QueryRows(list(reply["columns"]), rows, bool(reply["truncated"]), time.perf_counter() - started)
+
+
+def _ask(path: str | os.PathLike[str], sql: str, *, timeout_s: float, max_rows: int, limits: QueryLimits | None,
+         keep_warm: bool, params: dict | None, rows: bool) -> dict:
+    """The child's reply to one query; with `rows` false its Parquet result read into `frame`."""
+    limits = limits or QueryLimits.from_env()
     file = Path(path).expanduser()
     if not file.is_file():
         raise FileNotFoundError(f"no warehouse at {file}: run `pathlens demo` or `pathlens refresh` first")
@@ -157,7 +187,7 @@ def execute(path: str | os.PathLike[str], sql: str, *, timeout_s: float = 30,
         request = {
             "path": str(file.resolve()), "sql": sql, "max_rows": max_rows, "max_bytes": limits.max_bytes,
             "threads": limits.threads, "memory_mb": limits.memory_mb, "temp_mb": limits.temp_mb,
-            "timeout_s": timeout_s, "tmpdir": tmp, "params": params or {},
+            "timeout_s": timeout_s, "tmpdir": tmp, "params": params or {}, "rows": rows,
         }
         reply = _run_child(request, timeout_s, limits)
         if "missing" in reply:
@@ -166,12 +196,13 @@ def execute(path: str | os.PathLike[str], sql: str, *, timeout_s: float = 30,
             raise QueryRefused(reply["refused"])
         if "error" in reply:
             raise QueryError(reply["error"])
-        frame = _read(reply["file"])
+        if not rows:
+            reply["frame"] = _read(reply["file"])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         if keep_warm:
             prestart(limits)
-    return QueryResult(frame.head(max_rows), bool(reply["truncated"]), time.perf_counter() - started)
+    return reply
 
 
 def _run_child(request: dict, timeout_s: float, limits: QueryLimits) -> dict:
@@ -181,7 +212,8 @@ def _run_child(request: dict, timeout_s: float, limits: QueryLimits) -> dict:
     try:
         child.stdin.write(json.dumps(request).encode())
         child.stdin.close()
-        import polars  # noqa: F401 - imported while the child runs, not before it starts
+        if not request["rows"]:
+            import polars  # noqa: F401 - imported while the child runs, not before it starts
 
         out, errout = _wait(child, max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:

@@ -7,7 +7,8 @@ query and be warm when it comes); the request's deadline sets its CPU-seconds rl
 sandboxed (`pipelines.sandbox`) with a fixed thread count, a DuckDB memory limit under the
 rlimit (so large sorts and joins spill instead of failing) and a private spill directory of
 bounded size, checks that the text is one read-only query, and writes at most `max_rows + 1`
-rows as Parquet into its private directory. It answers with one JSON line on stdout:
+rows as Parquet into its private directory (or, for `pathlens sql`, returns them in its reply as
+JSON, see `encode`). It answers with one JSON line on stdout:
 ``{"ok": true, "file": ..., "truncated": ...}`` or ``{"refused"|"error": "<one line>"}``.
 
 Limits that DuckDB cannot keep (a `range()` list of 10^9 values is not buffer-managed) end
@@ -21,6 +22,9 @@ import os
 import re
 import resource
 import sys
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
+from decimal import Decimal
 from typing import Any
 
 _REFUSED_KIND = {
@@ -138,6 +142,10 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
             raise Failed("the statement returned no result")
         max_rows = int(request["max_rows"])
         relation.limit(max_rows + 1).create(_RESULT_TABLE)
+        if request.get("rows"):
+            columns, values = _fetch(con, int(request["max_bytes"]))
+            return {"ok": True, "columns": columns, "rows": [[encode(v) for v in row] for row in values[:max_rows]],
+                    "truncated": len(values) > max_rows}
         out = os.path.join(tmp, "result.parquet")
         rows = _export(con, int(request["max_bytes"]), out)
         return {"ok": True, "file": out, "truncated": rows > max_rows}
@@ -174,9 +182,27 @@ def _export(con: Any, max_bytes: int, out: str) -> int:
     Raises Failed when the result, rendered as text, is over `max_bytes`: the row cap alone
     is not a byte cap (10,000 rows of 600 kB strings is 5.6 GiB).
     """
+    select = _checked_projection(con, max_bytes)
+    con.execute(f"COPY (SELECT {select} FROM {_RESULT_TABLE}) TO '{out}' (FORMAT parquet)")
+    return con.execute(f"SELECT count(*) FROM {_RESULT_TABLE}").fetchall()[0][0]
+
+
+def _fetch(con: Any, max_bytes: int) -> tuple[list[str], list[tuple]]:
+    """The result table's column names and rows as Python values, the same values Polars
+    would read from `_export`'s Parquet (what `pathlens sql` prints without importing Polars).
+
+    Raises Failed like `_export` when the result is over `max_bytes` of text.
+    """
+    select = _checked_projection(con, max_bytes)
+    result = con.execute(f"SELECT {select} FROM {_RESULT_TABLE}")
+    return [d[0] for d in result.description], result.fetchall()
+
+
+def _checked_projection(con: Any, max_bytes: int) -> str:
+    """The SELECT list that reads the result table as Polars can hold it (see `_column`);
+    raises Failed when the result, rendered as text, is over `max_bytes`."""
     table = con.table(_RESULT_TABLE)
     names, types = table.columns, [str(t) for t in table.types]
-    rows = con.execute(f"SELECT count(*) FROM {_RESULT_TABLE}").fetchall()[0][0]
     if names:
         sizes = con.execute(f"SELECT sum(strlen(CAST(COLUMNS(*) AS VARCHAR))) FROM {_RESULT_TABLE}").fetchall()[0]
         size = sum(s or 0 for s in sizes)
@@ -184,9 +210,65 @@ def _export(con: Any, max_bytes: int, out: str) -> int:
             raise Failed(f"the result is about {size / 2**20:,.0f} MiB of text, over the {max_bytes / 2**20:,.0f} MiB "
                          "that can be shown: select fewer rows or columns, or shorter values")
     projection = [_column(con, name, dtype) for name, dtype in zip(names, types, strict=True)]
-    select = ", ".join(projection) if projection else "*"
-    con.execute(f"COPY (SELECT {select} FROM {_RESULT_TABLE}) TO '{out}' (FORMAT parquet)")
-    return rows
+    return ", ".join(projection) if projection else "*"
+
+
+def encode(value: Any) -> Any:
+    """One DuckDB value as JSON that `decode` turns back into the same Python value.
+
+    None, booleans, integers, floats (NaN and infinities too: Python's JSON keeps them) and
+    text are themselves; lists and tuples are lists; every other value is a one-key object
+    naming its type, so no JSON object is ever a value of its own (a STRUCT or MAP is a
+    `{"dict": [[key, value], ...]}`, keeping keys that are not text). An aware timestamp is
+    given in UTC, as Polars reads it from Parquet.
+    """
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [encode(v) for v in value]
+    if isinstance(value, dict):
+        return {"dict": [[encode(k), encode(v)] for k, v in value.items()]}
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, datetime):
+        return {"datetime": (value.astimezone(UTC) if value.tzinfo else value).isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if isinstance(value, dt_time):
+        return {"time": value.isoformat()}
+    if isinstance(value, timedelta):
+        return {"timedelta": [value.days, value.seconds, value.microseconds]}
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"bytes": bytes(value).hex()}
+    return str(value)
+
+
+def decode(value: Any) -> Any:
+    """The Python value `encode` wrote."""
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    ((kind, payload),) = value.items()
+    if kind == "dict":
+        return {_hashable(decode(k)): decode(v) for k, v in payload}
+    if kind == "decimal":
+        return Decimal(payload)
+    if kind == "datetime":
+        return datetime.fromisoformat(payload)
+    if kind == "date":
+        return date.fromisoformat(payload)
+    if kind == "time":
+        return dt_time.fromisoformat(payload)
+    if kind == "timedelta":
+        return timedelta(days=payload[0], seconds=payload[1], microseconds=payload[2])
+    if kind == "bytes":
+        return bytes.fromhex(payload)
+    raise ValueError(f"unknown value type {kind!r}")
+
+
+def _hashable(key: Any) -> Any:
+    return tuple(_hashable(k) for k in key) if isinstance(key, list) else key
 
 
 def _column(con: Any, name: str, dtype: str) -> str:

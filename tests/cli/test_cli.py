@@ -225,8 +225,8 @@ def test_demo_command_with_a_demo_config(tmp_path, monkeypatch):
 
 
 def test_pathlens_sql_does_not_import_what_it_does_not_need(tiny_warehouse):
-    """Start-up time: `pathlens sql` loads no settings (no config here), rich, YAML or Dagster
-    (bench/bench_cli.py times it). Polars still comes with the query runner's result."""
+    """Start-up time: `pathlens sql` loads no settings (no config here), rich, YAML, Dagster or
+    Polars (its rows come from the query process as JSON; bench/bench_cli.py times it)."""
     import subprocess
     import sys
 
@@ -234,7 +234,7 @@ def test_pathlens_sql_does_not_import_what_it_does_not_need(tiny_warehouse):
         "import runpy, sys\n"
         f"sys.argv = ['pathlens', 'sql', 'select 1', '--warehouse', {str(tiny_warehouse)!r}]\n"
         "try:\n    runpy.run_module('pipelines.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('rich', 'dagster', 'yaml') if m in sys.modules), file=sys.stderr)\n"
+        "print(sorted(m for m in ('rich', 'dagster', 'yaml', 'polars') if m in sys.modules), file=sys.stderr)\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                          cwd=tiny_warehouse.parent)

@@ -145,3 +145,35 @@ def test_report_and_dashboard_on_a_damaged_warehouse_say_so_in_one_line(tmp_path
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception
     assert any("cannot be read" in e.value for e in at.error)
+
+
+_EVERY_KIND = """
+SELECT 1/7 AS ratio, 'a|b' AS name, NULL AS nothing, 42::HUGEINT AS huge, 1.50::DECIMAL(5, 2) AS price,
+       TIMESTAMPTZ '2024-01-01 10:00:00+02' AS tz, TIMESTAMP '2024-01-01 10:00:00.5' AS ts,
+       DATE '2024-01-02' AS d, TIME '10:00:01.5' AS t, INTERVAL 3 DAY AS i, 'x'::BLOB AS b,
+       'a'::ENUM('a', 'b') AS e, 'inf'::DOUBLE AS inf, [1, 2] AS l, [1, 2]::INT[2] AS arr,
+       {'a': 1, 'b': [DATE '2024-01-01']} AS s, 'infinity'::DATE AS infinite, true AS flag
+"""
+
+
+def test_rows_for_the_command_line_are_the_values_polars_reads(warehouse: Path):
+    """`pathlens sql` takes its rows as JSON from the query process (no Polars import): the
+    same values the Parquet result gives through Polars, the route the dashboard takes."""
+    from pipelines.query import execute, execute_rows
+
+    for sql in (_EVERY_KIND, "SELECT * FROM marts.services ORDER BY ALL"):
+        frame = execute(warehouse, sql, limits=SMALL).frame
+        rows = execute_rows(warehouse, sql, limits=SMALL)
+        assert rows.columns == frame.columns
+        assert rows.rows == frame.rows()  # datetimes compare by instant, whatever their tzinfo
+    rows = execute_rows(warehouse, _EVERY_KIND, limits=SMALL).rows[0]
+    assert rows[5].utcoffset().total_seconds() == 0 and rows[5].hour == 8  # 10:00+02 in UTC
+
+
+def test_rows_for_the_command_line_keep_the_row_and_byte_caps(warehouse: Path):
+    from pipelines.query import execute_rows
+
+    capped = execute_rows(warehouse, "SELECT * FROM range(10)", max_rows=3, limits=SMALL)
+    assert (capped.rows, capped.truncated) == ([(0,), (1,), (2,)], True)
+    with pytest.raises(QueryError, match="MiB of text"):
+        execute_rows(warehouse, "SELECT repeat('x', 600000) AS big FROM range(20)", limits=SMALL)
