@@ -6,6 +6,7 @@ Progress is reported through a callback fed from the run's own Dagster events.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 import warnings
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.dagster_storage import fewer_flushes
 from pipelines.resources import PathlensResource
 from pipelines.warehouse import (
     acquire_refresh_lock,
@@ -124,8 +126,9 @@ def run_refresh(
         resources={"pathlens": resource},
     )
     job_def = defs.resolve_job_def(REFRESH_JOB)
+    home = None  # an instance given by the caller is left as it is
     if instance is None:
-        ensure_dagster_home()
+        home = ensure_dagster_home()
         instance = dg.DagsterInstance.get()
     run_id = str(uuid.uuid4())
     outcome = RefreshOutcome(run_id=run_id, success=False)
@@ -160,7 +163,9 @@ def run_refresh(
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     acquire_refresh_lock(paths)  # raises RefreshBusy, naming the other refresh, before any step
     try:
-        with kept_open(paths.build):  # every step runs in this process: one open file
+        # every step runs in this process: one open build file, and Dagster's SQLite storage
+        # not flushed to disk for each event (pipelines.dagster_storage)
+        with kept_open(paths.build), (fewer_flushes(home) if home else contextlib.nullcontext()):
             result = job_def.execute_in_process(
                 run_config=run_config, instance=instance, run_id=run_id, raise_on_error=False
             )

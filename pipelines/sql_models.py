@@ -87,9 +87,17 @@ def _leading_comment(sql: str) -> str:
     return " ".join(lines).strip()
 
 
-@functools.cache
 def load_models(sql_dir: Path = SQL_DIR) -> tuple[SqlModel, ...]:
-    """All models under sql/staging, sql/intermediate and sql/marts, in layer then file order."""
+    """All models under sql/staging, sql/intermediate and sql/marts, in layer then file order.
+
+    Read and parsed once per folder and process (parsing every model takes ~1 s), whether the
+    folder is given or not.
+    """
+    return _load_models(Path(sql_dir))
+
+
+@functools.cache
+def _load_models(sql_dir: Path) -> tuple[SqlModel, ...]:
     models = []
     for schema in MODEL_SCHEMAS:
         for path in sorted((sql_dir / schema).glob("*.sql")):
