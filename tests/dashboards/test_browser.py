@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 from pipelines.sources.demo.issues import HOSTILE_TITLE
 from tests.dashboards.server import CHROMIUM, CHROMIUM_ARGS, dashboard
@@ -254,7 +255,8 @@ def test_clicking_a_team_bar_filters_the_page_to_that_team(page, base_url: str):
     assert parse_qs(urlparse(page.url).query)["team"] == [team]
     assert team in page.locator('[data-testid="stMultiSelect"]').first.inner_text()
     rows = page.locator(".st-key-team_bars .js-plotly-plot .yaxislayer-above .ytick text")
-    assert [r.text_content() for r in rows.all()] == [team]  # the page now shows that team only
+    # the page now shows that team only (retried: Plotly may still be redrawing the old bars)
+    expect(rows).to_have_text([team], timeout=SETTLE_MS)
     _assert_clean(page, "team drill-down")
 
 
