@@ -51,7 +51,7 @@ def load_service_record(con: Connection, service: str, repo: str) -> ServiceReco
         select valid_from, valid_to, owner, golden_path, on_golden_path, template_commit,
                has_service_spec, escape_hatch,
                array_to_string(escape_hatch_reasons, ', ') as escape_hatch_reasons,
-               uses_platform_ci, catalogued, declared
+               uses_platform_ci, catalogued, declared, stale_since
         from marts.service_history where service = $service and repo = $repo
         order by valid_from desc""", key)
     ci = deploys = first_deploy = None

@@ -5,7 +5,9 @@
 -- a single service both then and today, to that one: a renamed component keeps its history).
 -- At an instant where the repo's files then did not declare the service (a catalog that did
 -- not parse, a component not added yet) `declared` is false and the service counts as on no
--- golden path, without an escape hatch or an owner. The history starts at the service's
+-- golden path, without an escape hatch or an owner. While a file it is read from does not parse,
+-- its last good version stands in (intermediate.files_at) and `stale_since` says since when: the
+-- state is unchanged, but the broken stretch is an interval of its own. The history starts at the service's
 -- `created_at`, with the state of the repo's oldest instant where no older one is known.
 --
 -- Refresh snapshots are part of it (docs/history.md): every refresh adds an instant (its
@@ -45,7 +47,8 @@ instants as (
 from_files as (
     select
         s.repo, s.instant, s.service, s.on_golden_path, s.golden_path, s.template_commit, s.escape_hatch,
-        s.escape_hatch_reasons, s.catalogued, s.owner, s.has_service_spec, s.language, null::boolean as uses_platform_ci
+        s.escape_hatch_reasons, s.catalogued, s.owner, s.has_service_spec, s.language, null::boolean as uses_platform_ci,
+        s.stale_since
     from intermediate.service_states as s
     join instants as i on i.repo = s.repo and i.instant = s.instant
     where not i.from_snapshot
@@ -54,7 +57,8 @@ from_files as (
 from_snapshots as (
     select
         o.repo, i.instant, o.service, o.on_golden_path, o.golden_path, o.template_commit, o.escape_hatch,
-        o.escape_hatch_reasons, o.catalogued, o.owner, o.has_service_spec, o.language, o.uses_platform_ci
+        o.escape_hatch_reasons, o.catalogued, o.owner, o.has_service_spec, o.language, o.uses_platform_ci,
+        null::timestamp as stale_since
     from instants as i
     join staging.service_snapshots as o on o.repo = i.repo and o.observed_at = i.observed_at
     where i.from_snapshot
@@ -82,7 +86,8 @@ at_instants as (
         coalesce(s.catalogued, false) as catalogued,
         s.owner,
         coalesce(s.has_service_spec, false) as has_service_spec,
-        coalesce(s.language, i.repo_language) as language
+        coalesce(s.language, i.repo_language) as language,
+        s.stale_since
     from current_services as c
     join instants as i on i.repo = c.repo
     left join intermediate.repo_ci as ci on ci.repo = i.repo and ci.instant = i.instant
@@ -100,7 +105,7 @@ changes as (
         case when row_number() over w = 1 then created_at else instant end as starts_at,
         struct_pack(
             declared, on_golden_path, golden_path, template_commit, escape_hatch, escape_hatch_reasons,
-            uses_platform_ci, catalogued, owner, has_service_spec, language
+            uses_platform_ci, catalogued, owner, has_service_spec, language, stale_since
         ) as state
     from at_instants
     window w as (partition by service, repo order by instant)
@@ -144,5 +149,6 @@ select
     state.catalogued,
     state.owner,
     state.has_service_spec,
-    state.language
+    state.language,
+    state.stale_since
 from intervals

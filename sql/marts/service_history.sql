@@ -5,6 +5,6 @@
 -- a filtered history still knows when each service was created).
 select
     service, repo, created_at, valid_from, valid_to, on_golden_path, golden_path, template_commit, escape_hatch,
-    escape_hatch_reasons, uses_platform_ci, catalogued, owner, declared, has_service_spec, language
+    escape_hatch_reasons, uses_platform_ci, catalogued, owner, declared, has_service_spec, language, stale_since
 from intermediate.service_history
 order by service, repo, valid_from

@@ -158,7 +158,7 @@ create table marts.service_history (service varchar, repo varchar, created_at ti
     valid_to timestamp, on_golden_path boolean, golden_path varchar, template_commit varchar,
     escape_hatch boolean, escape_hatch_reasons varchar[], uses_platform_ci boolean,
     catalogued boolean, owner varchar, declared boolean, has_service_spec boolean,
-    language varchar);
+    language varchar, stale_since timestamp);
 create table marts.golden_path_retention (cohort_month date, golden_path varchar,
     days_after integer, services bigint, still_on_golden_path bigint, share double);
 create table marts.escape_hatch_summary (spec_services bigint, escape_hatch_services bigint,
@@ -267,7 +267,7 @@ def build(path: Path, *, friction: bool = False, maintenance: bool = False, extr
             con.execute(
                 "insert into marts.service_history values ($s, $r, $c, $c, null, $g is not null, $g, null, "
                 "$reasons is not null, coalesce($reasons, []::varchar[]), $g is not null, $o is not null, "
-                "$o, true, $spec, $l)",
+                "$o, true, $spec, $l, null)",
                 {"s": name, "r": repo, "c": datetime.fromisoformat(created), "g": golden,
                  "reasons": reasons, "o": owner, "spec": spec, "l": lang})
         adoption = list(ADOPTION)

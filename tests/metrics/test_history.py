@@ -162,11 +162,18 @@ def test_owner_change(wh):
 
 def test_broken_catalog_then_fixed(wh):
     # while the catalog does not parse, its last good version (2024-01-05 09:10, golden, team-a)
-    # stands in: the state never changes, so one interval; the parse error of the bad version is
-    # kept per version, and the state then is flagged stale from 2024-02-14 16:00
+    # stands in: the state never changes, but the broken stretch is an interval of its own,
+    # flagged stale from 2024-02-14 16:00 until the fix at 2024-03-02 10:00; the parse error of
+    # the bad version is kept per version
+    same = (True, GP, False, [], "team-a", True, True, False)
     assert history(wh, "broken") == [
-        (T("2024-01-05 09:00"), None, True, GP, False, [], "team-a", True, True, False),
+        (T("2024-01-05 09:00"), T("2024-02-14 16:00"), *same),
+        (T("2024-02-14 16:00"), T("2024-03-02 10:00"), *same),
+        (T("2024-03-02 10:00"), None, *same),
     ]
+    stale_since = wh.sql("select stale_since from marts.service_history where service = 'broken'"
+                         " order by valid_from").fetchall()
+    assert stale_since == [(None,), (T("2024-02-14 16:00"),), (None,)]
     errors = wh.sql("select count(*) from staging.file_errors_by_version where repo = 'acme/broken'").fetchall()[0]
     assert errors == (1,)
     stale = wh.sql("select instant, stale_since from intermediate.service_states where repo = 'acme/broken'"
