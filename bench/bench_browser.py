@@ -9,7 +9,9 @@ each for a cold visit (the first, with the server's caches empty for the page) a
 picking a team (the one with the most services) to the page settling (`filter_settled_s`, the
 first time that team is chosen on that page, and `filter_settled_repeat_s` when it is chosen
 again). Last, the dashboard's resident memory (the server and any child process) after every
-page was visited. The machine's load average is recorded before and after.
+page was visited. The machine's load average is recorded before and after. Per page, also what a
+warm visit received over the websocket (`websocket_kb`: the page's elements, figures included)
+and how many charts it drew.
 
     uv run python bench/bench_browser.py --warehouse data/large/pathlens.duckdb
     uv run python bench/bench_browser.py --warehouse W --project /tmp/old-checkout   # before
@@ -150,14 +152,24 @@ def _wait_settled(page, quiet_s: float, since: float = 0.0) -> float:
     raise TimeoutError("the page did not settle")
 
 
+_RECEIVED: list[int] = []  # sizes of the websocket messages the page received (from the server)
+
+
+def _listen(page) -> None:
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: _RECEIVED.append(len(payload or b""))))
+
+
 def _visit(page, base: str, path: str, ready: str, quiet_s: float) -> dict[str, float]:
     page.goto("about:blank")
+    _RECEIVED.clear()
     page.goto(f"{base}/{path}", wait_until="commit")
     page.wait_for_function(f"() => window.__bench && window.__bench.first[{json.dumps(ready)}] !== undefined",
                            timeout=TIMEOUT_MS)
     first = page.evaluate(f"() => window.__bench.first[{json.dumps(ready)}]")
     settled = _wait_settled(page, quiet_s)
-    return {"first_chart_s": round(first / 1000, 3), "settled_s": round(settled / 1000, 3)}
+    charts = page.evaluate("() => document.querySelectorAll('.js-plotly-plot').length")
+    return {"first_chart_s": round(first / 1000, 3), "settled_s": round(settled / 1000, 3),
+            "websocket_kb": round(sum(_RECEIVED) / 1024, 1), "charts": charts}
 
 
 def _pick_team(page, team: str, quiet_s: float) -> float:
@@ -202,6 +214,7 @@ def main() -> None:
         context = browser.new_context(viewport={"width": 1440, "height": 1000})
         context.add_init_script(_OBSERVER)
         page = context.new_page()
+        _listen(page)
         for path, ready, _ in pages:
             try:
                 cold = _visit(page, base, path, ready, args.quiet)
@@ -213,6 +226,7 @@ def main() -> None:
                 "cold_first_chart_s": cold["first_chart_s"], "cold_settled_s": cold["settled_s"],
                 "warm_first_chart_s": statistics.median(w["first_chart_s"] for w in warm),
                 "warm_settled_s": statistics.median(w["settled_s"] for w in warm),
+                "websocket_kb": warm[-1]["websocket_kb"], "charts": warm[-1]["charts"],
             }
         result["memory_after_pages"] = _rss_mb(pid)
         for path, ready, filtered in pages:

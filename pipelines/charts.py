@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
+import plotly.io as pio
 import polars as pl
 from plotly.subplots import make_subplots
 
@@ -40,6 +41,17 @@ GOLDEN_PATTERNS = ("", ".", "\\", "+", "-", "|")
 SEQUENTIAL = "Cividis"  # heatmaps: readable in grey and with any colour-vision deficiency
 FONT = {"family": "Source Sans Pro, Helvetica, Arial, sans-serif", "size": 13, "color": INK}
 NONE_LABEL = "(none)"
+# Plotly's "plotly_white" style, cut to what these figures use: its layout without the polar,
+# ternary, 3-D and map settings, and its defaults for the trace types drawn here. Each figure
+# carries (and validates, and sends to the browser) its whole template; this one is half the
+# size, and draws these figures exactly as "plotly_white" does.
+TRACE_TYPES = ("bar", "box", "heatmap", "scatter")
+_WHITE = pio.templates["plotly_white"]
+TEMPLATE = go.layout.Template(
+    layout={k: v for k, v in _WHITE.layout.to_plotly_json().items()
+            if k not in ("polar", "ternary", "scene", "geo", "mapbox", "map")},
+    data={t: getattr(_WHITE.data, t) for t in TRACE_TYPES if getattr(_WHITE.data, t)},
+)
 
 
 def plain(value: Any) -> str:
@@ -62,7 +74,7 @@ def _layout(fig: go.Figure, *, title: str, x_title: str | None, y_title: str | N
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "yref": "container", "y": 0.98,
                "yanchor": "top"},
-        template="plotly_white",
+        template=TEMPLATE,
         font=FONT,
         colorway=list(GOLDEN_SHADES),
         height=height,
@@ -579,7 +591,7 @@ def golden_path_vs_diy(frame: pl.DataFrame, *,
             fig.add_annotation(text="Too few services<br>on each side", showarrow=False, x=0.5, y=0.5,
                                xref=f"{axis} domain", yref="y domain" if i == 1 else f"y{i} domain",
                                font={"size": 13, "color": NEUTRAL})
-    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"}, height=340, template="plotly_white",
+    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"}, height=340, template=TEMPLATE,
                       font=FONT, margin={"l": 50, "r": 20, "t": 80, "b": 40})
     return fig
 

@@ -6,10 +6,10 @@ import polars as pl
 import streamlit as st
 
 from dashboards.lib import ui
+from dashboards.lib.figures import charts  # pipelines.charts, each figure cached
 from dashboards.lib.filters import NO_LANGUAGE, NO_TEAM
 from dashboards.lib.formatting import plural
 from dashboards.lib.text import file_slug, md_escape
-from pipelines import charts
 
 HEATMAP_ROWS = 30
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.lib import ui
+from dashboards.lib.figures import charts  # pipelines.charts, each figure cached
 from dashboards.lib.filters import instant_label
 from dashboards.lib.formatting import percent
-from pipelines import charts
 
 ctx = ui.context()
 f = ctx.filters

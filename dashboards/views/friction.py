@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboards.lib import ui
 from dashboards.lib.comparisons import comparison_sentences, too_few_sentence
-from pipelines import charts
+from dashboards.lib.figures import charts  # pipelines.charts, each figure cached
 
 ctx = ui.context()
 f = ctx.filters

@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.lib import ui
+from dashboards.lib.figures import charts  # pipelines.charts, each figure cached
 from dashboards.lib.text import md_escape
-from pipelines import charts
 
 ctx = ui.context()
 f = ctx.filters

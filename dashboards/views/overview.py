@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.lib import ui
+from dashboards.lib.figures import charts  # pipelines.charts, each figure cached
 from dashboards.lib.filters import instant_label
 from dashboards.lib.formatting import MISSING, no_change, percent, points
 from dashboards.lib.text import md_escape
-from pipelines import charts
 
 ctx = ui.context()
 f = ctx.filters

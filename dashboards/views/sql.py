@@ -6,8 +6,8 @@ import polars as pl
 import streamlit as st
 
 from dashboards.lib import formatting, ui
+from dashboards.lib.figures import charts  # pipelines.charts, each figure cached
 from dashboards.lib.text import md_escape
-from pipelines import charts
 from pipelines.query import QueryError, QueryRefused, execute, prestart
 
 TIMEOUT_S = 30

@@ -1,0 +1,61 @@
+"""Issue 14 speed: the dashboard's figures are built once per distinct input, and carry a
+template cut to what they use that draws them exactly as Plotly's "plotly_white"."""
+
+from __future__ import annotations
+
+import inspect
+from datetime import date
+
+import plotly.io as pio
+import polars as pl
+
+from dashboards.lib.figures import charts as cached
+from pipelines import charts
+
+
+def _trend(adoption: float) -> pl.DataFrame:
+    return pl.DataFrame({
+        "month": [date(2024, 1, 1), date(2024, 2, 1)], "services_created": [4, 2],
+        "golden_path_created": [3, 1], "new_service_adoption": [0.75, adoption],
+        "services_total": [4, 6], "golden_path_total": [3, 4], "overall_adoption": [0.75, 4 / 6]})
+
+
+def test_the_same_input_is_the_same_figure_and_other_input_another():
+    first = cached.adoption_trend(_trend(0.5), threshold=0.5, title="t")
+    again = cached.adoption_trend(_trend(0.5), threshold=0.5, title="t")  # equal data, a new frame
+    assert again is first
+    assert first.to_dict() == charts.adoption_trend(_trend(0.5), threshold=0.5, title="t").to_dict()
+    # one value differs in the 8th decimal place: another figure, drawing that value
+    other = cached.adoption_trend(_trend(0.50000001), threshold=0.5, title="t")
+    assert other is not first and other.data[0].y[1] == 0.50000001
+    assert cached.adoption_trend(_trend(0.5), threshold=0.6, title="t") is not first
+    # helpers and constants are the module's own, not cached
+    assert cached.plain is charts.plain and cached.GOLDEN == charts.GOLDEN
+
+
+def test_every_builder_goes_through_the_cache():
+    builders = [n for n, f in vars(charts).items() if inspect.isfunction(f) and not n.startswith("_")
+                and f.__module__ == charts.__name__ and f.__annotations__.get("return") == "go.Figure"]
+    assert len(builders) >= 19
+    assert all(getattr(cached, n) is not getattr(charts, n) for n in builders)
+
+
+def test_the_template_is_plotly_white_for_every_trace_type_drawn():
+    white = pio.templates["plotly_white"].to_plotly_json()
+    ours = charts.TEMPLATE.to_plotly_json()
+    # the layout settings kept are plotly_white's, and only polar/3-D/map ones are left out
+    assert {k: white["layout"][k] for k in ours["layout"]} == ours["layout"]
+    assert set(white["layout"]) - set(ours["layout"]) <= {"polar", "ternary", "scene", "geo", "mapbox", "map"}
+    for kind in charts.TRACE_TYPES:
+        assert ours["data"].get(kind) == white["data"].get(kind)
+    # every trace a builder draws is one of those types
+    figures = [charts.adoption_trend(_trend(0.5), threshold=0.5), charts.services_created(_trend(0.5)),
+               charts.adoption_heatmap(pl.DataFrame({"month": [date(2024, 1, 1)], "team": ["a"], "services_created": [1],
+                                                     "golden_path_created": [1], "new_service_adoption": [1.0]}),
+                                       group="team", group_label="Team"),
+               charts.time_to_first_deploy(pl.DataFrame({"service": ["s"], "days": [2.0], "on_golden_path": [True]})),
+               charts.escape_hatch_reasons([("gpu", 2)])]
+    for fig in figures:
+        assert fig.layout.template.to_plotly_json() == ours
+        assert {trace.type for trace in fig.data} <= set(charts.TRACE_TYPES)
+    assert len(charts.TEMPLATE.to_plotly_json().__repr__()) < len(repr(white)) * 0.7
