@@ -11,7 +11,24 @@ less sensitive than wall time to other work on a shared machine) and the differe
 is the fastest of --repeat runs, `after_first` the first one, which includes importing
 scipy.stats (done on first use, once per process: what a build pays), and `load_avg` the
 1-minute load average before and after.
+
+`in_build` (with --build-rounds N, default 1; 0 skips it) is what a build pays: each round
+runs, each in a fresh process on a fresh copy of the warehouse, a Dagster materialisation
+(`pipelines.runner.run_refresh`, as `pathlens refresh` does) of everything upstream of the
+comparisons except the raw source loads (the large demo's raw tables are already there), in
+three variants:
+- `prefetch`: as shipped: the run starts importing scipy.stats in a background thread
+  (`pipelines.stats.prefetch`) when it starts, so the import overlaps the SQL models;
+- `no_prefetch`: the same with the prefetch switched off (the comparisons step imports
+  scipy.stats itself: the code before the prefetch);
+- `without`: the same selection minus the two comparison steps.
+For each: the comparison steps' wall seconds inside the run (`comparison_services` SQL and
+`golden_path_vs_diy` statistics), the whole run's wall seconds, and the process's CPU seconds.
+`added_s` per variant is its run's wall time minus `without`'s (the median over rounds of
+each): what the comparisons add to this part of a build, the import's competition for the two
+cores included (noisy: it is the difference of two runs of a minute or more).
 Usage: python bench/bench_comparisons.py [DIR/pathlens.build.duckdb] [--before REV]
+       [--build-rounds N]
 """
 
 from __future__ import annotations
@@ -20,6 +37,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,6 +54,14 @@ from pipelines.warehouse import writer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 UPSTREAM = ("ci_friction_monthly", "deploys", "time_to_first_deploy")  # rebuilt, untimed
+AS_OF = "2026-11-27T09:00"  # bench_pipeline.py's
+COMPARISON_STEPS = ("marts__comparison_services", "golden_path_vs_diy")
+BUILD = '+key:"marts/golden_path_vs_diy" and not group:sources'  # with whole multi-assets
+SELECTIONS = {
+    "prefetch": BUILD,
+    "no_prefetch": BUILD,
+    "without": f'({BUILD}) and not key:"marts/golden_path_vs_diy*" and not key:"marts/comparison_services"',
+}
 
 
 def _timed(results: dict, name: str, work) -> None:
@@ -44,11 +70,86 @@ def _timed(results: dict, name: str, work) -> None:
     results[name] = {"wall_s": round(time.perf_counter() - wall, 3), "cpu_s": round(time.process_time() - cpu, 3)}
 
 
+def _whole(selection: str) -> str:
+    """`selection` widened to whole multi-assets (Dagster runs no part of one), as key:… terms."""
+    import dagster as dg
+
+    from pipelines.resources import PathlensResource
+    from pipelines.runner import load_project_definitions
+
+    graph = dg.Definitions(assets=load_project_definitions().assets,
+                           resources={"pathlens": PathlensResource()}).resolve_asset_graph()
+    keys = dg.AssetSelection.from_string(selection).required_multi_asset_neighbors().resolve(graph)
+    return " or ".join(f'key:"{k.to_user_string()}"' for k in sorted(keys))
+
+
+def child(variant: str, folder: Path) -> None:
+    """One build of SELECTIONS[variant] in this (fresh) process; prints its figures as JSON."""
+    import dagster as dg
+
+    import pipelines.stats
+    from pipelines.resources import PathlensResource
+    from pipelines.runner import run_refresh
+
+    if variant == "no_prefetch":
+        pipelines.stats.prefetch = lambda: None  # the resource looks it up when the run starts
+    resource = PathlensResource(config_path=str(folder / "none.yaml"), demo=True, demo_scale="large",
+                                as_of=AS_OF, warehouse=str(folder / "pathlens.duckdb"))
+    started: dict[str, float] = {}
+    steps: dict[str, float] = {}
+
+    def on_event(kind: str, step: str) -> None:
+        if kind == "STEP_START":
+            started[step] = time.perf_counter()
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and step in started:
+            steps[step] = round(time.perf_counter() - started[step], 3)
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    outcome = run_refresh(resource, selection=_whole(SELECTIONS[variant]), on_event=on_event,
+                          instance=dg.DagsterInstance.ephemeral(), log_level="ERROR")
+    print(json.dumps({
+        "success": outcome.success, "failed": outcome.failed_steps + outcome.failed_checks,
+        "steps": len(steps), "run_wall_s": round(time.perf_counter() - wall, 3),
+        "cpu_s": round(time.process_time() - cpu, 3),
+        "comparison_steps_wall_s": {k: steps[k] for k in COMPARISON_STEPS if k in steps},
+    }))
+
+
+def in_build(warehouse: str, rounds: int) -> dict:
+    """`rounds` rounds of the three build variants, each in a fresh process on a fresh copy."""
+    runs: dict[str, list[dict]] = {v: [] for v in SELECTIONS}
+    for _ in range(rounds):
+        for variant in SELECTIONS:
+            folder = Path(tempfile.mkdtemp(prefix="pathlens-comparisons-build-"))
+            shutil.copyfile(warehouse, folder / "pathlens.build.duckdb")
+            done = subprocess.run([sys.executable, __file__, "--child", variant, str(folder)],
+                                  check=True, capture_output=True, text=True, cwd=folder)
+            runs[variant].append(json.loads(done.stdout.strip().splitlines()[-1]))
+            shutil.rmtree(folder)
+    result: dict = {"selection": BUILD, "runs": runs}
+    without = statistics.median(r["run_wall_s"] for r in runs["without"])
+    for variant in ("prefetch", "no_prefetch"):
+        entries = runs[variant]
+        result[variant] = {
+            "comparison_steps_wall_s": statistics.median(sum(r["comparison_steps_wall_s"].values()) for r in entries),
+            "run_wall_s": statistics.median(r["run_wall_s"] for r in entries),
+            "cpu_s": statistics.median(r["cpu_s"] for r in entries),
+            "added_s": round(statistics.median(r["run_wall_s"] for r in entries) - without, 3),
+        }
+    result["without"] = {"run_wall_s": without, "cpu_s": statistics.median(r["cpu_s"] for r in runs["without"])}
+    return result
+
+
 def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        child(sys.argv[2], Path(sys.argv[3]))
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("warehouse", nargs="?", default="/tmp/bench-large/pathlens.build.duckdb")
     parser.add_argument("--before", help="git revision whose sql/marts/golden_path_vs_diy.sql to time")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; the fastest is reported")
+    parser.add_argument("--build-rounds", type=int, default=1,
+                        help="rounds of the three in-build variants (fresh processes); 0 skips them")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="pathlens-comparisons-")) / "wh.duckdb"
     shutil.copyfile(args.warehouse, work)
@@ -85,6 +186,9 @@ def main() -> None:
     if runs["before"]:
         results["added_wall_s"] = round(results["after"]["wall_s"] - results["before"]["wall_s"], 3)
         results["added_cpu_s"] = round(results["after"]["cpu_s"] - results["before"]["cpu_s"], 3)
+    if args.build_rounds > 0:
+        results["in_build"] = in_build(args.warehouse, args.build_rounds)
+        results["load_avg"].append(round(os.getloadavg()[0], 2))
     results["target"] = "the comparisons add at most 2 s to the build"
     shutil.rmtree(work.parent)
     print(json.dumps(results, indent=2))

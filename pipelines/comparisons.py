@@ -42,6 +42,8 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
     "marts.golden_path_vs_diy_by_language": {"metric": pl.String, "language": pl.String,
                                              **{k: v for k, v in SIDE_COLUMNS.items() if k != "metric"}},
 }
+STEP = "golden_path_vs_diy"  # the Dagster step (multi-asset) that builds both tables
+
 UNITS = {
     "ci_failure_rate": "services with decided runs",
     "median_ci_duration_s": "services with completed runs",

@@ -12,6 +12,7 @@ import dagster as dg
 import duckdb
 
 from pipelines import DEFAULT_CONFIG_FILE, WAREHOUSE_ENV
+from pipelines.comparisons import STEP as COMPARISONS_STEP
 from pipelines.config import Settings, load_settings
 from pipelines.sources.demo_conventions import demo_settings
 from pipelines.warehouse import WarehousePaths, acquire_refresh_lock, check_warehouse_path, writer
@@ -33,6 +34,15 @@ class PathlensResource(dg.ConfigurableResource):
     demo_seed: int | None = None
     as_of: str = ""  # fixes the refresh's "now" (ISO date/time); default: the demo's, else the clock
     warehouse: str = ""
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """When a run starts (resources are set up once per in-process run) and it will build
+        the comparisons, start importing their statistics library in the background, so the
+        import overlaps the steps before them (`pipelines.stats.prefetch`)."""
+        if _run_executes_step(context, COMPARISONS_STEP):
+            from pipelines.stats import prefetch
+
+            prefetch()
 
     def settings(self) -> Settings:
         """The validated settings (raises ConfigError naming the file and key path)."""
@@ -88,6 +98,16 @@ class PathlensResource(dg.ConfigurableResource):
         acquire_refresh_lock(paths)
         with writer(paths.build) as con:
             yield con
+
+
+def _run_executes_step(context: dg.InitResourceContext, step: str) -> bool:
+    """Whether the run being set up executes the step named `step` (its execution plan's step
+    keys); False outside a run."""
+    run, instance = context.dagster_run, context.instance
+    if run is None or instance is None or run.execution_plan_snapshot_id is None:
+        return False
+    plan = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
+    return step in plan.step_keys_to_execute
 
 
 def _with_demo(settings: Settings, *, scale: str, seed: int | None, as_of: str) -> Settings:

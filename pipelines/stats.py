@@ -14,7 +14,10 @@ service the design effect is 1 and every method is its textbook self.
 
 from __future__ import annotations
 
+import importlib
 import math
+import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -27,10 +30,32 @@ ALPHA = 0.05
 Z = NormalDist().inv_cdf(1 - ALPHA / 2)  # 1.959964
 
 
+_import_thread: threading.Thread | None = None
+
+
+def prefetch() -> None:
+    """Start importing scipy.stats in a background thread (once per process) and return at once.
+
+    Importing scipy.stats costs about 2.5 s of CPU (3 s or more of wall time on a busy machine),
+    mostly Python executing module code. A run that will build the comparisons calls this when
+    it starts (`PathlensResource.setup_for_execution`), so the import overlaps the raw load and
+    the SQL models, which spend their time in DuckDB and Polars without the GIL, instead of
+    adding seconds to the comparisons step (issue #12: the comparisons' share of a build).
+    The thread is not a daemon: a run that ends before the import does waits for it to finish
+    rather than exiting in the middle of an import."""
+    global _import_thread
+    if _import_thread is None and "scipy.stats" not in sys.modules:
+        _import_thread = threading.Thread(target=importlib.import_module, args=("scipy.stats",),
+                                          name="pathlens-prefetch-scipy-stats")
+        _import_thread.start()
+
+
 def _scipy_stats() -> ModuleType:
-    """scipy.stats, imported on first use: importing it costs seconds of CPU, which every
-    process loading the Dagster definitions (runs, `definitions validate`, `pathlens refresh`) would pay
-    although only the comparisons step uses it (issue #12: the comparisons' share of a build)."""
+    """scipy.stats, imported on first use (or by `prefetch`'s thread, which this waits for): not
+    when the Dagster definitions load, which every process does (runs, `definitions validate`,
+    `pathlens refresh`) although only the comparisons step uses it."""
+    if _import_thread is not None:
+        _import_thread.join()
     from scipy import stats
 
     return stats

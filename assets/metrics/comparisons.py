@@ -3,7 +3,7 @@ statistics (scipy) applied to the per-service SQL inputs of marts.comparison_ser
 
 import dagster as dg
 
-from pipelines.comparisons import TABLES, build_comparisons
+from pipelines.comparisons import STEP, TABLES, build_comparisons
 from pipelines.descriptions import table_description
 from pipelines.resources import PathlensResource
 
@@ -14,6 +14,7 @@ from pipelines.resources import PathlensResource
                      description=table_description(table), kinds={"python", "duckdb"}, group_name="marts")
         for table in TABLES
     ],
+    name=STEP,  # a run executing this step starts importing scipy.stats when it starts (PathlensResource)
 )
 def golden_path_vs_diy(context: dg.AssetExecutionContext, pathlens: PathlensResource):
     """Both comparison marts, rebuilt whole every refresh (sides under comparisons.min_n NULL)."""
