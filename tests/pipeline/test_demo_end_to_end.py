@@ -3,6 +3,7 @@ to create (its intent) — not a re-computation of the SQL."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date, datetime, timedelta
 
@@ -97,6 +98,49 @@ def test_exception_requests_match_the_intent(demo):
     assert UNKNOWN_TEAM in want_team and any(t in short_words for t in want["team"])
     assert got["opened_at"].to_list() == want["created_at"].to_list()
     assert got["closed_at"].to_list() == want["closed_at"].to_list()
+
+
+def test_exception_requests_name_the_intended_service(demo):
+    # A `service:X` or `repo:X` label names the intended service. A title names it when it is the
+    # only in-scope service whose name is a whole word of the title (words: runs of letters,
+    # digits, `.`, `_`, `-`, trimmed of those three; SPEC §3), else none: worked out here
+    # from the generator's titles and service names, not by the SQL.
+    con, org = demo
+    names = {s.lower(): s for s in org.intent.filter("in_scope")["service"]}
+    got = dict(con.sql("select number, service from marts.exception_requests").fetchall())
+    labelled = titled = 0
+    for r in org.intent_exceptions.iter_rows(named=True):
+        if any(label.startswith(("service:", "repo:")) for label in r["labels"]):
+            assert got[r["number"]] == r["service"], r
+            labelled += 1
+            continue
+        words = {w.strip("._-") for w in re.split(r"[^a-z0-9._-]+", r["title"].lower())}
+        named = [names[w] for w in words if w in names]
+        assert got[r["number"]] == (named[0] if len(named) == 1 else None), r
+        if r["service"] is not None and len(named) == 1:
+            assert named[0] == r["service"], r
+            titled += 1
+    assert labelled >= 2 and titled >= 10
+
+
+def test_the_escape_hatches_show_their_requests(demo):
+    # every case the Escape hatches page shows: a hatch approved before its `since`, one with
+    # an open request, one with none; and requests about services without an escape hatch
+    con, _ = demo
+    cases = con.sql("""
+        select count(*) filter (where latest_request_state = 'closed'),
+               count(*) filter (where open_exception_requests > 0),
+               count(*) filter (where exception_requests = 0),
+               count(*) filter (where exception_requests > 0) * 2 > count(*)
+        from marts.escape_hatches""").fetchall()[0]
+    assert cases[0] >= 1 and cases[1] >= 1 and cases[2] >= 1 and cases[3], cases
+    approved_first = con.sql("""
+        select count(*) from marts.escape_hatches as h
+        join marts.exception_requests as r on r.service = h.service and r.closed_at < h.since""").fetchall()[0][0]
+    assert approved_first >= 1
+    elsewhere = con.sql("select count(*) filter (where service is null), "
+                        "count(*) filter (where not service_escape_hatch) from marts.exception_requests").fetchall()[0]
+    assert elsewhere[0] >= 1 and elsewhere[1] >= 1
 
 
 def test_first_production_deploy_matches_the_intent(demo):

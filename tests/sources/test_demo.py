@@ -474,6 +474,31 @@ def test_exception_requests_in_the_issues_are_the_intended_ones(default):
     assert (requests.filter(pl.col("state") == "open")["closed_at"].is_null()).all()
 
 
+def test_most_escape_hatches_have_an_exception_request_of_every_kind(default):
+    # the hatches' `since` as the end-to-end test reads it: the first escape_hatch_added event,
+    # else the service's creation
+    added: dict[tuple[str, str], datetime] = {}
+    for e in default.history:
+        if e.kind == "escape_hatch_added":
+            added.setdefault((e.repo, e.service), datetime(1970, 1, 1) + timedelta(microseconds=e.at_us))
+    hatches = {r["service"]: added.get((r["repo"], r["service"]), r["created_at"])
+               for r in default.intent.filter("in_scope", "escape_hatch").iter_rows(named=True)}
+    requests = default.intent_exceptions
+    about = requests.filter(pl.col("service").is_in(list(hatches)))
+    assert about["service"].n_unique() > len(hatches) / 2  # most hatches
+    assert about["service"].n_unique() < len(hatches)  # and not all: some hatch has none
+    since = pl.col("service").replace_strict(hatches, return_dtype=pl.Datetime("us"))
+    about = about.with_columns(since=since)
+    assert about.filter(pl.col("closed_at") < pl.col("since")).height >= 1  # approved, then added
+    assert about.filter(pl.col("state") == "open").height >= 1
+    assert about.filter(pl.col("closed_at") > pl.col("since")).height >= 1  # approved after the fact
+    labels = about["labels"].explode()
+    assert labels.str.starts_with("service:").any() and labels.str.starts_with("repo:").any()
+    # requests about services without an escape hatch, and about no existing service
+    assert requests.filter(pl.col("service").is_not_null() & ~pl.col("service").is_in(list(hatches))).height >= 5
+    assert requests.filter(pl.col("service").is_null()).height >= 1
+
+
 def test_exception_requests_fall_as_the_platform_matures(default):
     exceptions = default.intent_exceptions
     start = AS_OF - timedelta(days=30.44 * SCALES["default"].months)

@@ -57,7 +57,8 @@ class DemoOrg:
     `warehouse.conform`; `workflow_runs` keeps its text columns as `pl.Categorical`).
     `intent`: one row per service the generator meant to create, in scope or not (see
     `in_scope`); the truth to compare `marts.services` and friends with.
-    `intent_exceptions`: one row per intended exception request (labelled issue, not a PR).
+    `intent_exceptions`: one row per intended exception request (labelled issue, not a PR), with
+    the `service` it is about (None: the service it names does not exist, or it names none).
     `history`: the dated changes the file history was made from (history.py), oldest first.
     """
 
@@ -100,8 +101,8 @@ def _generate(scale_name: str, seed: int, as_of: datetime) -> DemoOrg:
     runs = generate_runs(_runs_inputs(plan, rnds[1]), rngs[1], as_of_us)
     deployed = plan_deploys(plan, rnds[2])
     k8s = generate_deploys(plan, deployed, rngs[2], rnds[3])
-    issues, exceptions = generate_issues(plan, rngs[4], rnds[4])
     versions, history = generate_versions(plan, rnds[5])
+    issues, exceptions = generate_issues(plan, rngs[4], rnds[4], _hatch_since(plan, history))
 
     tables = {
         "repos": repos,
@@ -121,6 +122,19 @@ def _generate(scale_name: str, seed: int, as_of: datetime) -> DemoOrg:
               for name, frame in tables.items()}
     intent = _whole_seconds(_intent(plan, k8s.first_production, golden_at_creation(plan, history)))
     return DemoOrg(scale_name, seed, as_of, tables, intent, _whole_seconds(exceptions), tuple(history))
+
+
+def _hatch_since(plan: Plan, history: list[HistoryEvent]) -> dict[tuple[str, str], int]:
+    """(repo, service) → when its escape hatch first appears: its first `escape_hatch_added`
+    event, else the service's creation (it had the hatch from the start), for every in-scope
+    service with an escape hatch today."""
+    added: dict[tuple[str, str | None], int] = {}
+    for event in history:
+        if event.kind == "escape_hatch_added":
+            added[(event.repo, event.service)] = min(event.at_us, added.get((event.repo, event.service), event.at_us))
+    return {(repo.full_name, svc.name): added.get((repo.full_name, svc.name), svc.created_us)
+            for repo, svc in plan.services()
+            if not (repo.archived or repo.fork or repo.excluded) and svc.spec is not None and svc.spec.escape is not None}
 
 
 def _whole_seconds(frame: pl.DataFrame) -> pl.DataFrame:
