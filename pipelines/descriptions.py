@@ -146,7 +146,7 @@ def macro_description(macro: str) -> str | None:
     given = load_descriptions().macros.get(name)
     if given:
         return given
-    from pipelines.sql_models import load_models  # sqlglot: only when a macro is asked for
+    from pipelines.sql_models import load_models  # parsing: only when a macro is asked for
 
     model = next((m for m in load_models() if m.schema == SCHEMA and m.name == name), None)
     return (model.description or None) if model else None

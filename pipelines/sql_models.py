@@ -1,7 +1,8 @@
 """`sql/` → Dagster assets and asset checks.
 
 The path is the table: `sql/marts/services.sql` builds `marts.services`. Dependencies are read
-from the SQL itself with sqlglot (every `schema.table` it selects from), never declared twice.
+from the SQL itself with DuckDB's own parser (every `schema.table` it selects from), never
+declared twice.
 
 The layers look one step down (`LAYER_READS`): `staging` models read `raw` (one model per raw
 table, where the per-row rules live); `intermediate` models (components, services, ...) read
@@ -20,12 +21,13 @@ test with a `-- severity: warn` line is a data-quality warning instead: reported
 from __future__ import annotations
 
 import functools
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import sqlglot
-from sqlglot import exp
+import duckdb
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 MODEL_SCHEMAS = ("staging", "intermediate", "marts")
@@ -64,17 +66,42 @@ class SqlTest:
     severity: str = "error"  # "warn": a `-- severity: warn` line; reported, never stops a publish
 
 
-def referenced_tables(sql: str) -> tuple[tuple[str, str], ...]:
-    """Every schema-qualified table (or table macro) a query reads, excluding its own CTE names, sorted."""
-    tree = sqlglot.parse_one(sql, read="duckdb")
-    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-    found = set()
-    for table in tree.find_all(exp.Table):
+def referenced_tables(sql: str, con: duckdb.DuckDBPyConnection | None = None) -> tuple[tuple[str, str], ...]:
+    """Every schema-qualified table (or table macro) a query reads, excluding its own CTE names, sorted.
+
+    Read from DuckDB's own parse tree (`json_serialize_sql`), the parser that will run the
+    query; raises ValueError when the text does not parse.
+    """
+    if con is None:
+        with duckdb.connect() as own:
+            return referenced_tables(sql, own)
+    tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
+    if tree.get("error"):
+        raise ValueError(f"the query does not parse: {tree.get('error_message', '')}")
+    found: set[tuple[str, str]] = set()
+    ctes: set[str] = set()
+    _collect(tree, found, ctes)
+    return tuple(sorted((schema, name) for schema, name in found if name not in ctes))
+
+
+def _collect(node: Any, found: set[tuple[str, str]], ctes: set[str]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _collect(item, found, ctes)
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get("type")
+    if kind == "BASE_TABLE" and node.get("schema_name"):
+        found.add((node["schema_name"], node["table_name"]))
+    elif kind == "TABLE_FUNCTION" and isinstance(node.get("function"), dict) and node["function"].get("schema"):
         # a table macro call (`marts.adoption(teams := [...])`) reads the macro
-        name = table.this.name if isinstance(table.this, exp.Anonymous) else table.name
-        if table.db and name not in ctes:
-            found.add((table.db, name))
-    return tuple(sorted(found))
+        found.add((node["function"]["schema"], node["function"]["function_name"]))
+    cte_map = node.get("cte_map")
+    if isinstance(cte_map, dict):
+        ctes.update(entry.get("key") for entry in cte_map.get("map", []))
+    for value in node.values():
+        _collect(value, found, ctes)
 
 
 def _leading_comment(sql: str) -> str:
@@ -90,19 +117,23 @@ def _leading_comment(sql: str) -> str:
 def load_models(sql_dir: Path = SQL_DIR) -> tuple[SqlModel, ...]:
     """All models under sql/staging, sql/intermediate and sql/marts, in layer then file order.
 
-    Read and parsed once per folder and process (parsing every model takes ~1 s), whether the
-    folder is given or not.
+    Read and parsed once per folder and process, whether the folder is given or not.
     """
     return _load_models(Path(sql_dir))
 
 
 @functools.cache
 def _load_models(sql_dir: Path) -> tuple[SqlModel, ...]:
+    with duckdb.connect() as con:  # one parser for every file
+        return _read_models(sql_dir, con)
+
+
+def _read_models(sql_dir: Path, con: duckdb.DuckDBPyConnection) -> tuple[SqlModel, ...]:
     models = []
     for schema in MODEL_SCHEMAS:
         for path in sorted((sql_dir / schema).glob("*.sql")):
             sql = path.read_text(encoding="utf-8")
-            deps = tuple(d for d in referenced_tables(sql) if d != (schema, path.stem))
+            deps = tuple(d for d in referenced_tables(sql, con) if d != (schema, path.stem))
             kind = re.search(r"^--\s*materialized:\s*(view|macro)\s*$", sql, re.M)
             parameters = re.search(r"^--\s*parameters:(.*)$", sql, re.M)
             description = _leading_comment(
