@@ -28,6 +28,7 @@ MARTS_AND_MACROS = [
      "select * from marts.services_created_by_template() where golden_path is not null"),
     ("marts.escape_hatch_monthly", "select * from marts.escape_hatch_by_month()"),
     ("marts.escape_hatch_summary", "select * exclude (measured_at), measured_at from marts.escape_hatch_at()"),
+    ("marts.escape_hatch_by_reason", "select * from marts.escape_hatch_reasons_at()"),
     ("marts.golden_path_retention", "select * from marts.retention()"),
 ]
 # the history organisation has no exception requests: test_core_metrics' has
