@@ -12,7 +12,7 @@ shown as the characters it is, never interpreted.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -262,15 +262,29 @@ def adoption_heatmap(frame: pl.DataFrame, *, group: str, group_label: str,
             )
         z.append(z_row)
         hover.append(h_row)
+    labels = _plain_all(groups)
     fig = go.Figure(go.Heatmap(
-        x=months, y=_plain_all(groups), z=z, text=hover, hovertemplate="%{text}<extra></extra>",
+        x=months, y=labels, z=z, text=hover, hoverinfo="skip",
         zmin=0, zmax=1, colorscale=SEQUENTIAL, hoverongaps=False, xgap=1, ygap=1,
         colorbar={"title": {"text": "Adoption"}, "tickformat": ".0%"},
+    ))
+    # A heatmap answers no click selection (plotly.js gives it none), so an invisible point sits
+    # on every cell: it carries the cell's hover text and, last in its customdata, the group's
+    # raw value, which a click picks.
+    cells = [(m, label, g, h_row[j]) for label, g, h_row in zip(labels, groups, hover, strict=True)
+             for j, m in enumerate(months)]
+    fig.add_trace(go.Scatter(
+        x=[c[0] for c in cells], y=[c[1] for c in cells], mode="markers",
+        marker={"size": 14, "symbol": "square", "color": "rgba(0,0,0,0)"},
+        selected={"marker": {"opacity": 0}}, unselected={"marker": {"opacity": 0}},
+        text=[c[3] for c in cells], customdata=[[c[2]] for c in cells],
+        hovertemplate="%{text}<extra></extra>", showlegend=False, name="",
     ))
     fig.update_yaxes(type="category", autorange="reversed")
     _layout(fig, title=title, x_title="Month created (blank: no services created)", y_title=group_label,
             height=max(320, 120 + 22 * len(groups)))
-    fig.update_layout(plot_bgcolor="white")
+    # the nearest cell's point answers wherever the pointer is in the plot
+    fig.update_layout(plot_bgcolor="white", hovermode="closest", hoverdistance=-1)
     return _month_axis(fig, months, x_range=(months[0], months[-1]), partial_month=partial_month)
 
 
@@ -442,22 +456,68 @@ def retention_cohorts(frame: pl.DataFrame, *,
                    height=max(320, 120 + 22 * len(rows)))
 
 
-def escape_hatch_reasons(counts: Sequence[tuple[str, int]], *,
+REASON_LABELS = {"gpu": "GPU", "sidecar": "sidecar", "other": "other"}
+LABEL_CHARS = 36  # a declared text longer than this is shortened on the axis (in full in the hover)
+
+
+def shorten(text: str, limit: int = LABEL_CHARS) -> str:
+    """`text` cut to at most `limit` characters, an ellipsis marking the cut (before escaping,
+    so an HTML entity is never cut in half)."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def reason_label(kind: str, declared_text: str | None, declared_texts: int | None = None) -> str:
+    """How a reason row of marts.escape_hatch_reasons_at reads, in full (raw text, unescaped):
+    'GPU', 'declared: <text>', 'declared: 3 other texts'."""
+    if kind != "declared":
+        return REASON_LABELS.get(kind, kind)
+    if declared_text is None:
+        return f"declared: {declared_texts or 0:,} other text" + ("" if declared_texts == 1 else "s")
+    return f"declared: {declared_text}"
+
+
+def _unique(labels: list[str]) -> list[str]:
+    """`labels` made distinct (a category axis would draw two equal ones as one bar) by
+    appending zero-width spaces to repeats: they read the same."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, -1) + 1
+        out.append(label + "\u200b" * seen[label])
+    return out
+
+
+def escape_hatch_reasons(frame: pl.DataFrame, *,
                          title: str = "Why services use the escape hatch") -> go.Figure:
-    """Horizontal bars: escape-hatch services per reason (a service may have several)."""
-    if not counts or not any(n for _, n in counts):
+    """Horizontal bars: escape-hatch services per reason, each declared reason by its own text
+    (a service may carry several reasons).
+
+    Reads marts.escape_hatch_reasons_at's `kind`, `reason`, `declared_text`,
+    `escape_hatch_services`, `declared_texts`, in its `position` order. A long declared text is
+    shortened on the axis and given in full in the hover; a click picks the row's `reason`
+    (NULL for the declared texts beyond the top, drawn as one bar).
+    """
+    if frame.is_empty() or not any(_col(frame, "escape_hatch_services")):
         return _empty(title, "No escape hatches")
-    reasons = [plain(r) for r, _ in counts]
+    if "position" in frame.columns:
+        frame = frame.sort("position")
+    full = [reason_label(k, t, n) for k, t, n in
+            zip(_col(frame, "kind"), _col(frame, "declared_text"), _col(frame, "declared_texts"), strict=True)]
+    counts = _col(frame, "escape_hatch_services")
+    rows = _unique([plain(shorten(label)) for label in full])
     fig = go.Figure(go.Bar(
-        y=reasons, x=[n for _, n in counts], orientation="h",
+        y=rows, x=counts, orientation="h",
         marker={"color": DIY, "pattern": {"shape": DIY_PATTERN}},
-        text=[f"{n:,}" for _, n in counts], textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}: %{x} services<extra></extra>",
+        text=[f"{n:,}" for n in counts], textposition="outside", cliponaxis=False,
+        # the full label for the hover, the raw reason last: what a click on the bar picks
+        customdata=list(zip(_plain_all(full), _col(frame, "reason"), strict=True)),
+        hovertemplate="%{customdata[0]}: %{x} services<extra></extra>",
     ))
     fig.update_yaxes(type="category", autorange="reversed")
     _layout(fig, title=title, x_title="Escape-hatch services", y_title="Reason",
-            height=max(260, 120 + 30 * len(counts)))
-    _whole_numbers(fig, [n * 1.15 for _, n in counts], axis="x")
+            height=max(260, 120 + 30 * frame.height))
+    fig.update_layout(hovermode="y")  # the whole row answers a hover or a click, even for 0
+    _whole_numbers(fig, [n * 1.15 for n in counts], axis="x")
     return fig
 
 
@@ -717,8 +777,10 @@ def template_drift_distribution(drift: pl.DataFrame, *,
             x=_col(part, "commits_behind"), name=plain(path), orientation="h", boxpoints="all",
             jitter=0.4, pointpos=0, marker={"size": 5, "color": GOLDEN, "opacity": 0.6},
             line={"color": NEUTRAL}, fillcolor="rgba(0,0,0,0)",
+            # the golden path's raw name last: what a click on a dot picks
             customdata=list(zip(_plain_all(_col(part, "service")), _plain_all(_col(part, "repo")),
-                                [round(d or 0) for d in _col(part, "days_behind")], strict=True)),
+                                [round(d or 0) for d in _col(part, "days_behind")], [path] * part.height,
+                                strict=True)),
             hovertemplate="%{customdata[0]} (%{customdata[1]}): %{x} commits, "
                           "%{customdata[2]} days behind<extra></extra>",
         ))
@@ -744,8 +806,9 @@ def template_last_change(health: pl.DataFrame, *,
         text=[f"{d:,.0f} days" + (" · stale" if s else "") for d, s in
               zip(_col(known, "days_since_change"), stale, strict=True)],
         textposition="outside", cliponaxis=False,
+        # the golden path's raw name last: what a click on the bar picks
         customdata=list(zip([_month_label(d) if d else "" for d in _col(known, "head_at")],
-                            _col(known, "services"), strict=True)),
+                            _col(known, "services"), _col(known, "golden_path"), strict=True)),
         hovertemplate="%{y}: last change %{x:.0f} days ago (%{customdata[0]}), "
                       "%{customdata[1]} services<extra></extra>",
     ))
@@ -755,5 +818,6 @@ def template_last_change(health: pl.DataFrame, *,
                       annotation_text=f"stale after {stale_after} days", annotation_position="top",
                       annotation_yref="paper", annotation_y=1.0, annotation_yanchor="bottom")
     fig.update_yaxes(type="category", autorange="reversed")
+    fig.update_layout(hovermode="y")  # the whole row answers a hover or a click
     return _layout(fig, title=title, x_title="Days since the default branch's last commit", y_title=None,
                    height=max(260, 140 + 40 * known.height))

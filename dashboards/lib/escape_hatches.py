@@ -26,7 +26,7 @@ class EscapeSummary:
     spec_services: int
     escape_hatch_services: int
     escape_hatch_rate: float | None
-    reasons: tuple[tuple[str, int], ...]
+    reasons: pl.DataFrame  # marts.escape_hatch_reasons_at's rows: services per reason, declared by text
     measured_at: datetime | None = None
     new_escape_hatches: int | None = None  # took the escape hatch during the period
 
@@ -36,17 +36,26 @@ _ESCAPE_SUMMARY = """
 select * from marts.escape_hatch_period(teams := $teams, languages := $languages, start := $start, stop := $stop)
 """
 
-REASONS = (("gpu", "GPU"), ("sidecar", "sidecar"), ("declared", "declared"), ("other", "other"))
+# services per reason at the period's end, each declared text its own row; the texts beyond the
+# DECLARED_TOP most common share one (a chart stays readable however many teams write)
+DECLARED_TOP = 12
+_ESCAPE_REASONS = f"""
+select position, kind, reason, declared_text, escape_hatch_services, declared_texts
+from marts.escape_hatch_reasons_at(teams := $teams, languages := $languages, instant := $stop,
+                                   declared_top := {DECLARED_TOP})
+order by position
+"""
 
 
 def escape_summary(con: Connection, f: Filters) -> EscapeSummary:
     """The escape-hatch rate and reason counts at the end of the period, for the selection."""
-    row = fetch(con, _ESCAPE_SUMMARY, f.macro_args()).row(0, named=True)
+    args = f.macro_args()
+    row = fetch(con, _ESCAPE_SUMMARY, args).row(0, named=True)
     return EscapeSummary(
         spec_services=row["spec_services"],
         escape_hatch_services=row["escape_hatch_services"],
         escape_hatch_rate=row["escape_hatch_rate"],
-        reasons=tuple((label, row[col]) for col, label in REASONS),
+        reasons=fetch(con, _ESCAPE_REASONS, args),
         measured_at=row["measured_at"],
         new_escape_hatches=row["new_escape_hatches"],
     )
@@ -55,7 +64,8 @@ def escape_summary(con: Connection, f: Filters) -> EscapeSummary:
 # with each hatch's exception requests (marts.escape_hatches, as of the refresh): how many, how
 # many open, the latest one's state and link
 _ESCAPE_HATCHES = """
-select e.service, e.repo, e.owner, e.language, array_to_string(e.reasons, ', ') as reasons, e.spec_path,
+select e.service, e.repo, e.owner, e.language, array_to_string(e.reasons, ', ') as reasons,
+       e.reasons as reason_list, e.spec_path,
        e.created_at, e.since, e.age_days, e.new_in_period,
        coalesce(x.exception_requests, 0) as exception_requests,
        coalesce(x.open_exception_requests, 0) as open_exception_requests,
@@ -80,6 +90,25 @@ class EscapeHatches:
     summary: EscapeSummary
     hatches: pl.DataFrame
     rate: pl.DataFrame
+
+
+OTHER_TEXTS = "(other declared texts)"  # the bar of the texts beyond DECLARED_TOP (no reason starts with "(")
+
+
+def reason_choices(reasons: pl.DataFrame) -> list[str]:
+    """The reasons a drill-down can pick, as the reasons chart draws them: each row's `reason`,
+    OTHER_TEXTS for the row of the declared texts beyond the top."""
+    return [OTHER_TEXTS if r is None else r for r in reasons.get_column("reason").to_list()]
+
+
+def with_reason(hatches: pl.DataFrame, reason: str, reasons: pl.DataFrame) -> pl.DataFrame:
+    """The rows of `hatches` (its `reason_list`) carrying `reason`; for OTHER_TEXTS, those whose
+    declared text is not one the chart draws on its own bar (`reasons`' rows)."""
+    if reason != OTHER_TEXTS:
+        return hatches.filter(pl.col("reason_list").list.contains(reason))
+    drawn = [r for r in reasons.get_column("reason").to_list() if r is not None]
+    return hatches.filter(pl.col("reason_list").list.eval(
+        pl.element().str.starts_with("declared:") & ~pl.element().is_in(drawn)).list.any())
 
 
 def escape_monthly(con: Connection, f: Filters) -> pl.DataFrame:

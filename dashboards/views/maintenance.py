@@ -3,11 +3,13 @@ platform-CI refs are in use, and which languages have no golden path at all."""
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from dashboards.lib import ui
 from dashboards.lib.figures import charts  # pipelines.charts, each figure cached
-from dashboards.lib.text import md_escape
+from dashboards.lib.formatting import plural
+from dashboards.lib.text import file_slug, md_escape
 
 ctx = ui.context()
 f = ctx.filters
@@ -33,11 +35,18 @@ cols[2].metric("Services behind their template", summary["services_behind"], bor
 cols[3].metric("Services not resolved", summary["services_unresolved"], border=True,
                help="No template commit recorded, or one the template repository does not have")
 
+
+
+def _pick_golden_path(values: list) -> None:
+    if values and values[0] is not None:
+        st.session_state["golden_path"] = str(values[0])
+
+
 left, right = st.columns(2)
 with left:
-    ui.chart(charts.template_last_change(health), key="last_change")
+    ui.chart(charts.template_last_change(health), key="last_change", on_pick=_pick_golden_path)
 with right:
-    ui.chart(charts.template_drift_distribution(data.drift), key="drift_distribution")
+    ui.chart(charts.template_drift_distribution(data.drift), key="drift_distribution", on_pick=_pick_golden_path)
 
 ui.table(
     health.drop("head_sha", "stale_after_days", "far_behind_commits"), key="health",
@@ -47,13 +56,25 @@ ui.table(
 )
 
 st.subheader("Services furthest behind their template")
-if data.drift.is_empty():
-    st.info("No golden-path service selected by the filters.")
-else:
+golden_path = st.selectbox("Golden path", health.get_column("golden_path").to_list(), index=None,
+                           key="golden_path", bind="query-params",
+                           placeholder="Click a template's bar or dot, or pick one, to list all its services")
+drift = data.drift if golden_path is None else data.drift.filter(pl.col("golden_path") == golden_path)
+if drift.is_empty():
+    st.info("No golden-path service selected by the filters"
+            + ("." if golden_path is None else f" follows {md_escape(golden_path)}."))
+elif golden_path is None:
     ui.table(
-        data.drift.head(50), key="furthest", file_name="template_drift.csv",
+        drift.head(50), key="furthest", file_name="template_drift.csv",
         caption="The 50 selected services furthest behind (commits reachable from the template's head and "
                 "not from the service's template commit). Unresolved ones are listed last, with the reason.",
+        key_column="service",
+    )
+else:
+    ui.table(
+        drift, key="furthest", file_name=f"template_drift_{file_slug(golden_path)}.csv",
+        caption=f"{plural(drift.height, 'selected service')} created in the period from {md_escape(golden_path)}, "
+                "furthest behind first; unresolved ones last, with the reason.",
         key_column="service",
     )
 

@@ -104,7 +104,7 @@ with right:
 
 left, right = st.columns(2)
 with left:
-    ui.chart(charts.escape_hatch_reasons(list(data.escape.reasons)), key="reasons")
+    ui.chart(charts.escape_hatch_reasons(data.escape.reasons), key="reasons")
 with right:
     ui.chart(charts.services_created(data.trend,
                                      title=f"Services created, {months}", **span),

@@ -54,7 +54,38 @@ def test_adoption_trend_marks_months_below_the_threshold():
 def test_empty_data_draws_a_message_not_a_blank_chart():
     fig = charts.adoption_trend(monthly([]), threshold=0.5)
     assert fig.layout.annotations[0].text == "No data for the selected filters"
-    assert charts.escape_hatch_reasons([("GPU", 0)]).layout.annotations[0].text == "No escape hatches"
+    assert charts.escape_hatch_reasons(reasons([("gpu", None, 0, None)])).layout.annotations[0].text == "No escape hatches"
+
+
+def reasons(rows: list[tuple]) -> pl.DataFrame:
+    """Rows of marts.escape_hatch_reasons_at: (kind, declared_text, services, declared_texts)."""
+    return pl.DataFrame(
+        [(i + 1, k, None if k == "declared" and t is None else (f"declared:{t}" if k == "declared" else k), t, n, dt)
+         for i, (k, t, n, dt) in enumerate(rows)], orient="row",
+        schema=[("position", pl.Int64), ("kind", pl.String), ("reason", pl.String), ("declared_text", pl.String),
+                ("escape_hatch_services", pl.Int64), ("declared_texts", pl.Int64)])
+
+
+def test_reasons_show_each_declared_text_shortened_on_the_axis_and_whole_in_the_hover():
+    long = "needs host networking for multicast discovery on the legacy rack"  # 64 characters
+    fig = charts.escape_hatch_reasons(reasons([
+        ("gpu", None, 2, None), ("sidecar", None, 0, None), ("declared", long, 3, 1),
+        ("declared", long + " too", 1, 1), ("declared", "<b>x</b>", 1, 1), ("declared", None, 4, 3),
+        ("other", None, 1, None)]))
+    bars = fig.data[0]
+    short = "declared: needs host networking for…"  # 35 characters ("declared: " 10 + 25), then "…"
+    assert len(short) == charts.LABEL_CHARS
+    # two texts alike in their first 36 characters stay two bars (the second carries a zero-width space)
+    assert list(bars.y) == ["GPU", "sidecar", short, short + "\u200b", "declared: &lt;b&gt;x&lt;/b&gt;",
+                            "declared: 3 other texts", "other"]
+    assert list(bars.x) == [2, 0, 3, 1, 1, 4, 1]
+    assert [c[0] for c in bars.customdata][2:5] == [f"declared: {long}", f"declared: {long} too",
+                                                   "declared: &lt;b&gt;x&lt;/b&gt;"]
+    # a click picks the row's reason, None for the texts beyond the top
+    assert [c[-1] for c in bars.customdata] == ["gpu", "sidecar", f"declared:{long}", f"declared:{long} too",
+                                                "declared:<b>x</b>", None, "other"]
+    assert "<b>x</b>" not in "".join(list(bars.y) + [c[0] for c in bars.customdata])
+    assert fig.layout.hovermode == "y"  # a 0 bar answers a click too
 
 
 def test_heatmap_escapes_group_names_and_leaves_empty_cells_empty():
@@ -82,7 +113,7 @@ def test_heatmap_escapes_group_names_and_leaves_empty_cells_empty():
     lambda: charts.time_to_first_deploy(pl.DataFrame({
         "service": [EVIL], "days": [2.0], "on_golden_path": [True]})),
     lambda: charts.quick_chart(pl.DataFrame({"team": [EVIL], "n": [1]}), x="team", y="n"),
-    lambda: charts.escape_hatch_reasons([(EVIL, 2)]),
+    lambda: charts.escape_hatch_reasons(reasons([("declared", EVIL, 2, 1)])),
     lambda: charts.golden_path_vs_diy(pl.DataFrame({
         "metric": [EVIL], "golden_path": [1.0], "diy": [2.0]})),
 ], ids=["by_group", "template", "requests_by_team", "ttfd", "quick", "reasons", "vs_diy"])

@@ -78,7 +78,10 @@ def test_overview_reports_last_complete_month_below_threshold(warehouse):
     requests = figs["Exception requests, Jan 2024 – May 2024"]
     assert trace(requests, "Opened")["y"] == [1, 0, 1, 1, 3, 0]
     assert trace(requests, "Open at month end")["y"] == [1, 1, 1, 1, 3, 2]
-    assert trace(figs["Why services use the escape hatch"])["x"] == [2, 1, 1, 1]
+    reasons = trace(figs["Why services use the escape hatch"])
+    # gpu s-worker, s-ml; sidecar s-web; s-web's declared text; other batch
+    assert reasons["y"] == ["GPU", "sidecar", "declared: needs istio", "other"]
+    assert reasons["x"] == [2, 1, 1, 1]
     both = figs["Escape hatches in use and exception requests opened, Jan 2024 – May 2024"]
     # the four time charts share the trend's months (the data starts in Jan 2024)
     ranges = {json.dumps(f["layout"]["xaxis"]["range"]) for t, f in figs.items() if "Jan 2024 – May 2024" in t}
@@ -187,6 +190,21 @@ def test_escape_hatch_page(warehouse):
     assert rate["y"] == pytest.approx([0.5, 2 / 3, 2 / 3, 0.75, 0.5, 4 / 9])
 
 
+def test_picking_a_reason_lists_the_services_that_give_it(warehouse):
+    # gpu: s-worker and s-ml; s-web's declared text: s-web only (it also gives sidecar)
+    at = run_page("escape_hatches")
+    assert at.selectbox(key="reason").options == ["GPU", "sidecar", "declared: needs istio", "other"]
+    at.selectbox(key="reason").set_value("gpu").run()
+    assert sorted(frame_by_key(at, "hatches")["service"]) == ["s-ml", "s-worker"]
+    at.selectbox(key="reason").set_value("declared:needs istio").run()
+    assert list(frame_by_key(at, "hatches")["service"]) == ["s-web"]
+    assert any(c.value.startswith("1 service giving the reason declared") for c in at.caption)
+    # a reason no selected service gives: said so, no table
+    at = run_page("escape_hatches", {"team": "ml"})
+    at.selectbox(key="reason").set_value("sidecar").run()
+    assert "for that reason" in at.info[0].value
+
+
 def test_escape_hatch_page_shows_each_hatchs_request(warehouse):
     # handbuilt.REQUEST_SERVICES: s-worker asked in #1, s-web in #2 (both closed); s-ml and batch
     # never asked; #2's javascript: URL is not linked
@@ -214,7 +232,8 @@ def test_escape_hatches_for_ml_at_the_end_of_may(warehouse):
     assert sorted(hatches.index) == sorted([HOSTILE_SERVICE, "s-ml"])
     assert hatches.loc[HOSTILE_SERVICE, "new_in_period"] and not hatches.loc["s-ml", "new_in_period"]
     assert hatches.loc[HOSTILE_SERVICE, "age_days"] == pytest.approx(2)  # May 30 → Jun 1 00:00
-    assert trace(charts(at)["Why services use the escape hatch"])["x"] == [1, 0, 0, 1]
+    reasons = trace(charts(at)["Why services use the escape hatch"])
+    assert (reasons["y"], reasons["x"]) == (["GPU", "sidecar", "other"], [1, 0, 1])  # no declared text
     # the rate at each month's end of the period, of ml's services: only May, 2 of 3
     assert trace(charts(at)["Escape-hatch rate at each month's end"], "Escape-hatch rate")["y"] == pytest.approx([2 / 3])
 
@@ -461,6 +480,19 @@ def test_maintenance_page_for_one_team(maintenance_warehouse):
     assert list(frame_by_key(at, "furthest")["service"]) == ["s-ml", "s-ml2"]
     refs = at.dataframe[2].value
     assert list(zip(refs["ref"], refs["repos"], strict=True)) == [("v3", 1)]
+
+
+def test_picking_a_golden_path_lists_its_services(maintenance_warehouse):
+    # go-service's selected services: s-api (12 behind), then s-new and s-pay2 (current, by name)
+    at = run_page("maintenance")
+    assert at.selectbox(key="golden_path").options == ["go-service", "python-service", "ts-service"]
+    at.selectbox(key="golden_path").set_value("go-service").run()
+    assert list(frame_by_key(at, "furthest")["service"]) == ["s-api", "s-new", "s-pay2"]
+    assert any(c.value.startswith("3 selected services created in the period from go") for c in at.caption)
+    # ml follows no go-service template: said so
+    at = run_page("maintenance", {"team": "ml"})
+    at.selectbox(key="golden_path").set_value("go-service").run()
+    assert "follows go" in at.info[0].value
 
 
 def test_a_service_record_opens_from_a_link_even_outside_the_period(warehouse):
