@@ -310,3 +310,58 @@ def test_the_glossary_shows_the_sql_that_computes_each_metric(page, base_url: st
     code.wait_for(timeout=SETTLE_MS)
     assert "new_service_adoption" in code.inner_text()
     _assert_clean(page, "glossary")
+
+
+def test_the_reasons_chart_names_each_declared_text_and_a_click_lists_its_services(page, base_url: str):
+    """Issue #14: the declared reasons by their text in the chart; a reason bar narrows the
+    escape-hatch table to the services giving it, and the URL follows."""
+    from pipelines.charts import shorten
+    from pipelines.sources.demo.escapes import DECLARED_TEXTS
+
+    page.goto(f"{base_url}/escape-hatches")
+    page.wait_for_selector(".st-key-reasons .js-plotly-plot .main-svg", timeout=SETTLE_MS)
+    _settle(page)
+    ticks = page.locator(".st-key-reasons .js-plotly-plot .yaxislayer-above .ytick text").all_text_contents()
+    declared = [t for t in ticks if t.startswith("declared: ")]
+    # the demo's texts as the axis shows them (shortened past 36 characters), no other
+    assert declared and set(declared) <= {shorten(f"declared: {t}") for t in DECLARED_TEXTS}, ticks
+    row = ticks.index(declared[0])
+    assert _click_row(page, "reasons", row) == declared[0]
+    page.wait_for_url(re.compile(r"[?&]reason="), timeout=SETTLE_MS)
+    page.wait_for_selector(".st-key-table-hatches", timeout=SETTLE_MS)
+    _settle(page)
+    reason = parse_qs(urlparse(page.url).query)["reason"][0]  # as the picker reads it, in full
+    assert reason in {f"declared: {t}" for t in DECLARED_TEXTS} and shorten(reason) == declared[0]
+    captions = page.locator('[data-testid="stCaptionContainer"]').all_inner_texts()
+    assert any(re.match(r"^\d+ services? giving the reason declared: ", c) for c in captions), captions
+    _assert_clean(page, "reason drill-down")
+
+
+def test_clicking_a_heatmap_cell_filters_the_page_to_that_team(page, base_url: str):
+    page.goto(f"{base_url}/adoption")
+    page.wait_for_selector(".st-key-team_heatmap .js-plotly-plot .main-svg", timeout=SETTLE_MS)
+    _settle(page)
+    team = _click_row(page, "team_heatmap", 1)
+    page.wait_for_url(re.compile(r"[?&]team="), timeout=SETTLE_MS)
+    _settle(page)
+    assert parse_qs(urlparse(page.url).query)["team"] == [team]
+    # the heatmap now shows that team only (waited for: the rerun may still be drawing)
+    ticks = ".st-key-team_heatmap .js-plotly-plot .yaxislayer-above .ytick text"
+    page.wait_for_function(f"() => document.querySelectorAll('{ticks}').length === 1", timeout=SETTLE_MS)
+    assert page.locator(ticks).all_text_contents() == [team]
+    _assert_clean(page, "heatmap drill-down")
+
+
+def test_clicking_a_template_bar_on_maintenance_lists_its_services(page, base_url: str):
+    page.goto(f"{base_url}/maintenance")
+    page.wait_for_selector(".st-key-last_change .js-plotly-plot .main-svg", timeout=SETTLE_MS)
+    _settle(page)
+    template = _click_row(page, "last_change", 0)
+    page.wait_for_url(re.compile(r"[?&]golden_path="), timeout=SETTLE_MS)
+    _settle(page)
+    assert parse_qs(urlparse(page.url).query)["golden_path"] == [template]
+    table = page.locator(".st-key-table-furthest")
+    table.wait_for(timeout=SETTLE_MS)
+    caption = table.locator("[data-testid='stCaptionContainer']").inner_text()
+    assert re.match(rf"^[\d,]+ selected services? created in the period from {re.escape(template)}", caption), caption
+    _assert_clean(page, "maintenance drill-down")
