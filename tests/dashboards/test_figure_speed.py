@@ -54,7 +54,9 @@ def test_the_template_is_plotly_white_for_every_trace_type_drawn():
                                                      "golden_path_created": [1], "new_service_adoption": [1.0]}),
                                        group="team", group_label="Team"),
                charts.time_to_first_deploy(pl.DataFrame({"service": ["s"], "days": [2.0], "on_golden_path": [True]})),
-               charts.escape_hatch_reasons([("gpu", 2)])]
+               charts.escape_hatch_reasons(pl.DataFrame({
+                   "position": [1], "kind": ["gpu"], "reason": ["gpu"], "declared_text": [None],
+                   "escape_hatch_services": [2], "declared_texts": [None]}))]
     for fig in figures:
         assert fig.layout.template.to_plotly_json() == ours
         assert {trace.type for trace in fig.data} <= set(charts.TRACE_TYPES)
