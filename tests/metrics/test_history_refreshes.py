@@ -213,3 +213,31 @@ def test_a_rerun_of_the_same_refresh_changes_nothing(three_refreshes, tmp_path):
     with duckdb.connect(str(wh), read_only=True) as con:
         assert con.execute("select count(*) from information_schema.tables where table_schema = 'marts'"
                            " and table_name = 'service_snapshots'").fetchall() == [(0,)]
+
+
+def test_snapshots_of_an_older_pathlens_still_count(tmp_path):
+    # A warehouse whose raw.service_snapshots has the columns of an older pathlens (no
+    # observed_at, no catalog inputs, no catalogued) and one row of 2024-02-01: svc DIY, owned
+    # by team-a. The refresh at R2 (04-01 10:00, no file history, backfill 0) reads the catalog
+    # changed: go-service, team-b. The table gains the new columns; the old row is read as seen
+    # at 2024-02-01 00:00 and, catalogued unknown, as catalogued since it had an owner. So:
+    # [created, R2) DIY, team-a (the oldest state seen, before it too); [R2, …) golden, team-b.
+    wh = tmp_path / "wh.duckdb"
+    with duckdb.connect(str(wh)) as con:
+        con.execute("create schema raw")
+        con.execute("create table raw.service_snapshots (snapshot_date date, refresh_id varchar, service varchar,"
+                    " repo varchar, owner varchar, language varchar, golden_path varchar, on_golden_path boolean,"
+                    " has_service_spec boolean, escape_hatch boolean, escape_hatch_reasons varchar[],"
+                    " uses_platform_ci boolean)")
+        con.execute("insert into raw.service_snapshots values ('2024-02-01', 'old', 'svc', 'acme/svc', 'team-a',"
+                    " 'go', null, false, false, false, [], false)")
+    refresh(wh, R2, repos=SVC, settings=NO_BACKFILL,
+            files={("acme/svc", CATALOG): (catalog("svc", owner="team-b", template="go-service"), R2)})
+    assert history(wh, "svc") == [
+        (T("2024-01-01 09:00"), R2, True, "team-a", "go", None, []),
+        (R2, None, True, "team-b", "go", "go-service", []),
+    ]
+    with duckdb.connect(str(wh), read_only=True) as con:
+        got = con.execute("select snapshot_date::varchar, observed_at, owner from raw.service_snapshots"
+                          " order by snapshot_date").fetchall()
+    assert got == [("2024-02-01", None, "team-a"), ("2024-04-01", R2, "team-b")]
