@@ -5,7 +5,7 @@
 -- Backstage API components they were read from, its GitHub language — differs from the
 -- repo's previous snapshot, or is its first. A repo in scope then without a row in a snapshot
 -- had no service then. Today's date's own snapshot is left out: this refresh replaces it.
-with settings as (
+with this_refresh as (
     select as_of from config.settings
 ),
 
@@ -22,7 +22,7 @@ past as (
             template_version, repo_language
         )::varchar as state
     from staging.service_snapshots
-    where snapshot_date < (select as_of::date from settings)
+    where snapshot_date < (select as_of::date from this_refresh)
 ),
 
 dates as (
@@ -50,4 +50,4 @@ qualify lag(seen) over (partition by repo order by observed_at) is distinct from
 union all
 select r.repo, s.as_of, true, true
 from staging.repos as r
-cross join settings as s
+cross join this_refresh as s
