@@ -67,7 +67,9 @@ class SqlTest:
 
 
 def referenced_tables(sql: str, con: duckdb.DuckDBPyConnection | None = None) -> tuple[tuple[str, str], ...]:
-    """Every schema-qualified table (or table macro) a query reads, excluding its own CTE names, sorted.
+    """Every schema-qualified table (or table macro) a query reads, sorted. Its own CTEs are never
+    schema-qualified, so a CTE named like a table it reads (`with deploys as (... marts.deploys)`)
+    does not hide that table.
 
     Read from DuckDB's own parse tree (`json_serialize_sql`), the parser that will run the
     query; raises ValueError when the text does not parse.
@@ -79,15 +81,14 @@ def referenced_tables(sql: str, con: duckdb.DuckDBPyConnection | None = None) ->
     if tree.get("error"):
         raise ValueError(f"the query does not parse: {tree.get('error_message', '')}")
     found: set[tuple[str, str]] = set()
-    ctes: set[str] = set()
-    _collect(tree, found, ctes)
-    return tuple(sorted((schema, name) for schema, name in found if name not in ctes))
+    _collect(tree, found)
+    return tuple(sorted(found))
 
 
-def _collect(node: Any, found: set[tuple[str, str]], ctes: set[str]) -> None:
+def _collect(node: Any, found: set[tuple[str, str]]) -> None:
     if isinstance(node, list):
         for item in node:
-            _collect(item, found, ctes)
+            _collect(item, found)
         return
     if not isinstance(node, dict):
         return
@@ -97,11 +98,8 @@ def _collect(node: Any, found: set[tuple[str, str]], ctes: set[str]) -> None:
     elif kind == "TABLE_FUNCTION" and isinstance(node.get("function"), dict) and node["function"].get("schema"):
         # a table macro call (`marts.adoption(teams := [...])`) reads the macro
         found.add((node["function"]["schema"], node["function"]["function_name"]))
-    cte_map = node.get("cte_map")
-    if isinstance(cte_map, dict):
-        ctes.update(entry.get("key") for entry in cte_map.get("map", []))
     for value in node.values():
-        _collect(value, found, ctes)
+        _collect(value, found)
 
 
 def _leading_comment(sql: str) -> str:

@@ -60,6 +60,9 @@ def test_dependencies_are_read_from_the_sql():
     assert referenced_tables(sql) == (("intermediate", "services"), ("raw", "repos"))
     macro_call = "select * from marts.adoption(teams := ['x']) as a join config.settings on true"
     assert referenced_tables(macro_call) == (("config", "settings"), ("marts", "adoption"))
+    # a CTE named like the table it reads (marts.comparison_services' `deploys`) keeps the dependency
+    assert referenced_tables("with deploys as (select * from marts.deploys) select * from deploys") == (
+        ("marts", "deploys"),)
 
 
 def test_every_layer_reads_only_the_layer_below_it():
