@@ -83,10 +83,18 @@ def too_few_sentence(frame: pl.DataFrame) -> str | None:
     def ns(row: dict[str, Any]) -> str:
         return f"golden path n = {row['golden_path_n'] or 0:,}, DIY n = {row['diy_n'] or 0:,}"
 
-    if len({ns(r) for r in rows}) == 1:
+    groups: dict[str, list[str]] = {}  # the metrics sharing each n, in the mart's order
+    for r in rows:
+        groups.setdefault(ns(r), []).append(LABELS.get(r["metric"], (md_escape(r["metric"]),))[0])
+    if len(groups) == 1:
         return f"Too few services on each side to compare: {ns(rows[0])}{need}."
-    each = "; ".join(f"{LABELS.get(r['metric'], (md_escape(r['metric']),))[0]}: {ns(r)}" for r in rows)
+    each = "; ".join(f"{_and(metrics)}: {text}" for text, metrics in groups.items())
     return f"Too few services on each side to compare{need}. {each}."
+
+
+def _and(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def comparison_sentences(frame: pl.DataFrame) -> list[tuple[str, str]]:

@@ -81,11 +81,13 @@ def test_no_value_on_any_side_is_a_sentence_naming_each_n_and_the_minimum():
 
 
 def test_different_ns_per_metric_are_named_per_metric():
-    frame = _sides(metric=["ci_failure_rate", "median_days_to_first_deploy"], golden_path=[None, None],
-                   diy=[None, None], golden_path_n=[3, 1], diy_n=[5, None], min_n=[20, 20])
+    frame = _sides(metric=["ci_failure_rate", "median_ci_duration_s", "median_days_to_first_deploy"],
+                   golden_path=[None, None, None], diy=[None, None, None], golden_path_n=[3, 3, 1],
+                   diy_n=[5, 5, None], min_n=[20, 20, 20])
     assert too_few_sentence(frame) == (
-        "Too few services on each side to compare, need 20 a side. CI failure rate: golden path n = 3, "
-        "DIY n = 5; Median days to first production deploy: golden path n = 1, DIY n = 0.")
+        "Too few services on each side to compare, need 20 a side. CI failure rate and Median CI run "
+        "duration: golden path n = 3, DIY n = 5; Median days to first production deploy: golden path "
+        "n = 1, DIY n = 0.")
 
 
 def test_one_side_with_a_value_is_drawn_not_a_sentence():
