@@ -6,6 +6,7 @@ Streamlit; the queries themselves are plain functions in the other modules.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -209,8 +210,8 @@ def table(frame: pl.DataFrame, *, key: str, file_name: str, caption: str | None 
         value = st.dataframe(shown.frame, hide_index=True, width="stretch", key=key, height=height,
                              column_config=shown.column_config, column_order=order or shown.column_order,
                              placeholder=formatting.MISSING, **kwargs)
-        st.download_button(
-            "Download CSV", data=csv_bytes(frame), file_name=file_name, mime="text/csv",
+        st.download_button(  # the CSV is written when the button is clicked, not on every rerun
+            "Download CSV", data=functools.partial(csv_bytes, frame), file_name=file_name, mime="text/csv",
             key=f"{key}_csv", on_click="ignore", icon=":material/download:",
         )
     return value
