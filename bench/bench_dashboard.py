@@ -85,6 +85,7 @@ def bench_pages(repeat: int, query_params: dict | None = None) -> dict[str, dict
         cold, warm = [], []
         for _ in range(repeat):
             st.cache_data.clear()
+            st.cache_resource.clear()  # the figures (dashboards/lib/figures.py) too
             cold.append(_timed(lambda p=page: at.switch_page(f"views/{p}.py").run()))
             if at.exception:
                 raise RuntimeError(f"{page}: {at.exception[0].value}")
