@@ -243,3 +243,31 @@ def test_golden_paths_are_always_blue_and_diy_orange_and_hatched():
     assert [t.marker.color for t in traces] == [charts.GOLDEN_SHADES[0], charts.GOLDEN_SHADES[1], charts.DIY]
     assert traces[1].marker.pattern.shape != traces[0].marker.pattern.shape
     assert traces[2].marker.pattern.shape == charts.DIY_PATTERN
+
+
+def test_template_bars_pick_their_golden_path_and_leave_room_for_their_labels():
+    health = pl.DataFrame({"golden_path": ["go-service", EVIL], "days_since_change": [6.0, 278.0],
+                           "stale": [False, True], "stale_after_days": [180, 180],
+                           "head_at": [date(2026, 11, 24), date(2026, 2, 25)], "services": [1, 3]})
+    fig = charts.template_last_change(health)
+    bars = fig.data[0]
+    assert list(bars.y) == ["go-service", ESCAPED]
+    assert [c[-1] for c in bars.customdata] == ["go-service", EVIL]  # the raw name: what a click picks
+    assert fig.layout.hovermode == "y"
+    assert fig.layout.xaxis.range[1] >= 278 * 1.3  # "278 days · stale" fits after the bar
+    drift = pl.DataFrame({"golden_path": ["go-service"], "service": ["s"], "repo": ["acme/s"],
+                          "commits_behind": [3], "days_behind": [4.0]})
+    assert charts.template_drift_distribution(drift).data[0].customdata[0][-1] == "go-service"
+
+
+def test_heatmap_cells_are_clickable_points_carrying_the_raw_group():
+    frame = pl.DataFrame({
+        "month": [date(2024, 1, 1), date(2024, 3, 1)], "team": [None, "web"],
+        "services_created": [2, 1], "golden_path_created": [1, 1], "new_service_adoption": [0.5, 1.0]})
+    fig = charts.adoption_heatmap(frame, group="team", group_label="Team")
+    heat, cells = fig.data
+    assert heat.hoverinfo == "skip" and cells.type == "scatter"
+    # a point on each of the 2 rows × 3 months (Feb empty too): the rows' raw values, None kept
+    assert len(cells.x) == 6 and [c[0] for c in cells.customdata] == ["web"] * 3 + [None] * 3
+    assert cells.text[0].startswith("web · Jan 2024<br>no services created")
+    assert fig.layout.hoverdistance == -1
