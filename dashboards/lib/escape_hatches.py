@@ -15,6 +15,7 @@ import polars as pl
 
 from dashboards.lib.filters import Filters
 from dashboards.lib.snapshot import fetch
+from pipelines.charts import reason_label
 
 Connection = duckdb.DuckDBPyConnection
 
@@ -99,6 +100,13 @@ def reason_choices(reasons: pl.DataFrame) -> list[str]:
     """The reasons a drill-down can pick, as the reasons chart draws them: each row's `reason`,
     OTHER_TEXTS for the row of the declared texts beyond the top."""
     return [OTHER_TEXTS if r is None else r for r in reasons.get_column("reason").to_list()]
+
+
+def reason_labels(reasons: pl.DataFrame) -> dict[str, str]:
+    """Each choice of `reason_choices` and how it reads (the chart's full label): what the
+    Escape hatches page's reason picker shows, and writes in the URL (`reason=`)."""
+    return dict(zip(reason_choices(reasons), (reason_label(k, t, n) for k, t, n in reasons.select(
+        "kind", "declared_text", "declared_texts").iter_rows()), strict=True))
 
 
 def with_reason(hatches: pl.DataFrame, reason: str, reasons: pl.DataFrame) -> pl.DataFrame:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.lib import ui
-from dashboards.lib.escape_hatches import OTHER_TEXTS, reason_choices, with_reason
+from dashboards.lib.escape_hatches import OTHER_TEXTS, reason_choices, reason_labels, with_reason
 from dashboards.lib.figures import charts  # pipelines.charts, each figure cached
 from dashboards.lib.filters import instant_label
 from dashboards.lib.formatting import percent, plural
@@ -32,8 +32,7 @@ cols[2].metric(f"Services with a service spec at {at}", summary.spec_services, b
 
 left, right = st.columns(2)
 choices = reason_choices(summary.reasons)
-labels = dict(zip(choices, (charts.reason_label(k, t, n) for k, t, n in summary.reasons.select(
-    "kind", "declared_text", "declared_texts").iter_rows()), strict=True))
+labels = reason_labels(summary.reasons)
 
 
 def _pick_reason(values: list) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.lib import ui
+from dashboards.lib.escape_hatches import OTHER_TEXTS, reason_labels
 from dashboards.lib.figures import charts  # pipelines.charts, each figure cached
 from dashboards.lib.filters import instant_label
 from dashboards.lib.formatting import MISSING, no_change, percent, points
@@ -13,6 +14,13 @@ from dashboards.lib.text import md_escape
 ctx = ui.context()
 f = ctx.filters
 data = ui.load("overview", f, ctx.meta.last_complete_month)
+
+if "_open_reason" in st.session_state:  # a reason bar was clicked: its services, same filters
+    reason = reason_labels(data.escape.reasons).get(st.session_state.pop("_open_reason"))
+    if reason is not None:
+        st.switch_page("views/escape_hatches.py",
+                       query_params=[(k, v) for k in ui.FILTER_PARAMS for v in st.query_params.get_all(k)]
+                       + [("reason", reason)])
 
 st.title("Overview")
 st.caption(ui.describe_filters(f))
@@ -102,9 +110,17 @@ with right:
     ui.chart(charts.exception_requests_monthly(
         data.requests, title=f"Exception requests, {months}", **span), key="requests")
 
+
+
+def _open_reason(values: list) -> None:
+    if values:
+        st.session_state["_open_reason"] = OTHER_TEXTS if values[0] is None else str(values[0])
+
+
 left, right = st.columns(2)
 with left:
-    ui.chart(charts.escape_hatch_reasons(data.escape.reasons), key="reasons")
+    ui.chart(charts.escape_hatch_reasons(data.escape.reasons), key="overview_reasons", on_pick=_open_reason)
+    st.caption("Click a reason to list its services on the Escape hatches page.")
 with right:
     ui.chart(charts.services_created(data.trend,
                                      title=f"Services created, {months}", **span),

@@ -365,3 +365,18 @@ def test_clicking_a_template_bar_on_maintenance_lists_its_services(page, base_ur
     caption = table.locator("[data-testid='stCaptionContainer']").inner_text()
     assert re.match(rf"^[\d,]+ selected services? created in the period from {re.escape(template)}", caption), caption
     _assert_clean(page, "maintenance drill-down")
+
+
+def test_a_reason_clicked_on_the_overview_opens_its_services(page, base_url: str):
+    page.goto(f"{base_url}/")
+    page.wait_for_selector(".st-key-overview_reasons .js-plotly-plot .main-svg", timeout=SETTLE_MS)
+    _settle(page)
+    ticks = page.locator(".st-key-overview_reasons .js-plotly-plot .yaxislayer-above .ytick text").all_text_contents()
+    row = next(i for i, t in enumerate(ticks) if t.startswith("declared: "))
+    _click_row(page, "overview_reasons", row)
+    page.wait_for_url(re.compile(r"/escape-hatches\?(.*&)?reason="), timeout=SETTLE_MS)
+    page.wait_for_selector(".st-key-table-hatches", timeout=SETTLE_MS)
+    _settle(page)
+    captions = page.locator('[data-testid="stCaptionContainer"]').all_inner_texts()
+    assert any(re.match(r"^\d+ services? giving the reason declared: ", c) for c in captions), captions
+    _assert_clean(page, "overview reason")
