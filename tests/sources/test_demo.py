@@ -474,7 +474,7 @@ def test_exception_requests_in_the_issues_are_the_intended_ones(default):
     assert (requests.filter(pl.col("state") == "open")["closed_at"].is_null()).all()
 
 
-def test_most_escape_hatches_have_an_exception_request_of_every_kind(default):
+def test_most_escape_hatches_have_an_exception_request_of_every_kind(default, tiny):
     # the hatches' `since` as the end-to-end test reads it: the first escape_hatch_added event,
     # else the service's creation
     added: dict[tuple[str, str], datetime] = {}
@@ -497,6 +497,10 @@ def test_most_escape_hatches_have_an_exception_request_of_every_kind(default):
     # requests about services without an escape hatch, and about no existing service
     assert requests.filter(pl.col("service").is_not_null() & ~pl.col("service").is_in(list(hatches))).height >= 5
     assert requests.filter(pl.col("service").is_null()).height >= 1
+    for org in (default, tiny):  # never after the refresh, never closed before opened
+        issues = org.tables["issues"]
+        assert (issues["created_at"] <= org.as_of).all()
+        assert issues.filter(pl.col("closed_at") < pl.col("created_at")).is_empty()
 
 
 def test_exception_requests_fall_as_the_platform_matures(default):

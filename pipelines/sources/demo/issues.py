@@ -108,7 +108,7 @@ def hatch_requests(plan: Plan, hatch_since: dict[tuple[str, str], int], rnd: ran
             created = max(plan.start_us + DAY, since - int(rnd.uniform(0, 30) * DAY))
             closed = since + int(rnd.uniform(3, 40) * DAY)
             closed = closed if closed <= plan.as_of_us else None
-        created = _working_time(rnd, created, created + 3 * DAY)
+        created = _working_time(rnd, created, min(created + 3 * DAY, plan.as_of_us))
         if closed is not None and closed <= created:
             closed = created + HOUR
         labels = [rnd.choices(LABEL_SPELLINGS, weights=[0.8, 0.12, 0.08])[0]]
