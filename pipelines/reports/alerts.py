@@ -72,7 +72,7 @@ def adoption_alerts(monthly: Sequence[dict[str, Any]], *, month: date, threshold
         key=f"adoption_below_threshold:{month.isoformat()}",
         rule="adoption_below_threshold", severity=WARNING, subject="all services", period=month,
         value=adoption, threshold=threshold,
-        message=(f"New-service adoption in {month_label(month)} was {adoption:.0%} "
+        message=(f"New-service adoption in {month_label(month)} was {adoption:.1%} "
                  f"({row['golden_path_created']} of {row['services_created']} new services from a "
                  f"golden path), below the {threshold:.0%} threshold."),
     )]
@@ -212,7 +212,7 @@ def drift_share_alerts(health: Sequence[dict[str, Any]], *, share: float) -> lis
             key=f"template_drift:{row['golden_path']}", rule="template_drift", severity=WARNING,
             subject=row["golden_path"], value=float(value), threshold=float(share),
             message=(f"{row['services_far_behind']} of {_services(row['services_resolved'])} of the "
-                     f"{row['golden_path']} golden path ({value:.0%}) are more than "
+                     f"{row['golden_path']} golden path ({value:.1%}) are more than "
                      f"{row['far_behind_commits']} commits behind its template, above the {share:.0%} threshold."),
         ))
     return alerts

@@ -8,11 +8,12 @@ DASH = "–"
 
 
 def value(unit: str, x: float | int | None) -> str:
-    """A figure in its unit: `42%`, `7`, `3.5 days`, `12.0 min`; `–` when there is none."""
+    """A figure in its unit: `42.9%` (one decimal, as on the dashboard), `7`, `3.5 days`, `12.0 min`;
+    `–` when there is none."""
     if x is None:
         return DASH
     if unit == "ratio":
-        return f"{x:.0%}"
+        return f"{x:.1%}"
     if unit == "count":
         return f"{x:,}"
     if unit == "days":

@@ -64,7 +64,7 @@ def test_adoption_below_threshold():
     [alert] = adoption_alerts(series, month=M("2024-03-01"), threshold=0.5)  # 1 of 4 = 25%
     assert (alert.key, alert.value, alert.threshold, alert.period) == (
         "adoption_below_threshold:2024-03-01", 0.25, 0.5, M("2024-03-01"))
-    assert alert.message == ("New-service adoption in March 2024 was 25% (1 of 4 new services from a golden "
+    assert alert.message == ("New-service adoption in March 2024 was 25.0% (1 of 4 new services from a golden "
                              "path), below the 50% threshold.")
     assert adoption_alerts(series, month=M("2024-04-01"), threshold=0.5) == []  # 50% is not below
     assert adoption_alerts(series, month=M("2024-05-01"), threshold=0.5) == []  # nothing created
@@ -162,7 +162,7 @@ def test_drift_share_above_the_threshold():
             health_row("java", 275, 3, resolved=0)]
     [alert] = drift_share_alerts(rows, share=0.25)
     assert (alert.key, alert.value, alert.threshold) == ("template_drift:go", 0.3, 0.25)
-    assert alert.message == ("12 of 40 services of the go golden path (30%) are more than 20 commits behind "
+    assert alert.message == ("12 of 40 services of the go golden path (30.0%) are more than 20 commits behind "
                              "its template, above the 25% threshold.")
 
 

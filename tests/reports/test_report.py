@@ -164,16 +164,16 @@ def test_files(org, tmp_path):
 
     markdown = files.markdown.read_text()
     assert markdown.startswith("# pathlens weekly report: 6–12 May 2024\n")
-    assert "| New-service adoption | 33% | 0% | +33.3 pp |" in markdown
-    assert "| Overall adoption at the end | 38% | 40% | −2.5 pp |" in markdown  # 37.5% − 40%
+    assert "| New-service adoption | 33.3% | 0.0% | +33.3 pp |" in markdown
+    assert "| Overall adoption at the end | 37.5% | 40.0% | −2.5 pp |" in markdown  # 3/8 − 2/5
     assert "| Median days to close | 4.2 days | – | – |" in markdown  # 4.25 to one decimal
     assert "| Median CI duration | 10.0 min | 3.3 min | +6.7 min |" in markdown  # 600 s, 200 s, +400 s
     assert "| acme/platform\\#3 | \\[x\\](javascript:alert(1)) | (no team label) | closed |" in markdown
-    assert "- New-service adoption: 33% (1 of 3 new services from a golden path), below the 50% threshold" in markdown
+    assert "- New-service adoption: 33.3% (1 of 3 new services from a golden path), below the 50% threshold" in markdown
 
     html = files.html.read_text()
     cells = dict(re.findall(r'<tr id="metric-(\w+)"><td>[^<]*</td><td class="num">([^<]*)</td>', html))
-    assert cells["new_service_adoption"] == "33%"
+    assert cells["new_service_adoption"] == "33.3%"
     assert cells["exception_requests_opened"] == "2"
     assert cells["median_ci_duration_s"] == "10.0 min"
     assert html.count("Plotly.newPlot") == 3  # adoption, teams, exception requests
@@ -244,9 +244,9 @@ def test_maintenance_section(week):
     languages = [{"language": "rust", "services": 4, "services_created_90d": 1, "share_of_new_90d": 0.25}]
     data = replace(week, maintenance=health, uncovered_languages=languages)
     text = render_markdown(data)
-    assert "| go-service | 2024-01-02 (134 d) | 3 | 1 | 4 | 10 | 0 (0%) | 1 |" in text
-    assert "| &lt;b&gt;java&lt;/b&gt; | 2023-08-01 (288 d) · stale | 2 | 0 | 30 | 30 | 2 (100%) | 0 |" in text
-    assert "rust (4 services, 25% of new services in the last 90 days)" in text
+    assert "| go-service | 2024-01-02 (134 d) | 3 | 1 | 4 | 10 | 0 (0.0%) | 1 |" in text
+    assert "| &lt;b&gt;java&lt;/b&gt; | 2023-08-01 (288 d) · stale | 2 | 0 | 30 | 30 | 2 (100.0%) | 0 |" in text
+    assert "rust (4 services, 25.0% of new services in the last 90 days)" in text
     page = render_html(data)
     assert "<td>&lt;b&gt;java&lt;/b&gt;</td>" in page and "<b>java</b>" not in page
 

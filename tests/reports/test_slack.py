@@ -71,8 +71,8 @@ def test_the_weeks_message(week):
     assert blocks[0]["text"]["text"] == "pathlens weekly report: 6–12 May 2024"
     fields = [f["text"] for f in blocks[1]["fields"]]
     # hand-worked in tests/reports/test_report.py: 1 of 3 new services against 0 of 2
-    assert fields[0] == "*New-service adoption*\n33% (+33.3 pp vs previous week)"
-    assert "*Overall adoption at the end*\n38% (−2.5 pp vs previous week)" in fields  # 3/8 against 2/5
+    assert fields[0] == "*New-service adoption*\n33.3% (+33.3 pp vs previous week)"
+    assert "*Overall adoption at the end*\n37.5% (−2.5 pp vs previous week)" in fields  # 3/8 against 2/5
     assert "*Exception requests opened*\n2 (+1 vs previous week)" in fields
     assert "*Median CI duration*\n10.0 min (+6.7 min vs previous week)" in fields  # 600 s against 200 s
     alerts = blocks[2]["text"]["text"]
@@ -80,7 +80,7 @@ def test_the_weeks_message(week):
     assert alerts.count("\n• ") == len(week.alerts)
     assert blocks[-1]["type"] == "context" and blocks[-1]["elements"][-1]["text"] == LINK
     assert "6–12 May 2024" in blocks[-1]["elements"][0]["text"]
-    assert payload["text"].startswith("pathlens weekly report 6–12 May 2024: new-service adoption 33% (+33.3 pp)")
+    assert payload["text"].startswith("pathlens weekly report 6–12 May 2024: new-service adoption 33.3% (+33.3 pp)")
 
 
 def test_repository_text_is_escaped(week):
