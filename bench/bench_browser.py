@@ -8,7 +8,9 @@ each for a cold visit (the first, with the server's caches empty for the page) a
 (the median of `--runs` further visits). Then, on each page with the team filter, the time from
 picking a team (the one with the most services) to the page settling (`filter_settled_s`, the
 first time that team is chosen on that page, and `filter_settled_repeat_s` when it is chosen
-again). Last, the dashboard's resident memory (the server and any child process) after every
+again). And `in_app_first_chart_s` / `in_app_settled_s`: from a click on the page's link in the
+sidebar (coming from the Glossary) to its first chart and to settling, the document not
+reloaded, as a lead moves between pages. Last, the dashboard's resident memory (the server and any child process) after every
 page was visited. The machine's load average is recorded before and after. Per page, also what a
 warm visit received over the websocket (`websocket_kb`: the page's elements, figures included)
 and how many charts it drew.
@@ -60,13 +62,14 @@ TIMEOUT_MS = 120_000
 _OBSERVER = """
 (() => {
   const selectors = SELECTORS;
-  window.__bench = {first: {}, lastChange: 0};
+  window.__bench = {first: {}, lastChange: 0, watch: null, watchAt: null};
   new MutationObserver(() => {
     const b = window.__bench;
     b.lastChange = performance.now();
     for (const s of selectors) {
       if (!(s in b.first) && document.querySelector(s)) b.first[s] = b.lastChange;
     }
+    if (b.watch && b.watchAt === null && document.querySelector(b.watch)) b.watchAt = b.lastChange;
   }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
 })();
 """.replace("SELECTORS", json.dumps(sorted({p[1] for p in PAGES})))
@@ -172,6 +175,26 @@ def _visit(page, base: str, path: str, ready: str, quiet_s: float) -> dict[str, 
             "websocket_kb": round(sum(_RECEIVED) / 1024, 1), "charts": charts}
 
 
+TITLES = {"": "Overview", "adoption": "Adoption", "escape-hatches": "Escape hatches", "exceptions": "Exception requests",
+          "friction": "Friction", "maintenance": "Maintenance", "services": "Services", "sql": "SQL"}
+
+
+def _navigate(page, base: str, path: str, ready: str, quiet_s: float) -> dict[str, float]:
+    """From the Glossary (no chart, table or editor), click `path`'s link in the sidebar: seconds
+    from the click to its first chart and to the page settling. The document is not reloaded:
+    this is moving between pages as a lead does, with Streamlit's and Plotly's code loaded."""
+    glossary = next(p for p in PAGES if p[0] == "glossary")
+    _visit(page, base, glossary[0], glossary[1], quiet_s)
+    link = page.locator('[data-testid="stSidebarNavLink"]').filter(has_text=TITLES[path]).first
+    page.evaluate("(s) => { window.__bench.watch = s; window.__bench.watchAt = null; }", ready)
+    start = page.evaluate("() => performance.now()")
+    link.click()
+    page.wait_for_function("() => window.__bench.watchAt !== null", timeout=TIMEOUT_MS)
+    first = page.evaluate("() => window.__bench.watchAt")
+    settled = _wait_settled(page, quiet_s, since=start)
+    return {"first_chart_s": round((first - start) / 1000, 3), "settled_s": round((settled - start) / 1000, 3)}
+
+
 def _pick_team(page, team: str, quiet_s: float) -> float:
     """Choose `team` in the sidebar's Teams filter; seconds from the choice to the page settling."""
     box = page.locator('[data-testid="stMultiSelect"]').first
@@ -229,6 +252,16 @@ def main() -> None:
                 "websocket_kb": warm[-1]["websocket_kb"], "charts": warm[-1]["charts"],
             }
         result["memory_after_pages"] = _rss_mb(pid)
+        for path, ready, _ in pages:
+            entry = result["pages"].get(path or "overview", {})
+            if path not in TITLES or "error" in entry:
+                continue
+            try:
+                clicks = [_navigate(page, base, path, ready, args.quiet) for _ in range(args.runs)]
+                entry["in_app_first_chart_s"] = statistics.median(c["first_chart_s"] for c in clicks)
+                entry["in_app_settled_s"] = statistics.median(c["settled_s"] for c in clicks)
+            except Exception as exc:  # noqa: BLE001
+                entry["in_app_error"] = str(exc).splitlines()[0]
         for path, ready, filtered in pages:
             entry = result["pages"].get(path or "overview", {})
             if not filtered or "error" in entry:
@@ -247,6 +280,7 @@ def main() -> None:
     result["summary"] = {
         "max_warm_first_chart_s": max((v["warm_first_chart_s"] for v in measured), default=None),
         "max_filter_settled_s": max((v.get("filter_settled_s", 0) for v in measured), default=None),
+        "max_in_app_first_chart_s": max((v.get("in_app_first_chart_s", 0) for v in measured), default=None),
         "memory_mb": result["memory_after_pages"]["total_mb"],
         "targets": TARGETS,
     }
