@@ -28,7 +28,9 @@ def _frame_digest(frame: pl.DataFrame) -> bytes:
     return hashlib.blake2b(frame.write_ipc(None).getvalue(), digest_size=32).digest()
 
 
-@st.cache_resource(ttl=CACHE_TTL_S, max_entries=512, show_spinner=False,
+# at most ~1 MB a figure (Friction's time to first deploy, every service's value): bounded to
+# ~20 page and filter combinations, well inside the dashboard's 600 MB
+@st.cache_resource(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False,
                    hash_funcs={pl.DataFrame: _frame_digest})
 def _figure(name: str, args: tuple, kwargs: tuple) -> Any:
     return getattr(_builders, name)(*args, **dict(kwargs))
