@@ -820,7 +820,7 @@ def template_last_change(health: pl.DataFrame, *,
     fig.update_yaxes(type="category", autorange="reversed")
     fig.update_layout(hovermode="y")  # the whole row answers a hover or a click
     # room after the longest bar for its label ("278 days · stale")
-    longest = max([*_col(known, "days_since_change"), stale_after or 0])
+    longest = max(float(d) for d in [*_col(known, "days_since_change"), stale_after or 0])  # DECIMAL too
     fig.update_xaxes(range=[0, longest * 1.35], rangemode="tozero")
     return _layout(fig, title=title, x_title="Days since the default branch's last commit", y_title=None,
                    height=max(260, 140 + 40 * known.height))

@@ -255,6 +255,9 @@ def test_template_bars_pick_their_golden_path_and_leave_room_for_their_labels():
     assert [c[-1] for c in bars.customdata] == ["go-service", EVIL]  # the raw name: what a click picks
     assert fig.layout.hovermode == "y"
     assert fig.layout.xaxis.range[1] >= 278 * 1.3  # "278 days · stale" fits after the bar
+    # a DECIMAL column (a literal in hand-written SQL) draws too
+    as_decimal = health.with_columns(pl.col("days_since_change").cast(pl.Decimal(10, 1)))
+    assert charts.template_last_change(as_decimal).layout.xaxis.range[1] >= 278 * 1.3
     drift = pl.DataFrame({"golden_path": ["go-service"], "service": ["s"], "repo": ["acme/s"],
                           "commits_behind": [3], "days_behind": [4.0]})
     assert charts.template_drift_distribution(drift).data[0].customdata[0][-1] == "go-service"
