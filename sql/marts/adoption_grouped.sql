@@ -12,26 +12,19 @@
 -- months kept (counts 0, ratios NULL); a NULL owner or language is a group of its own. Only the
 -- months overlapping [start, stop) are returned (NULL: unbounded).
 with hist as (
-    select
-        case dimension when 'owner' then owner when 'language' then language end as group_value,
-        created_at, valid_from, valid_to, on_golden_path
-    from marts.selected_history(teams := teams, languages := languages)
+    select group_value, created_at, valid_from, valid_to, on_golden_path, creation_state
+    from marts.grouped_history(dimension := dimension, teams := teams, languages := languages)
 ),
 
 months as (
-    select
-        unnest(generate_series(f.first_month, date_trunc('month', s.as_of)::date, interval 1 month))::date as month
-    from (select min(date_trunc('month', created_at))::date as first_month from hist) as f
-    cross join config.settings as s
-    where f.first_month is not null
+    select * from marts.selected_months(teams := teams, languages := languages)
 ),
 
 -- each service at the end of its creation day
 at_creation as (
     select date_trunc('month', created_at)::date as month, group_value, on_golden_path
     from hist
-    where valid_from < date_trunc('day', created_at) + interval 1 day
-      and (valid_to is null or valid_to >= date_trunc('day', created_at) + interval 1 day)
+    where creation_state
 ),
 
 -- each service created by a month's end, in its state at that instant (the refresh's month:
@@ -40,8 +33,8 @@ at_month_end as (
     select m.month, h.group_value, h.on_golden_path
     from months as m
     join hist as h
-        on h.valid_from < m.month + interval 1 month
-       and (h.valid_to is null or h.valid_to >= m.month + interval 1 month)
+        on h.valid_from < m.month_end
+       and (h.valid_to is null or h.valid_to >= m.month_end)
 ),
 
 created as (
@@ -69,7 +62,9 @@ counted as (
         coalesce(c.services_created, 0) as services_created,
         coalesce(c.golden_path_created, 0) as golden_path_created,
         coalesce(t.services_total, 0) as services_total,
-        coalesce(t.golden_path_total, 0) as golden_path_total
+        coalesce(t.golden_path_total, 0) as golden_path_total,
+        m.partial,
+        m.period_end
     from groups as g
     join months as m on m.month >= g.first_month
     left join created as c on c.group_value is not distinct from g.group_value and c.month = m.month
@@ -87,8 +82,8 @@ select
     c.golden_path_total / nullif(c.services_total, 0) as overall_adoption,
     c.golden_path_created / nullif(c.services_created, 0) < s.adoption_threshold as below_threshold,
     s.adoption_threshold as threshold,
-    c.month = date_trunc('month', s.as_of)::date as partial,
-    least((c.month + interval 1 month)::timestamp, s.as_of) as period_end
+    c.partial,
+    c.period_end
 from counted as c
 cross join config.settings as s
 where (start is null or c.month >= date_trunc('month', start::timestamp)::date)

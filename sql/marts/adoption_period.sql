@@ -23,18 +23,17 @@ with p as (
 ),
 
 hist as (
-    select
-        case dimension when 'owner' then owner when 'language' then language end as group_value,
-        created_at, valid_from, valid_to, on_golden_path
-    from marts.selected_history(teams := teams, languages := languages)
+    select group_value, created_at, valid_from, valid_to, on_golden_path, creation_state
+    from marts.grouped_history(dimension := dimension, teams := teams, languages := languages)
 ),
 
+-- the services created in the period, each at the end of its creation day (marts.services_created)
 created as (
-    select
-        case dimension when 'owner' then owner when 'language' then language end as group_value,
-        count(*) as services_created,
-        count(*) filter (where on_golden_path) as golden_path_created
-    from marts.services_created(teams := teams, languages := languages, start := start, stop := stop)
+    select group_value, count(*) as services_created, count(*) filter (where on_golden_path) as golden_path_created
+    from hist
+    where creation_state
+      and (start is null or created_at >= start::timestamp)
+      and (stop is null or created_at < stop::timestamp)
     group by all
 ),
 

@@ -11,19 +11,15 @@ with hist as (
 ),
 
 months as (
-    select
-        unnest(generate_series(f.first_month, date_trunc('month', s.as_of)::date, interval 1 month))::date as month
-    from (select min(date_trunc('month', created_at))::date as first_month from hist) as f
-    cross join config.settings as s
-    where f.first_month is not null
+    select * from marts.selected_months(teams := teams, languages := languages)
 ),
 
 at_month_end as (
-    select m.month, h.has_service_spec, h.escape_hatch, h.escape_hatch_reasons
+    select m.month, m.partial, m.period_end, h.has_service_spec, h.escape_hatch, h.escape_hatch_reasons
     from months as m
     left join hist as h
-        on h.valid_from < m.month + interval 1 month
-       and (h.valid_to is null or h.valid_to >= m.month + interval 1 month)
+        on h.valid_from < m.month_end
+       and (h.valid_to is null or h.valid_to >= m.month_end)
 )
 
 select
@@ -37,11 +33,10 @@ select
         where a.escape_hatch and len(list_filter(a.escape_hatch_reasons, lambda r: starts_with(r, 'declared:'))) > 0
     ) as declared,
     count(*) filter (where a.escape_hatch and list_contains(a.escape_hatch_reasons, 'other')) as other,
-    a.month = date_trunc('month', any_value(s.as_of))::date as partial,
-    least((a.month + interval 1 month)::timestamp, any_value(s.as_of)) as period_end
+    a.partial,
+    a.period_end
 from at_month_end as a
-cross join config.settings as s
 where (start is null or a.month >= date_trunc('month', start::timestamp)::date)
   and (stop is null or a.month < stop::timestamp)
-group by a.month
+group by a.month, a.partial, a.period_end
 order by a.month
