@@ -7,6 +7,7 @@ from datetime import date
 import polars as pl
 import pytest
 
+from dashboards.lib.escape_hatches import OTHER_TEXTS, reason_choices, reason_labels, with_reason
 from dashboards.lib.filters import Filters, last_day_of_month, period_from_widget
 from dashboards.lib.text import file_slug, md_escape, web_url
 from dashboards.lib.ui import csv_bytes, humanize
@@ -95,3 +96,19 @@ def test_humanize(seconds, text):
     from datetime import timedelta
 
     assert humanize(timedelta(seconds=seconds)) == text
+
+
+def test_a_picked_reason_narrows_the_escape_hatches_and_the_other_texts_are_those_not_drawn():
+    # the chart drew gpu, sidecar, "a" and the rest of the texts as one bar (2 texts: "b", "c"), other
+    reasons = pl.DataFrame({
+        "position": [1, 2, 3, 4, 5], "kind": ["gpu", "sidecar", "declared", "declared", "other"],
+        "reason": ["gpu", "sidecar", "declared:a", None, "other"], "declared_text": [None, None, "a", None, None],
+        "escape_hatch_services": [1, 0, 2, 2, 1], "declared_texts": [None, None, 1, 2, None]})
+    hatches = pl.DataFrame({"service": ["s1", "s2", "s3", "s4", "s5"], "reason_list": [
+        ["declared:a", "gpu"], ["declared:a"], ["declared:b"], ["declared:c", "sidecar"], ["other"]]})
+    assert reason_choices(reasons) == ["gpu", "sidecar", "declared:a", OTHER_TEXTS, "other"]
+    assert reason_labels(reasons) == {"gpu": "GPU", "sidecar": "sidecar", "declared:a": "declared: a",
+                                      OTHER_TEXTS: "declared: 2 other texts", "other": "other"}
+    picked = {r: with_reason(hatches, r, reasons).get_column("service").to_list() for r in reason_choices(reasons)}
+    assert picked == {"gpu": ["s1"], "sidecar": ["s4"], "declared:a": ["s1", "s2"], OTHER_TEXTS: ["s3", "s4"],
+                      "other": ["s5"]}
