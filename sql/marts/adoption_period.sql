@@ -13,13 +13,13 @@
 with p as (
     select
         start::timestamp as period_start,
-        least(coalesce(stop::timestamp, s.as_of), s.as_of) as period_end,
+        i.measured_at as period_end,
         stop is null or stop::timestamp > s.as_of as partial,
         -- the instant whose state counts: the current interval once the period reaches as_of
-        case when stop is null or stop::timestamp >= s.as_of then 'infinity'::timestamp else stop::timestamp end
-            as state_at,
+        i.state_at,
         s.adoption_threshold
-    from config.settings as s
+    from marts.measured_instant(instant := stop) as i
+    cross join config.settings as s
 ),
 
 hist as (

@@ -5,12 +5,9 @@
 -- and language then), how many have a service spec, how many use the escape hatch, the rate,
 -- and how many escape-hatch services carry each reason (a service can carry several).
 -- `measured_at` is the instant (at most as_of: from as_of on, every service counts in today's
--- state). One row, also when nothing is selected.
+-- state; marts.measured_instant). One row, also when nothing is selected.
 with p as (
-    select
-        least(coalesce(instant::timestamp, s.as_of), s.as_of) as measured_at,
-        case when instant is null or instant::timestamp >= s.as_of then 'infinity'::timestamp else instant::timestamp end as state_at
-    from config.settings as s
+    select measured_at, state_at from marts.measured_instant(instant := instant)
 ),
 
 svc as (

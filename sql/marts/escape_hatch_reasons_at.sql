@@ -9,10 +9,7 @@
 -- more texts than that are declared, one row (`reason` and `declared_text` NULL) for the
 -- services of all the other texts. `position` orders the rows as a chart draws them.
 with p as (
-    select
-        least(coalesce(instant::timestamp, s.as_of), s.as_of) as measured_at,
-        case when instant is null or instant::timestamp >= s.as_of then 'infinity'::timestamp else instant::timestamp end as state_at
-    from config.settings as s
+    select measured_at, state_at from marts.measured_instant(instant := instant)
 ),
 
 -- each escape-hatch service's reasons then, once each (the list is sorted and distinct)

@@ -7,11 +7,9 @@
 -- and `new_in_period`: it did not use the escape hatch at the period's start (or did not exist
 -- yet; with a NULL start, every one is new).
 with p as (
-    select
-        start::timestamp as period_start,
-        least(coalesce(stop::timestamp, s.as_of), s.as_of) as period_end,
-        case when stop is null or stop::timestamp >= s.as_of then 'infinity'::timestamp else stop::timestamp end as state_at
-    from config.settings as s
+    -- the period's end and the state it counts (marts.measured_instant at `stop`)
+    select start::timestamp as period_start, measured_at as period_end, state_at
+    from marts.measured_instant(instant := stop)
 ),
 
 at_end as (
