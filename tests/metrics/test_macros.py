@@ -141,6 +141,29 @@ def test_the_refresh_month_is_partial(wh):  # noqa: F811
     assert rows == [(date(2024, 4, 1), False, T("2024-05-01")), (date(2024, 5, 1), True, T("2024-05-15 10:00"))]
 
 
+def test_the_shared_instant_months_and_groups(wh):  # noqa: F811
+    # measured_instant: before as_of (2024-05-15 10:00) the instant is its own state; from as_of
+    # on (or NULL) the figure is measured at as_of in today's state (the current intervals)
+    instants = {i: wh.sql(f"select measured_at, state_at::varchar from marts.measured_instant(instant := {i})").fetchall()
+                for i in ("timestamp '2024-03-01'", "NULL", "timestamp '2024-05-15 10:00'", "timestamp '2030-01-01'")}
+    assert instants["timestamp '2024-03-01'"] == [(T("2024-03-01"), "2024-03-01 00:00:00")]
+    for later in ("NULL", "timestamp '2024-05-15 10:00'", "timestamp '2030-01-01'"):
+        assert instants[later] == [(T("2024-05-15 10:00"), "infinity")]
+    # selected_months for team-b: its first service is old (created 1 Jun 2021), so June 2021
+    # through May 2024 (7 + 12 + 12 + 5 = 36 months); May 2024 is the refresh's, partial
+    months = wh.sql("select month, month_end, partial, period_end from marts.selected_months(teams := ['team-b'])"
+                    " order by month").fetchall()
+    assert len(months) == 36
+    assert months[0] == (date(2021, 6, 1), T("2021-07-01"), False, T("2021-07-01"))
+    assert months[-1] == (date(2024, 5, 1), T("2024-06-01"), True, T("2024-05-15 10:00"))
+    assert wh.sql("select count(*) from marts.selected_months(teams := ['team-nobody'])").fetchall() == [(0,)]
+    # grouped_history: owned is team-a's when created (1 Feb 2024: its creation-day state) and
+    # team-b's from 10 Mar 2024
+    got = wh.sql("select group_value, creation_state from marts.grouped_history(dimension := 'owner')"
+                 " where service = 'owned' order by valid_from").fetchall()
+    assert got == [("team-a", True), ("team-b", False)]
+
+
 @pytest.fixture(scope="module")
 def dashboard_wh(tmp_path_factory):
     path = handbuilt.build(tmp_path_factory.mktemp("handbuilt") / "wh.duckdb")
