@@ -16,8 +16,21 @@ with hist as (
     from marts.grouped_history(dimension := dimension, teams := teams, languages := languages)
 ),
 
+-- the months of marts.selected_months, from hist's first month: one scan of the selection
+-- (calling marts.selected_months scans it again, about 1 ms more per call on the demo)
 months as (
-    select * from marts.selected_months(teams := teams, languages := languages)
+    select
+        m.month,
+        m.month + interval 1 month as month_end,
+        m.month = date_trunc('month', s.as_of)::date as partial,
+        least((m.month + interval 1 month)::timestamp, s.as_of) as period_end
+    from (
+        select unnest(generate_series(f.first_month, date_trunc('month', s.as_of)::date, interval 1 month))::date as month
+        from (select min(date_trunc('month', created_at))::date as first_month from hist) as f
+        cross join config.settings as s
+        where f.first_month is not null
+    ) as m
+    cross join config.settings as s
 ),
 
 -- each service at the end of its creation day
