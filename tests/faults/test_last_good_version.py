@@ -53,7 +53,8 @@ def _services(con) -> list[tuple]:
 def test_the_last_version_that_parses_keeps_the_service_flagged_stale(tmp_path: Path):
     # a (team-old) 2024-03-01 09:00, b (team-checkout) 2024-04-02 09:00, c broken 2024-05-10 08:00
     # = today's file. The newest good version before c is b: team-checkout, on go-service,
-    # stale since c's commit. The history has one interval per owner, none without the service.
+    # stale since c's commit. The history has one interval per owner, none without the service,
+    # and c's broken stretch is an interval of its own: b's state, stale since c.
     versions = _versions(("catalog-info.yaml", "a", "2024-03-01 09:00", OLDER),
                          ("catalog-info.yaml", "b", "2024-04-02 09:00", GOOD),
                          ("catalog-info.yaml", "c", "2024-05-10 08:00", BROKEN))
@@ -62,10 +63,11 @@ def test_the_last_version_that_parses_keeps_the_service_flagged_stale(tmp_path: 
     (path, kind, severity, error), = con.sql("SELECT path, file_kind, severity, error FROM staging.file_errors").fetchall()
     assert (path, kind, severity) == ("catalog-info.yaml", "catalog", "error")
     assert error.startswith("line 8, column 7: YAML syntax error")  # BROKEN's `[unclosed` is on line 8
-    assert con.sql("SELECT service, valid_from, valid_to, owner, on_golden_path FROM marts.service_history "
-                   "ORDER BY valid_from").fetchall() == [
-        ("checkout", T("2024-03-01 09:00"), T("2024-04-02 09:00"), "team-old", True),
-        ("checkout", T("2024-04-02 09:00"), None, "team-checkout", True)]
+    assert con.sql("SELECT service, valid_from, valid_to, owner, on_golden_path, stale_since "
+                   "FROM marts.service_history ORDER BY valid_from").fetchall() == [
+        ("checkout", T("2024-03-01 09:00"), T("2024-04-02 09:00"), "team-old", True, None),
+        ("checkout", T("2024-04-02 09:00"), T("2024-05-10 08:00"), "team-checkout", True, None),
+        ("checkout", T("2024-05-10 08:00"), None, "team-checkout", True, T("2024-05-10 08:00"))]
     assert con.sql("SELECT stale_services FROM marts.refresh_info").fetchall() == [(1,)]
 
 
