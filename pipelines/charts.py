@@ -114,6 +114,11 @@ def _add_months(month: date, n: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def _months_apart(a: date, b: date) -> int:
+    """How many months `b` is after `a` (both first days of months)."""
+    return (b.year - a.year) * 12 + b.month - a.month
+
+
 def month_spine(first: date | datetime, last: date | datetime) -> list[date]:
     """Every first-of-month from `first`'s month through `last`'s (a time axis with no gaps)."""
     months, month, end = [], _first_of_month(first), _first_of_month(last)
@@ -124,10 +129,11 @@ def month_spine(first: date | datetime, last: date | datetime) -> list[date]:
 
 
 def _month_axis(fig: go.Figure, months: Iterable[Any], *, x_range: tuple[date, date] | None = None,
-                partial_month: date | None = None) -> go.Figure:
-    """A monthly time axis: ticks on months (every 1, 2, 3, 6 or 12 so that at most 12 show),
-    the range from `x_range` (so related charts line up) or the data, half a month either side;
-    `partial_month`, when shown, is shaded and its tick says it is not over."""
+                partial_month: date | None = None, max_ticks: int = 12) -> go.Figure:
+    """A monthly time axis: ticks on months (every 1, 2, 3, 6 or 12 so that at most `max_ticks`
+    show: fewer for a chart narrowed by a second y axis), the range from `x_range` (so related
+    charts line up) or the data, half a month either side; `partial_month`, when shown, is shaded
+    and its tick says it is not over (replacing regular ticks too close to fit beside it)."""
     shown = [_first_of_month(m) for m in months if m is not None]
     if x_range is not None:
         first, last = _first_of_month(x_range[0]), _first_of_month(x_range[1])
@@ -136,13 +142,15 @@ def _month_axis(fig: go.Figure, months: Iterable[Any], *, x_range: tuple[date, d
     else:
         return fig
     spine = month_spine(first, last)
-    step = next(s for s in (1, 2, 3, 6, 12, 24) if len(spine) / s <= 12)
+    step = next(s for s in (1, 2, 3, 6, 12, 24) if len(spine) / s <= max_ticks)
     ticks = spine[::step]
     partial = _first_of_month(partial_month) if partial_month is not None else None
     if partial is not None and first <= partial <= last and partial not in ticks:
-        ticks.append(partial)
-    # "Nov", with the year under the first tick and every January: short enough never to tilt
-    text = [f"{m:%b}" + (" (so far)" if m == partial else "") + (f"<br>{m:%Y}" if i == 0 or m.month == 1 else "")
+        ticks = [m for m in ticks if abs(_months_apart(m, partial)) >= step] + [partial]
+    # "Nov", the year under the first tick and wherever it changes, "(so far)" on a line of its
+    # own: short enough never to tilt
+    text = [f"{m:%b}" + (f"<br>{m:%Y}" if i == 0 or m.year != ticks[i - 1].year else "")
+            + ("<br>(so far)" if m == partial else "")
             for i, m in enumerate(ticks)]
     fig.update_xaxes(type="date", tickmode="array", tickvals=ticks, ticktext=text,
                      range=[first - timedelta(days=15), last + timedelta(days=15)])
@@ -388,7 +396,7 @@ def escape_hatch_rate(frame: pl.DataFrame, *,
     # counts, not a share: _layout's percent format applies to every y axis
     fig.update_yaxes(title_text="Escape-hatch services", rangemode="tozero", showgrid=False,
                      tickformat=",d", secondary_y=True)
-    return _month_axis(fig, months, x_range=x_range, partial_month=partial_month)
+    return _month_axis(fig, months, x_range=x_range, partial_month=partial_month, max_ticks=8)
 
 
 def escape_hatches_and_requests(escapes: pl.DataFrame, requests: pl.DataFrame, *,
@@ -421,7 +429,7 @@ def escape_hatches_and_requests(escapes: pl.DataFrame, requests: pl.DataFrame, *
                      secondary_y=True)
     months = (_col(escapes, "month") if not escapes.is_empty() else []) + (
         _col(requests, "month") if not requests.is_empty() else [])
-    return _month_axis(fig, months, x_range=x_range, partial_month=partial_month)
+    return _month_axis(fig, months, x_range=x_range, partial_month=partial_month, max_ticks=8)
 
 
 def retention_cohorts(frame: pl.DataFrame, *,

@@ -216,14 +216,30 @@ def test_monthly_axes_tick_by_month_and_mark_the_month_in_progress():
     frame = pl.DataFrame({"month": months, "opened": [1] * 14, "closed": [0] * 14,
                           "open_at_month_end": [1] * 14})
     fig = charts.exception_requests_monthly(frame, partial_month=date(2025, 2, 14))
-    # 14 months: a tick every 2 months (at most 12), plus the month in progress
-    assert list(fig.layout.xaxis.tickvals) == months[::2] + [date(2025, 2, 1)]
+    # 14 months: a tick every 2 months (at most 12), and the month in progress in place of Jan 2025,
+    # a month from it (too close to fit beside it)
+    assert list(fig.layout.xaxis.tickvals) == months[:12:2] + [date(2025, 2, 1)]
     assert fig.layout.xaxis.ticktext[:2] == ("Jan<br>2024", "Mar")  # the year under the first tick
-    assert fig.layout.xaxis.ticktext[-2:] == ("Jan<br>2025", "Feb (so far)")
+    assert fig.layout.xaxis.ticktext[-2:] == ("Nov", "Feb<br>2025<br>(so far)")  # and where it changes
     shaded = [s for s in fig.layout.shapes if s.type == "rect"]
     assert [(s.x0, s.x1) for s in shaded] == [(date(2025, 1, 17), date(2025, 2, 16))]
     short = charts.exception_requests_monthly(frame.head(3))
     assert list(short.layout.xaxis.tickvals) == months[:3]  # monthly data, monthly ticks
+
+
+def test_a_chart_narrowed_by_a_second_axis_ticks_less_often_and_names_every_year():
+    # Feb 2024 – Dec 2025 is 23 months: at most 8 ticks is one every 3 months from Feb; Nov 2025
+    # is a month from the month in progress (Dec 2025) and gives way to it. No January is a tick,
+    # so the year is written where it changes.
+    months = [date(2024 + (1 + i) // 12, (1 + i) % 12 + 1, 1) for i in range(23)]
+    assert (months[0], months[-1]) == (date(2024, 2, 1), date(2025, 12, 1))
+    frame = pl.DataFrame({"month": months, "escape_hatch_services": [1] * 23, "spec_services": [4] * 23,
+                          "escape_hatch_rate": [0.25] * 23})
+    axis = charts.escape_hatch_rate(frame, partial_month=date(2025, 12, 3)).layout.xaxis
+    assert list(axis.tickvals) == [date(2024, 2, 1), date(2024, 5, 1), date(2024, 8, 1), date(2024, 11, 1),
+                                   date(2025, 2, 1), date(2025, 5, 1), date(2025, 8, 1), date(2025, 12, 1)]
+    assert list(axis.ticktext) == ["Feb<br>2024", "May", "Aug", "Nov", "Feb<br>2025", "May", "Aug",
+                                   "Dec<br>(so far)"]
 
 
 def test_related_charts_share_the_time_range_they_are_given():
