@@ -1047,14 +1047,16 @@ jobs:
 """
 
 
-def sample_org(now: datetime, repos: int = 24, *, seed: int = 7, runs_per_repo: int = 12) -> FakeOrg:
+def sample_org(now: datetime, repos: int = 24, *, seed: int = 7, runs_per_repo: int = 12,
+               spacing_days: float = 7) -> FakeOrg:
     """A deterministic organisation with a bit of everything the source must handle.
 
     Per repo `i`: a catalog file and a service spec; every third a copier answers file, every
     fourth a cruft file; one or two workflows; runs every few hours (the newest one still in
     progress in every fifth repo); a couple of deployments with statuses. Plus: an empty repo,
     an archived repo, a fork, an excluded `sandbox-*` repo, a repo whose catalog file is over
-    1 MiB, and `platform` holding exception-request issues and a pull request.
+    1 MiB, and `platform` holding exception-request issues and a pull request. Repo `i` is
+    created 600 − i × `spacing_days` days before `now`.
     """
     rng = random.Random(seed)
     org = FakeOrg("acme")
@@ -1062,7 +1064,7 @@ def sample_org(now: datetime, repos: int = 24, *, seed: int = 7, runs_per_repo: 
     dep_id = 90_000
     status_id = 700_000
     for i in range(repos):
-        created = now - timedelta(days=600 - i * 7, hours=rng.randrange(24))
+        created = now - timedelta(days=600 - i * spacing_days, hours=rng.randrange(24))
         files = {
             "catalog-info.yaml": (f"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n"
                                   f"  name: svc-{i:04d}\nspec:\n  type: service\n  owner: team-{i % 5}\n").encode(),
