@@ -339,24 +339,31 @@ def capped_workflows(ctx: Context, batch: Batch, full: str,
     return {p: v for p, v in present.items() if p not in dropped}
 
 
+def contents_at(ctx: Context, full: str, path: str, ref: str) -> Any | None:
+    """GitHub's `contents` answer for `path` at `ref` (a file's dict, a folder's list), None when
+    the path or the repo's content is absent (404, 409 for an empty repo); other errors raise."""
+    resp = ctx.client.get(CONTENTS, f"/repos/{full}/contents/{quote(path)}", {"ref": ref})
+    if resp.status in (404, 409):
+        return None
+    if resp.status != 200:
+        raise FetchError(CONTENTS, resp.status, resp.message())
+    return resp.data
+
+
 def _present_without_tree(ctx: Context, full: str, branch: str) -> tuple[dict[str, tuple[str, int]], dict[str, dict]]:
     """For a tree GitHub truncated (huge repos): find the wanted files through `contents` instead."""
     present: dict[str, tuple[str, int]] = {}
     cache: dict[str, dict[str, Any]] = {}
     for path in ctx.files.root_files:
-        resp = ctx.client.get(CONTENTS, f"/repos/{full}/contents/{quote(path)}", {"ref": branch})
-        if resp.status == 200 and isinstance(resp.data, dict) and resp.data.get("type") == "file":
-            present[path] = (resp.data["sha"], int(resp.data.get("size") or 0))
-            cache[path] = resp.data
-        elif resp.status not in (404, 409, 200):
-            raise FetchError(CONTENTS, resp.status, resp.message())
-    resp = ctx.client.get(CONTENTS, f"/repos/{full}/contents/.github/workflows", {"ref": branch})
-    if resp.status == 200 and isinstance(resp.data, list):
-        for entry in resp.data:
+        data = contents_at(ctx, full, path, branch)
+        if isinstance(data, dict) and data.get("type") == "file":
+            present[path] = (data["sha"], int(data.get("size") or 0))
+            cache[path] = data
+    listing = contents_at(ctx, full, ".github/workflows", branch)
+    if isinstance(listing, list):
+        for entry in listing:
             if entry.get("type") == "file" and ctx.wanted(entry["path"]):
                 present[entry["path"]] = (entry["sha"], int(entry.get("size") or 0))
-    elif resp.status not in (404, 409, 200):
-        raise FetchError(CONTENTS, resp.status, resp.message())
     return present, cache
 
 
@@ -365,12 +372,7 @@ def _read_file(ctx: Context, batch: Batch, full: str, branch: str, path: str, sh
     """{sha, size, content} of one file, or None when it vanished meanwhile (404/409/not a file)."""
     data = cached
     if data is None and size <= BLOB_THRESHOLD:
-        resp = ctx.client.get(CONTENTS, f"/repos/{full}/contents/{quote(path)}", {"ref": branch})
-        if resp.status in (404, 409):
-            return None
-        if resp.status != 200:
-            raise FetchError(CONTENTS, resp.status, resp.message())
-        data = resp.data
+        data = contents_at(ctx, full, path, branch)
         if not isinstance(data, dict) or data.get("type") != "file":
             return None
     if data is not None and data.get("encoding") == "base64" and (data.get("content") or not data.get("size")):

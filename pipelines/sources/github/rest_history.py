@@ -22,11 +22,10 @@ import base64
 import binascii
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from pipelines.sources.github import history
 from pipelines.sources.github.client import FetchError
-from pipelines.sources.github.fetch import COMMITS, CONTENTS, Context, capped_workflows, pages
+from pipelines.sources.github.fetch import COMMITS, Context, capped_workflows, contents_at, pages
 from pipelines.sources.github.history import WORKFLOWS, Known, RepoRead, Target, Version
 from pipelines.sources.github.incremental import Batch
 from pipelines.sources.github.rows import iso, ts
@@ -115,12 +114,9 @@ def _commits(ctx: Context, full: str, branch: str, params: dict[str, str], *,
 def _at(ctx: Context, full: str, path: str, commit: str) -> dict[str, Any] | None:
     """The file at `path` in `commit` as a GraphQL-shaped Blob (text when `contents` gave it),
     the folder's listing as `{"entries": [...]}` for the workflows folder, None when absent."""
-    resp = ctx.client.get(CONTENTS, f"/repos/{full}/contents/{quote(path)}", {"ref": commit})
-    if resp.status in (404, 409):
+    data = contents_at(ctx, full, path, commit)
+    if data is None:
         return None
-    if resp.status != 200:
-        raise FetchError(CONTENTS, resp.status, resp.message())
-    data = resp.data
     if path == WORKFLOWS:
         if not isinstance(data, list):
             return None
