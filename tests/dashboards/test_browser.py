@@ -245,14 +245,21 @@ def test_tables_show_human_labels_and_charts_show_what_they_mean(page, base_url:
     _assert_clean(page, "labels")
 
 
-def test_clicking_a_team_bar_filters_the_page_to_that_team(page, base_url: str):
+def _click_team_row(page, base_url: str, chart_key: str) -> str:
+    """On the Adoption page, click the second team row of chart `chart_key` and wait until the
+    page has rerun filtered to it; that team (already checked against the URL)."""
     page.goto(f"{base_url}/adoption")
-    page.wait_for_selector(".st-key-team_bars .js-plotly-plot .main-svg", timeout=SETTLE_MS)
+    page.wait_for_selector(f".st-key-{chart_key} .js-plotly-plot .main-svg", timeout=SETTLE_MS)
     _settle(page)
-    team = _click_row(page, "team_bars", 1)
+    team = _click_row(page, chart_key, 1)
     page.wait_for_url(re.compile(r"[?&]team="), timeout=SETTLE_MS)
     _settle(page)
     assert parse_qs(urlparse(page.url).query)["team"] == [team]
+    return team
+
+
+def test_clicking_a_team_bar_filters_the_page_to_that_team(page, base_url: str):
+    team = _click_team_row(page, base_url, "team_bars")
     assert team in page.locator('[data-testid="stMultiSelect"]').first.inner_text()
     rows = page.locator(".st-key-team_bars .js-plotly-plot .yaxislayer-above .ytick text")
     # the page now shows that team only (retried: Plotly may still be redrawing the old bars)
@@ -338,13 +345,7 @@ def test_the_reasons_chart_names_each_declared_text_and_a_click_lists_its_servic
 
 
 def test_clicking_a_heatmap_cell_filters_the_page_to_that_team(page, base_url: str):
-    page.goto(f"{base_url}/adoption")
-    page.wait_for_selector(".st-key-team_heatmap .js-plotly-plot .main-svg", timeout=SETTLE_MS)
-    _settle(page)
-    team = _click_row(page, "team_heatmap", 1)
-    page.wait_for_url(re.compile(r"[?&]team="), timeout=SETTLE_MS)
-    _settle(page)
-    assert parse_qs(urlparse(page.url).query)["team"] == [team]
+    team = _click_team_row(page, base_url, "team_heatmap")
     # the heatmap now shows that team only (waited for: the rerun may still be drawing)
     ticks = ".st-key-team_heatmap .js-plotly-plot .yaxislayer-above .ytick text"
     page.wait_for_function(f"() => document.querySelectorAll('{ticks}').length === 1", timeout=SETTLE_MS)
