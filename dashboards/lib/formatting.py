@@ -31,6 +31,7 @@ TEXT, NAME, COUNT, PERCENT, SECONDS, DAYS, NUMBER, RATIO, P_VALUE = (
     "text", "name", "count", "percent", "seconds", "days", "number", "ratio", "p_value")
 DATE, MONTH, DATETIME, BOOL, LIST, REPO, LINK, SHA, SERVICE = (
     "date", "month", "datetime", "bool", "list", "repo", "link", "sha", "service")
+POINTS, SIGNED = "points", "signed"  # a change of a ratio (shown in percentage points), of a count
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ COLUMNS: dict[str, Column] = {
                         "State of the newest exception request naming it; none: no request names it"),
     "request_url": _c("Request", LINK, "Opens that exception request on GitHub"),
     "opened": _c("Opened", COUNT),
+    "opened_change": _c("Opened, change", SIGNED, "Opened minus the month before's"),
     "closed": _c("Closed", COUNT),
     "open": _c("Open", COUNT),
     "open_at_month_end": _c("Open at month end", COUNT),
@@ -153,6 +155,8 @@ COLUMNS: dict[str, Column] = {
     # rates
     "new_service_adoption": _c("New-service adoption", PERCENT,
                                "Golden-path services created ÷ services created"),
+    "new_service_adoption_change": _c("Adoption change", POINTS,
+                                      "New-service adoption minus the month before's, in percentage points"),
     "overall_adoption": _c("Overall adoption", PERCENT,
                            "Golden-path services ÷ services, at the end of the month"),
     "adoption_90d": _c("Adoption (90 days)", PERCENT),
@@ -343,6 +347,11 @@ def show(frame: pl.DataFrame, *, repo_urls: dict[str, str] | None = None, key_co
             config[name] = st.column_config.NumberColumn(spec.label, pinned=pinned, help=spec.help,
                                                          format="localized")
             continue
+        if spec.kind == POINTS and dtype.is_numeric():  # shown as points; the CSV keeps the ratio
+            exprs.append((col * 100).alias(name))
+            config[name] = st.column_config.NumberColumn(spec.label, pinned=pinned, help=spec.help,
+                                                         format="%+.1f pp")
+            continue
         if spec.kind == LINK and dtype == pl.String:
             exprs.append(col.map_elements(web_url, return_dtype=pl.String).alias(name))
             config[name] = st.column_config.LinkColumn(spec.label, pinned=pinned, help=spec.help,
@@ -381,6 +390,8 @@ def _config(spec: Column, dtype: pl.DataType, pinned: bool) -> Any:
     if kind == PERCENT:
         # step 0.001 makes Streamlit's percent format keep exactly one decimal
         return cc.NumberColumn(spec.label, format="percent", step=0.001, **common)
+    if kind == SIGNED:
+        return cc.NumberColumn(spec.label, format="%+d", **common)
     if kind == COUNT or (kind == TEXT and dtype.is_integer()):
         return cc.NumberColumn(spec.label, format="%,d", **common)
     if kind == DAYS:

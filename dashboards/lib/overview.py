@@ -22,8 +22,7 @@ TREND_MONTHS = 12
 @dataclass(frozen=True)
 class Overview:
     month: date
-    headline: dict | None
-    previous: dict | None
+    headline: dict | None  # marts.adoption's row for the month (with the change vs the month before)
     threshold: float | None
     trend: pl.DataFrame
     escape: EscapeSummary
@@ -39,15 +38,13 @@ def load_overview(con: Connection, f: Filters, last_complete_month: date) -> Ove
     monthly = adoption_monthly(con, f)
     month = reported_month(last_complete_month, f)
     complete = monthly.filter(pl.col("month") <= month)
-    rows = {r["month"]: r for r in complete.tail(2).iter_rows(named=True)}
-    headline = rows.get(month)
-    previous = next((r for m, r in rows.items() if m < month), None)
+    headline = next(complete.filter(pl.col("month") == month).iter_rows(named=True), None)
     threshold = fetch(con, "select any_value(threshold) as t from marts.adoption_monthly").item()
     alerts = None
     if table_exists(con, "marts", "alerts"):
         alerts = fetch(con, "select * from marts.alerts order by raised_at desc nulls last limit 10")
     return Overview(
-        month=month, headline=headline, previous=previous, threshold=threshold,
+        month=month, headline=headline, threshold=threshold,
         trend=complete.tail(TREND_MONTHS), escape=escape_summary(con, f), requests=requests_monthly(con, f),
         alerts=alerts, escape_monthly=escape_monthly(con, f),
     )

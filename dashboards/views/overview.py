@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
 from dashboards.lib import ui
@@ -27,21 +29,19 @@ st.caption(ui.describe_filters(f))
 st.subheader(f"{data.month:%B %Y}, the last complete month")
 
 month = f"{data.month:%B %Y}"
+before = f"{data.month - timedelta(days=1):%b}"  # the month before the headline month
 headline = data.headline or {}
-previous = data.previous or {}
 adoption = headline.get("new_service_adoption")
 threshold = data.threshold
 
-requests_by_month = {r["month"]: r for r in data.requests.iter_rows(named=True)}
-opened = requests_by_month.get(data.month, {}).get("opened")
-opened_before = requests_by_month.get(previous.get("month"), {}).get("opened") if previous else None
+requests = next((r for r in data.requests.iter_rows(named=True) if r["month"] == data.month), {})
+opened, opened_change = requests.get("opened"), requests.get("opened_change")
 
 cols = st.columns(4)
-prev_adoption = previous.get("new_service_adoption")
-change = adoption - prev_adoption if adoption is not None and prev_adoption is not None else None
+change = headline.get("new_service_adoption_change")
 cols[0].metric(
     "New-service adoption", percent(adoption),
-    delta=f"{points(change)} vs {previous['month']:%b}" if change is not None else None,
+    delta=f"{points(change)} vs {before}" if change is not None else None,
     delta_arrow="off" if no_change(change) else "auto",
     help=(f"{headline.get('golden_path_created', 0)} of {headline.get('services_created', 0)} "
           f"services created in {month} came from a golden path"),
@@ -61,10 +61,9 @@ cols[2].metric(
 )
 cols[3].metric(
     "Exception requests opened", MISSING if opened is None else opened,
-    delta=(f"{opened - opened_before:+d} vs {previous['month']:%b}"
-           if opened is not None and opened_before is not None else None),
-    delta_color="inverse" if opened != opened_before else "off",
-    delta_arrow="auto" if opened != opened_before else "off",  # "+0" is no change, not a rise
+    delta=f"{opened_change:+d} vs {before}" if opened_change is not None else None,
+    delta_color="inverse" if opened_change else "off",
+    delta_arrow="auto" if opened_change else "off",  # "+0" is no change, not a rise
     border=True,
 )
 

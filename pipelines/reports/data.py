@@ -31,13 +31,7 @@ class SummaryRow:
     unit: str  # ratio | count | days | seconds
     value: float | int | None
     previous: float | int | None
-
-    @property
-    def change(self) -> float | int | None:
-        """value − previous (for ratios: the difference in percentage points ÷ 100)."""
-        if self.value is None or self.previous is None:
-            return None
-        return self.value - self.previous
+    change: float | int | None  # value − previous, from SQL (ratios: a difference of ratios)
 
 
 @dataclass(frozen=True)
@@ -107,17 +101,6 @@ def refresh_info(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return rows[0]
 
 
-def adoption(con: duckdb.DuckDBPyConnection, p: Period) -> dict[str, Any]:
-    """marts.adoption_period for the period: services created in it and the golden-path ones
-    (`created`, `golden`, `adoption`), and all services at its end (`total`, `golden_total`,
-    `overall`), each in its state at that instant."""
-    return _one(con, """
-        select services_created as created, golden_path_created as golden, new_service_adoption as adoption,
-               services_total as total, golden_path_total as golden_total, overall_adoption as overall
-        from marts.adoption_period(start := $s, stop := $e)
-    """, {"s": p.start, "e": p.end})
-
-
 def escape_hatch_state(con: duckdb.DuckDBPyConnection, p: Period) -> EscapeHatchState:
     """Escape-hatch services at the period's end (each in its state then, from service history,
     with their exception requests as of the refresh) and those that took the escape hatch during
@@ -137,32 +120,46 @@ def escape_hatch_state(con: duckdb.DuckDBPyConnection, p: Period) -> EscapeHatch
                             summary["new_escape_hatches"], services)
 
 
-def exception_requests(con: duckdb.DuckDBPyConnection, p: Period) -> dict[str, Any]:
-    """marts.exception_summary for the period: opened and closed in it, open at its end, and the
-    median days to close of those closed in it."""
-    return _one(con, """
-        select opened, closed, open_at_end, median_days_to_close
-        from marts.exception_summary(start := $s, stop := $e)
-    """, {"s": p.start, "e": p.end})
-
-
 def friction(con: duckdb.DuckDBPyConnection, p: Period, previous: Period) -> list[dict[str, Any]]:
     """CI runs, failure rate and median duration per group (golden path, DIY, all), both periods
-    (marts.ci_summary)."""
-    return _rows(con, """
-        select c.group, c.runs, c.failure_rate, c.median_duration_s,
-               b.runs as previous_runs, b.failure_rate as previous_failure_rate,
-               b.median_duration_s as previous_median_duration_s
-        from marts.ci_summary(start := $s, stop := $e) as c
-        join marts.ci_summary(start := $ps, stop := $s) as b on b.group = c.group
-        order by case c.group when 'golden path' then 0 when 'DIY' then 1 else 2 end
-    """, {"ps": previous.start, "s": p.start, "e": p.end})
+    and their changes (marts.ci_summary_change)."""
+    return _rows(con, "select * from marts.ci_summary_change(start := $s, stop := $e, previous_start := $ps)",
+                 {"ps": previous.start, "s": p.start, "e": p.end})
 
 
-def production_deploys(con: duckdb.DuckDBPyConnection, p: Period) -> int:
-    """Production deploys in the period (marts.deploy_summary)."""
-    return _one(con, "select production_deploys from marts.deploy_summary(start := $s, stop := $e)",
-                {"s": p.start, "e": p.end})["production_deploys"]
+# metric (the CSV's and marts.period_summary's name), label, unit: the summary's rows in order;
+# the CI rows come from marts.ci_summary_change's `all` group
+SUMMARY = [
+    ("new_service_adoption", "New-service adoption", "ratio"),
+    ("services_created", "Services created", "count"),
+    ("golden_path_created", "… from a golden path", "count"),
+    ("overall_adoption", "Overall adoption at the end", "ratio"),
+    ("escape_hatch_services", "Escape-hatch services at the end", "count"),
+    ("new_escape_hatches", "New escape hatches", "count"),
+    ("exception_requests_opened", "Exception requests opened", "count"),
+    ("exception_requests_closed", "Exception requests closed", "count"),
+    ("exception_requests_open_at_end", "Exception requests open at the end", "count"),
+    ("median_days_to_close", "Median days to close", "days"),
+    ("ci_runs", "CI runs", "count"),
+    ("ci_failure_rate", "CI failure rate", "ratio"),
+    ("median_ci_duration_s", "Median CI duration", "seconds"),
+    ("production_deploys", "Production deploys", "count"),
+]
+CI_COLUMNS = {"ci_runs": "runs", "ci_failure_rate": "failure_rate", "median_ci_duration_s": "median_duration_s"}
+
+
+def summary(con: duckdb.DuckDBPyConnection, p: Period, previous: Period,
+            ci_all: dict[str, Any]) -> list[SummaryRow]:
+    """The summary rows: each figure this period, the period before and the change, selected
+    from marts.period_summary (the CI rows from `ci_all`, marts.ci_summary_change's `all` row)."""
+    row = _one(con, "select * from marts.period_summary(start := $s, stop := $e, previous_start := $ps)",
+               {"ps": previous.start, "s": p.start, "e": p.end})
+    rows = []
+    for metric, label, unit in SUMMARY:
+        source, name = (ci_all, CI_COLUMNS[metric]) if metric in CI_COLUMNS else (row, metric)
+        rows.append(SummaryRow(metric, label, unit, source[name], source[f"previous_{name}"],
+                               source[f"{name}_change"]))
+    return rows
 
 
 def worst_teams(con: duckdb.DuckDBPyConnection, end: datetime, *, days: int, min_services: int,
@@ -204,32 +201,9 @@ def build_report_data(con: duckdb.DuckDBPyConnection, period: Period, settings: 
     info = refresh_info(con)
     previous = period.previous()
     threshold = float(settings.adoption.threshold)
-    a, a0 = adoption(con, period), adoption(con, previous)
-    e, e0 = escape_hatch_state(con, period), escape_hatch_state(con, previous)
-    x, x0 = exception_requests(con, period), exception_requests(con, previous)
+    e = escape_hatch_state(con, period)
     ci = friction(con, period, previous)
-    overall = next(r for r in ci if r["group"] == "all")
-    summary = [
-        SummaryRow("new_service_adoption", "New-service adoption", "ratio", a["adoption"], a0["adoption"]),
-        SummaryRow("services_created", "Services created", "count", a["created"], a0["created"]),
-        SummaryRow("golden_path_created", "… from a golden path", "count", a["golden"], a0["golden"]),
-        SummaryRow("overall_adoption", "Overall adoption at the end", "ratio", a["overall"], a0["overall"]),
-        SummaryRow("escape_hatch_services", "Escape-hatch services at the end", "count", e.count, e0.count),
-        SummaryRow("new_escape_hatches", "New escape hatches", "count", e.new_count, e0.new_count),
-        SummaryRow("exception_requests_opened", "Exception requests opened", "count", x["opened"], x0["opened"]),
-        SummaryRow("exception_requests_closed", "Exception requests closed", "count", x["closed"], x0["closed"]),
-        SummaryRow("exception_requests_open_at_end", "Exception requests open at the end", "count",
-                   x["open_at_end"], x0["open_at_end"]),
-        SummaryRow("median_days_to_close", "Median days to close", "days",
-                   x["median_days_to_close"], x0["median_days_to_close"]),
-        SummaryRow("ci_runs", "CI runs", "count", overall["runs"], overall["previous_runs"]),
-        SummaryRow("ci_failure_rate", "CI failure rate", "ratio", overall["failure_rate"],
-                   overall["previous_failure_rate"]),
-        SummaryRow("median_ci_duration_s", "Median CI duration", "seconds", overall["median_duration_s"],
-                   overall["previous_median_duration_s"]),
-        SummaryRow("production_deploys", "Production deploys", "count",
-                   production_deploys(con, period), production_deploys(con, previous)),
-    ]
+    summary_rows = summary(con, period, previous, next(r for r in ci if r["group"] == "all"))
     requests = _rows(con, """
         select repo, number, title, team, state, opened_at, closed_at, days_to_close
         from marts.exception_requests where opened_at >= $s and opened_at < $e
@@ -250,7 +224,7 @@ def build_report_data(con: duckdb.DuckDBPyConnection, period: Period, settings: 
         notes.append(f"The data was refreshed at {info['as_of']:%Y-%m-%d %H:%M} UTC, before this period ended.")
     return ReportData(
         period=period, previous=previous, as_of=info["as_of"], source=info["source"], threshold=threshold,
-        summary=summary, escape_hatches=e, requests_opened=requests, worst_teams=teams,
+        summary=summary_rows, escape_hatches=e, requests_opened=requests, worst_teams=teams,
         team_window=(period.end - timedelta(days=team_days), period.end),
         friction=[r for r in ci if r["runs"] or r["previous_runs"]], alerts=alerts,
         alerts_available=alerts_available, adoption_monthly=adoption_monthly,

@@ -52,7 +52,3 @@ def row_cells(row: SummaryRow) -> tuple[str, str, str]:
     """(this period, previous period, change) of a summary row, written out."""
     return value(row.unit, row.value), value(row.unit, row.previous), change(row.unit, row.change)
 
-
-def difference(a: float | None, b: float | None) -> float | None:
-    """a − b, or None when either is missing."""
-    return None if a is None or b is None else a - b

@@ -72,9 +72,9 @@ def render_html(data: ReportData) -> str:
     """The whole HTML page."""
     friction = [
         (r, [fmt.value("ratio", r["failure_rate"]),
-             fmt.change("ratio", fmt.difference(r["failure_rate"], r["previous_failure_rate"])),
+             fmt.change("ratio", r["failure_rate_change"]),
              fmt.value("seconds", r["median_duration_s"]),
-             fmt.change("seconds", fmt.difference(r["median_duration_s"], r["previous_median_duration_s"]))])
+             fmt.change("seconds", r["median_duration_s_change"])])
         for r in data.friction
     ]
     return _environment().get_template("report.html.j2").render(

@@ -160,9 +160,9 @@ def render_markdown(data: ReportData) -> str:
     else:
         out += _table(["Group", "Runs", "Failure rate", "Change", "Median duration", "Change"], [
             [r["group"], f"{r['runs']:,}", fmt.value("ratio", r["failure_rate"]),
-             fmt.change("ratio", fmt.difference(r["failure_rate"], r["previous_failure_rate"])),
+             fmt.change("ratio", r["failure_rate_change"]),
              fmt.value("seconds", r["median_duration_s"]),
-             fmt.change("seconds", fmt.difference(r["median_duration_s"], r["previous_median_duration_s"]))]
+             fmt.change("seconds", r["median_duration_s_change"])]
             for r in data.friction], ["---", "---:", "---:", "---:", "---:", "---:"])
     out += maintenance_markdown(data)
     if data.notes:

@@ -209,3 +209,83 @@ def test_exception_requests_over_one_period(dashboard_wh):
         from marts.exception_summary(teams := ['web'], start := timestamp '2024-05-01', stop := timestamp '2024-06-01')
     """).fetchall()
     assert got == [(1, 0, 1, 1)]
+
+
+def test_the_change_vs_the_month_before(dashboard_wh):
+    # new-service adoption (handbuilt.ADOPTION): Jan 0.5, Feb 1.0, Mar none created, Apr 0.5,
+    # May 0.4, Jun 1.0 → changes: Jan none (first month), Feb +0.5, Mar and Apr none (a side is
+    # NULL), May −0.1, Jun +0.6
+    got = dashboard_wh.sql("select month::varchar, new_service_adoption_change from marts.adoption()").fetchall()
+    assert got == [("2024-01-01", None), ("2024-02-01", pytest.approx(0.5)), ("2024-03-01", None),
+                   ("2024-04-01", None), ("2024-05-01", pytest.approx(-0.1)), ("2024-06-01", pytest.approx(0.6))]
+    # a period starting in May still compares May with April
+    got = dashboard_wh.sql("select month::varchar, new_service_adoption_change"
+                           " from marts.adoption(start := date '2024-05-01')").fetchall()
+    assert got == [("2024-05-01", pytest.approx(-0.1)), ("2024-06-01", pytest.approx(0.6))]
+    # requests opened: #6 Jan, #1 Mar, #2 Apr, #3 #4 #5 May → 1, 0, 1, 1, 3, 0
+    got = dashboard_wh.sql("select month::varchar, opened_change from marts.exception_requests_by_month()").fetchall()
+    assert got == [("2024-01-01", None), ("2024-02-01", -1), ("2024-03-01", 1), ("2024-04-01", 0),
+                   ("2024-05-01", 2), ("2024-06-01", -3)]
+    # web's: #2 Apr, #3 May; from April on, April is compared with March (0)
+    got = dashboard_wh.sql("select month::varchar, opened, opened_change from marts.exception_requests_by_month("
+                           "teams := ['web'], start := date '2024-04-01')").fetchall()
+    assert got == [("2024-04-01", 1, 1), ("2024-05-01", 1, 0), ("2024-06-01", 0, -1)]
+
+
+@pytest.fixture(scope="module")
+def friction_wh(tmp_path_factory):
+    path = handbuilt.build(tmp_path_factory.mktemp("handbuilt-friction") / "wh.duckdb", friction=True)
+    con = duckdb.connect(str(path), read_only=True)
+    yield con
+    con.close()
+
+
+def test_a_period_beside_the_one_before(friction_wh):
+    got = friction_wh.sql("select * from marts.period_summary(start := timestamp '2024-05-01',"
+                          " stop := timestamp '2024-06-01', previous_start := timestamp '2024-04-01')").pl().to_dicts()
+    # May against April (handbuilt's docstring):
+    # - created 5 (2 golden: s-pay2, s-ml2) against 2 (1: s-ml) → 0.4 vs 0.5;
+    # - at the end 10 services, 5 golden (0.5) against 5, 3 (0.6);
+    # - escape hatches at the end: s-worker, s-web, s-ml, batch (30 May) = 4 against 3; new: batch
+    #   against s-ml;
+    # - requests opened #3 #4 #5 against #2; closed #6 (108 days) against #2 (4 days); open at
+    #   the end #3 #4 #5 against #6 (closed 2 May);
+    # - production deploys: both in January, so 0 against 0
+    expected = {
+        "new_service_adoption": (0.4, 0.5, -0.1), "services_created": (5, 2, 3),
+        "golden_path_created": (2, 1, 1), "overall_adoption": (0.5, 0.6, -0.1),
+        "escape_hatch_services": (4, 3, 1), "new_escape_hatches": (1, 1, 0),
+        "exception_requests_opened": (3, 1, 2), "exception_requests_closed": (1, 1, 0),
+        "exception_requests_open_at_end": (3, 1, 2), "median_days_to_close": (108.0, 4.0, 104.0),
+        "production_deploys": (0, 0, 0),
+    }
+    assert len(got) == 1 and len(got[0]) == 3 * len(expected)
+    for name, (value, previous, change) in expected.items():
+        assert (got[0][name], got[0][f"previous_{name}"], got[0][f"{name}_change"]) == (
+            pytest.approx(value), pytest.approx(previous), pytest.approx(change)), name
+    # January against December 2023, when nothing existed: ratios have no change (NULL on one
+    # side), counts do: 2 created (s-api golden), s-worker's escape hatch, request #6 opened,
+    # the two production deploys (8 and 30 Jan)
+    row = friction_wh.sql("select * from marts.period_summary(start := timestamp '2024-01-01',"
+                          " stop := timestamp '2024-02-01', previous_start := timestamp '2023-12-01')").pl().to_dicts()[0]
+    assert (row["new_service_adoption"], row["previous_new_service_adoption"], row["new_service_adoption_change"]) \
+        == (0.5, None, None)
+    assert [row[f"{n}_change"] for n in ("services_created", "golden_path_created", "escape_hatch_services",
+                                         "new_escape_hatches", "exception_requests_opened", "production_deploys")] \
+        == [2, 1, 1, 1, 1, 2]
+    assert row["median_days_to_close_change"] is None  # nothing closed in either
+
+
+def test_ci_figures_beside_the_period_before(friction_wh):
+    # handbuilt.CI_RUNS, 5–6 May against 3–4 May:
+    # - golden path: runs 3 (failed, 200 s) and 4 (140 s): 1 of 2 failed, median 170; before runs 1
+    #   (100 s) and 2 (120 s): 0 of 2, median 110 → 0, +0.5, +60
+    # - DIY: run 7 (cancelled, 500 s): no decided run, median 500; before 5 (failed, 300 s) and 6
+    #   (400 s): 1 of 2, median 350 → −1, NULL, +150
+    # - all: 3 runs, 1 of 2 decided failed, median of 140, 200, 500 = 200; before 4 runs, 1 of 4,
+    #   median of 100, 120, 300, 400 = 210 → −1, +0.25, −10
+    got = friction_wh.sql("select * from marts.ci_summary_change(start := timestamp '2024-05-05',"
+                          " stop := timestamp '2024-05-07', previous_start := timestamp '2024-05-03')").fetchall()
+    assert got == [("golden path", 2, 0.5, 170.0, 2, 0.0, 110.0, 0, 0.5, 60.0),
+                   ("DIY", 1, None, 500.0, 2, 0.5, 350.0, -1, None, 150.0),
+                   ("all", 3, 0.5, 200.0, 4, 0.25, 210.0, -1, 0.25, -10.0)]

@@ -76,6 +76,13 @@ def test_weekly_numbers(week):
         "median_ci_duration_s": (600.0, 200.0),
         "production_deploys": (1, 0),  # alpha to production on 9 May
     }
+    # the changes, selected from SQL: 1/3 − 0; 3 − 2 created; 2 − 2 open at the end; no median
+    # the week before, so no change
+    changes = {r.metric: r.change for r in week.summary}
+    assert changes["new_service_adoption"] == pytest.approx(1 / 3)
+    assert (changes["services_created"], changes["exception_requests_open_at_end"]) == (1, 0)
+    assert changes["median_days_to_close"] is None
+    assert changes["median_ci_duration_s"] == 400.0  # 600 − 200, from the CI `all` row
     assert [r["service"] for r in week.escape_hatches.new] == ["hotel"]
     assert week.escape_hatches.measured_at == T("2024-05-13")  # the week's end
 
@@ -89,12 +96,15 @@ def test_weekly_teams_and_friction(week):
     assert week.friction == [
         # golden: runs 1 (success 300), 2 (failure 600); before: run 4 (success 200)
         {"group": "golden path", "runs": 2, "failure_rate": 0.5, "median_duration_s": 450.0,
-         "previous_runs": 1, "previous_failure_rate": 0.0, "previous_median_duration_s": 200.0},
+         "previous_runs": 1, "previous_failure_rate": 0.0, "previous_median_duration_s": 200.0,
+         "runs_change": 1, "failure_rate_change": 0.5, "median_duration_s_change": 250.0},
         # DIY: run 3 (success 900); before: 5 (failure 1200), 6 (cancelled 100) → 1 / 1 failed
         {"group": "DIY", "runs": 1, "failure_rate": 0.0, "median_duration_s": 900.0,
-         "previous_runs": 2, "previous_failure_rate": 1.0, "previous_median_duration_s": 650.0},
+         "previous_runs": 2, "previous_failure_rate": 1.0, "previous_median_duration_s": 650.0,
+         "runs_change": -1, "failure_rate_change": -1.0, "median_duration_s_change": 250.0},
         {"group": "all", "runs": 3, "failure_rate": pytest.approx(1 / 3), "median_duration_s": 600.0,
-         "previous_runs": 3, "previous_failure_rate": 0.5, "previous_median_duration_s": 200.0},
+         "previous_runs": 3, "previous_failure_rate": 0.5, "previous_median_duration_s": 200.0,
+         "runs_change": 0, "failure_rate_change": pytest.approx(1 / 3 - 1 / 2), "median_duration_s_change": 400.0},
     ]
     assert [r["number"] for r in week.requests_opened] == [2, 3]
 
