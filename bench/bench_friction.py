@@ -1,8 +1,8 @@
 """Friction marts against a bare scan of the same raw runs (issue #4's benchmark).
 
 On a warehouse built by `bench_pipeline.py --keep DIR` (default scale: large), rebuilds the
-friction marts (ci_runs, ci_friction_monthly, deploys, time_to_first_deploy,
-golden_path_vs_diy) and, in the same run, a bare DuckDB scan that aggregates the raw runs by
+friction marts (ci_runs, ci_friction_monthly, the CI pre-aggregations ci_repo_month_runs and
+ci_months, deploys, time_to_first_deploy, golden_path_vs_diy) and, in the same run, a bare DuckDB scan that aggregates the raw runs by
 repo and month (the floor). Prints JSON with both times, the ratio and peak RSS.
 Usage: python bench/bench_friction.py DIR/pathlens.build.duckdb
 """
@@ -24,8 +24,8 @@ from pipelines.sql_models import load_models  # noqa: E402
 from pipelines.transform import build_model  # noqa: E402
 from pipelines.warehouse import writer  # noqa: E402
 
-FRICTION = ("ci_runs", "ci_friction_monthly", "k8s_rollouts", "deploys", "time_to_first_deploy",
-            "comparison_services", "golden_path_vs_diy")
+FRICTION = ("ci_runs", "ci_friction_monthly", "ci_repo_month_runs", "ci_months", "k8s_rollouts", "deploys",
+            "time_to_first_deploy", "comparison_services", "golden_path_vs_diy")
 MIN_N = 20  # comparisons.min_n's default
 
 FLOOR = """

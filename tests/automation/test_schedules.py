@@ -97,6 +97,8 @@ def test_alerts_are_built_before_the_publish_and_reports_after(definitions):
     assert compaction in graph.get(compacted).parent_keys
     assert {dg.AssetKey(["raw", "workflow_runs"]), repo_monthly} <= graph.get(compaction).parent_keys
     assert dg.AssetKey(["intermediate", "services"]) in graph.get(repo_monthly).parent_keys
+    # the per repo-month runs marts.ci_by_month reads are taken after the compaction deleted runs
+    assert compacted in graph.get(dg.AssetKey(["intermediate", "ci_repo_month_runs"])).parent_keys
 
 
 def test_sources_carry_a_freshness_policy(definitions):

@@ -139,6 +139,10 @@ def test_late_runs_of_a_compacted_month_are_dropped(warehouse):
             run("acme/gp", 99, "2024-01-11T00:00:00", 0, 5000, "failure")]))
     rebuild(warehouse)
     assert query(warehouse, FRICTION) == frozen  # the monthly mart ignores them ...
+    # ... and so does marts.ci_by_month (read from intermediate.ci_repo_month_runs): March's run 7
+    # alone, golden path: 1 run, 0 failed of 1 decided, median 500
+    assert query(warehouse, "select month, on_golden_path, n, failure_rate, median_duration_s"
+                            " from marts.ci_by_month()") == [(date(2024, 3, 1), True, 1, 0.0, 500.0)]
 
     with writer(warehouse) as con:  # ... and the next refresh's compaction deletes them
         again = compact_ci_runs(con, as_of=AS_OF, retention_days=60, compacted_at=COMPACTED_AT)

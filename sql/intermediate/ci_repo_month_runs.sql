@@ -1,0 +1,25 @@
+-- One row per service repo and month with CI runs held (staging.workflow_runs): how many runs,
+-- failed, succeeded, the first and last run's created_at, and the durations of its completed
+-- runs as a sorted list. The month's runs in a form marts.ci_by_month reads per selected
+-- service instead of scanning every run: counts add up, and the median over several rows is
+-- the median of their lists put together, exact. Stored ordered by repo and month. A month
+-- retention compacted (staging.ci_runs_monthly_compacted) is left out, as in
+-- marts.ci_friction_monthly: its runs are deleted by then, and runs of it read again later
+-- do not count (reading that table also builds this one after the compaction step).
+select
+    repo,
+    month,
+    count(*) as runs,
+    count(*) filter (where failed) as failed,
+    count(*) filter (where succeeded) as succeeded,
+    min(created_at) as first_created_at,
+    max(created_at) as last_created_at,
+    coalesce(list(duration_s order by duration_s) filter (where duration_s is not null), [])::double[] as durations
+from staging.workflow_runs as w
+where repo in (select repo from intermediate.services)
+  and not exists (
+    select 1 from staging.ci_runs_monthly_compacted as c
+    where c.repo = w.repo and c.month = w.month
+  )
+group by repo, month
+order by repo, month
