@@ -271,8 +271,8 @@ def adoption_heatmap(frame: pl.DataFrame, *, group: str, group_label: str,
         z.append(z_row)
         hover.append(h_row)
     labels = _plain_all(groups)
-    fig = go.Figure(go.Heatmap(
-        x=months, y=labels, z=z, text=hover, hoverinfo="skip",
+    fig = go.Figure(go.Heatmap(  # its hover text is the points' (below): the heatmap has none
+        x=months, y=labels, z=z, hoverinfo="skip",
         zmin=0, zmax=1, colorscale=SEQUENTIAL, hoverongaps=False, xgap=1, ygap=1,
         colorbar={"title": {"text": "Adoption"}, "tickformat": ".0%"},
     ))

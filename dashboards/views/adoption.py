@@ -45,9 +45,14 @@ def _breakdown(by_month: pl.DataFrame, totals: pl.DataFrame, group: str, label: 
              file_name=f"adoption_by_{group}.csv")
 
 
-team_tab, language_tab, template_tab, monthly_tab = st.tabs(
-    ["By team", "By language", "By template", "By month (table)"])
+# Only the open tab's charts and tables are built and drawn (the others' run when opened): a
+# lead's first view draws what it shows. The open tab is in the URL (`view=`); a shared link to a
+# template's services opens its tab.
 NO_TEMPLATE = "(no golden path)"
+TABS = ["By team", "By language", "By template", "By month (table)"]
+team_tab, language_tab, template_tab, monthly_tab = st.tabs(
+    TABS, key="view", on_change="rerun", bind="query-params",
+    default=TABS[2] if "template" in st.query_params else None)
 
 
 def _pick_template(values: list) -> None:
@@ -55,33 +60,42 @@ def _pick_template(values: list) -> None:
         st.session_state["template"] = NO_TEMPLATE if values[0] is None else str(values[0])
 
 
-with team_tab:
-    _breakdown(data.by_team_month, data.by_team, "team", "Team", ctx.meta.teams, NO_TEAM)
-with language_tab:
-    _breakdown(data.by_language_month, data.by_language, "language", "Language", ctx.meta.languages, NO_LANGUAGE)
-with template_tab:
-    ui.chart(charts.adoption_by_template(data.by_template, **span), key="templates", on_pick=_pick_template)
-    templates = sorted({t for t in data.by_template.get_column("golden_path").to_list() if t is not None})
-    template = st.selectbox("Services created from", [*templates, NO_TEMPLATE], index=None, key="template",
-                            bind="query-params", placeholder="Click a bar, or pick a template, to list its services")
-    if template is not None:
-        created = ui.load("services", f)
-        chosen = created.filter(~pl.col("on_golden_path") if template == NO_TEMPLATE
-                                else pl.col("golden_path") == template)
-        ui.table(chosen.select("service", "repo", "owner", "language", "created_at", "golden_path",
-                               "template_commit"),
-                 key="template_services", file_name=f"services_{file_slug(template)}.csv",
-                 caption=f"{plural(chosen.height, 'service')} created in the period "
-                         + ("from no golden path" if template == NO_TEMPLATE else f"from {md_escape(template)}"))
-    ui.table(data.by_template, key="template_table", file_name="adoption_by_template.csv")
-with monthly_tab:
-    ui.table(data.monthly, key="monthly_table", file_name="adoption_monthly.csv")
+if team_tab.open:
+    with team_tab:
+        _breakdown(data.by_team_month, data.by_team, "team", "Team", ctx.meta.teams, NO_TEAM)
+if language_tab.open:
+    with language_tab:
+        _breakdown(data.by_language_month, data.by_language, "language", "Language", ctx.meta.languages,
+                   NO_LANGUAGE)
+if template_tab.open:
+    with template_tab:
+        ui.chart(charts.adoption_by_template(data.by_template, **span), key="templates", on_pick=_pick_template)
+        templates = sorted({t for t in data.by_template.get_column("golden_path").to_list() if t is not None})
+        template = st.selectbox("Services created from", [*templates, NO_TEMPLATE], index=None, key="template",
+                                bind="query-params", placeholder="Click a bar, or pick a template, to list its services")
+        if template is not None:
+            created = ui.load("services", f)
+            chosen = created.filter(~pl.col("on_golden_path") if template == NO_TEMPLATE
+                                    else pl.col("golden_path") == template)
+            ui.table(chosen.select("service", "repo", "owner", "language", "created_at", "golden_path",
+                                   "template_commit"),
+                     key="template_services", file_name=f"services_{file_slug(template)}.csv",
+                     caption=f"{plural(chosen.height, 'service')} created in the period "
+                             + ("from no golden path" if template == NO_TEMPLATE else f"from {md_escape(template)}"))
+        ui.table(data.by_template, key="template_table", file_name="adoption_by_template.csv")
+if monthly_tab.open:
+    with monthly_tab:
+        ui.table(data.monthly, key="monthly_table", file_name="adoption_monthly.csv")
 
-st.subheader("Do services that start on a golden path stay on it?")
-st.caption("Services of the selection created on a golden path in the period, by creation "
-           "month: the share still on a golden path 30, 90, 180 and 365 days later, from each "
-           "service's git history. A cell is blank until that many days have passed.")
-ui.chart(charts.retention_cohorts(data.retention), key="retention")
+# drawn only when opened (a tall heatmap below the fold); open or not, it is in the URL
+retention = st.expander("**Do services that start on a golden path stay on it?**", key="retention",
+                        on_change="rerun", bind="query-params", icon=":material/timeline:")
+if retention.open:
+    with retention:
+        st.caption("Services of the selection created on a golden path in the period, by creation "
+                   "month: the share still on a golden path 30, 90, 180 and 365 days later, from each "
+                   "service's git history. A cell is blank until that many days have passed.")
+        ui.chart(charts.retention_cohorts(data.retention), key="retention_chart")
 
 st.subheader(f"Services created in {data.todo_month:%B %Y} without a golden path")
 if data.todo.is_empty():

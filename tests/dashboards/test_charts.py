@@ -97,8 +97,9 @@ def test_heatmap_escapes_group_names_and_leaves_empty_cells_empty():
     heat = fig.data[0]
     assert list(heat.y) == [ESCAPED, "web"]
     assert list(heat.z[0]) == [0.5, None] and list(heat.z[1]) == [None, 1.0]
-    assert heat.text[0][0].startswith(ESCAPED + " · Jan 2024<br>1 of 2 new services")
-    assert heat.text[0][1].endswith("no services created")
+    cells = fig.data[1]  # the clickable points carry the hover text, row by row
+    assert cells.text[0].startswith(ESCAPED + " · Jan 2024<br>1 of 2 new services")
+    assert cells.text[1].endswith("no services created")
     assert EVIL not in all_text(fig)
 
 

@@ -48,6 +48,7 @@ def test_a_refresh_during_a_rerun_restarts_it_on_the_new_warehouse(warehouse: Pa
         return real_open(path)
 
     monkeypatch.setattr(snapshot, "open_reader", open_after_a_publish)
+    at.query_params["view"] = "By month (table)"  # the tab with the monthly table (only the open one runs)
     at.switch_page("views/adoption.py").run()
     assert published and not at.exception
     monthly = at.get_by_key("table-monthly_table").dataframe[0].value

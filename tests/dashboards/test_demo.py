@@ -56,7 +56,7 @@ def test_a_team_filter_matches_the_by_team_mart(demo: Path):
         select month, services_created, golden_path_created, services_total, golden_path_total
         from marts.adoption_monthly_by_team where owner = '{team.replace("'", "''")}'
         order by month""")  # noqa: S608 - a test's own fixture value
-    at = run_page("adoption", {"team": team})
+    at = run_page("adoption", {"team": team, "view": "By month (table)"})
     shown = pl.from_pandas(at.get_by_key("table-monthly_table").dataframe[0].value)
     shown = shown.filter(pl.col("month").cast(pl.Date) >= expected["month"].min()).select(
         pl.col("month").cast(pl.Date), *expected.columns[1:])

@@ -139,18 +139,28 @@ def test_adoption_page_breakdowns_and_todo(warehouse):
     assert by_team.loc["web", "new_service_adoption"] == pytest.approx(0.5)
     assert by_team.loc["ml", "new_service_adoption"] == pytest.approx(0.5)
     assert by_team.loc["(no team)", "new_service_adoption"] == 0
-    by_language = frame_by_key(at, "language_table").set_index("language")
-    assert by_language.loc["go", "golden_path_created"] == 3
-    assert by_language.loc["java", "services_created"] == 1
-    templates = frame_by_key(at, "template_table")
-    may = templates[templates["month"].astype(str) == "2024-05-01"]
-    assert sorted(zip(may["golden_path"].fillna("-"), may["services_created"], strict=True)) == [
-        ("-", 3), ("go-service", 1), ("python-service", 1)]
     todo = frame_by_key(at, "todo")
     assert sorted(todo["service"]) == sorted(["s-legacy", "s-web2", HOSTILE_SERVICE])
     assert "Services created in May 2024 without a golden path" in [h.value for h in at.subheader]
     heatmap = charts(at)["New-service adoption by team and month"]
     assert "payments" in trace(heatmap)["y"]
+    # only the open tab runs, and the retention heatmap only when opened: the first view draws
+    # the two trends and the team breakdown
+    assert sorted(charts(at)) == ["New-service adoption by month", "New-service adoption by team",
+                                  "New-service adoption by team and month", "Services created per month"]
+    at = run_page("adoption", {"view": "By language"})
+    by_language = frame_by_key(at, "language_table").set_index("language")
+    assert by_language.loc["go", "golden_path_created"] == 3
+    assert by_language.loc["java", "services_created"] == 1
+    assert "New-service adoption by language and month" in charts(at)
+    # a shared link to a template's services opens the template tab with them listed
+    at = run_page("adoption", {"template": "go-service"})
+    assert sorted(frame_by_key(at, "template_services")["service"]) == ["s-api", "s-new", "s-pay2"]
+    at = run_page("adoption", {"view": "By template", "retention": "true"})
+    templates = frame_by_key(at, "template_table")
+    may = templates[templates["month"].astype(str) == "2024-05-01"]
+    assert sorted(zip(may["golden_path"].fillna("-"), may["services_created"], strict=True)) == [
+        ("-", 3), ("go-service", 1), ("python-service", 1)]
     # retention cohorts (marts.retention, handbuilt.RETENTION): every service created on a golden
     # path, each still on it (one interval of history); as_of Jun 10 09:30, so 30 days are due for
     # all but s-new (Jun 3), 90 days only for s-api (Jan 5 → Apr 4) and s-web (Feb 5 → May 5)
@@ -164,7 +174,7 @@ def test_adoption_page_breakdowns_and_todo(warehouse):
 
 def test_adoption_monthly_for_languages_follows_the_definitions(warehouse):
     # go: s-api (Jan, path), s-pay2 (May, path), s-new (Jun, path); java: s-legacy (May, off).
-    at = run_page("adoption", {"language": ["go", "java"]})
+    at = run_page("adoption", {"language": ["go", "java"], "view": "By month (table)"})
     monthly = frame_by_key(at, "monthly_table")
     assert list(monthly["services_created"]) == [1, 0, 0, 0, 2, 1]
     assert list(monthly["golden_path_total"]) == [1, 1, 1, 1, 2, 3]
