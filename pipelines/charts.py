@@ -723,24 +723,37 @@ def monthly_comparison(frame: pl.DataFrame, *, value: str, title: str, y_title: 
     return _month_axis(fig, _col(frame, "month"), x_range=x_range, partial_month=partial_month)
 
 
-def time_to_first_deploy(frame: pl.DataFrame, *,
+def time_to_first_deploy(spread: pl.DataFrame, *,
                          title: str = "Days from creation to first production deploy") -> go.Figure:
-    """Box plots of time to first deploy, golden-path services against the rest.
-
-    Reads `service`, `days`, `on_golden_path` (marts.time_to_first_deploy); rows without a
-    deploy (NULL `days`) are left out.
+    """Box plots of time to first deploy, golden-path services against the rest, drawn from the
+    figures SQL gives (marts.time_to_first_deploy_spread: `on_golden_path`, `services`, `q1`,
+    `median`, `q3`, `lower_fence`, `upper_fence`, and `outliers`, each a service, repo and days):
+    the box and whiskers as computed there, each outlier a point named in its hover. Only the
+    outliers travel to the browser, not every service's value.
     """
-    frame = frame.filter(pl.col("days").is_not_null())
-    if frame.is_empty():
+    if spread.is_empty():
         return _empty(title, "No service has reached production yet")
     fig = go.Figure()
     for flag, name, color in ((True, "Golden path", GOLDEN), (False, "DIY", DIY)):
-        part = frame.filter(pl.col("on_golden_path") == flag)
+        part = spread.filter(pl.col("on_golden_path") == flag)
+        if part.is_empty():
+            continue
+        row = part.row(0, named=True)
+        label = f"{name} ({row['services']:,} service{'' if row['services'] == 1 else 's'})"
         fig.add_trace(go.Box(
-            y=_col(part, "days"), name=name, marker_color=color, boxpoints="outliers",
-            text=_plain_all(_col(part, "service")),
-            hovertemplate="%{text}: %{y:.1f} days<extra></extra>",
+            x=[label], q1=[row["q1"]], median=[row["median"]], q3=[row["q3"]],
+            lowerfence=[row["lower_fence"]], upperfence=[row["upper_fence"]], name=name,
+            marker_color=color, boxpoints=False,
         ))
+        outliers = row["outliers"] or []
+        if outliers:
+            fig.add_trace(go.Scatter(
+                x=[label] * len(outliers), y=[o["days"] for o in outliers], mode="markers",
+                name=f"{name}: outliers", showlegend=False,
+                marker={"color": color, "size": 5, "symbol": "circle-open"},
+                text=_plain_all([o["service"] for o in outliers]),
+                hovertemplate="%{text}: %{y:.1f} days<extra></extra>",
+            ))
     _layout(fig, title=title, x_title=None, y_title="Days to first production deploy")
     fig.update_yaxes(rangemode="tozero")
     return fig

@@ -35,6 +35,8 @@ where t.created_at >= $start and t.created_at < $stop
 order by t.days nulls last, t.service, t.repo
 """
 
+_TTFD_SPREAD = f"select * from marts.time_to_first_deploy_spread({ARGS}) order by on_golden_path desc"
+
 _DEPLOYS_MONTHLY = f"select * from marts.deploys_by_month({ARGS}) order by month, on_golden_path"
 
 _FLAKY = """
@@ -55,6 +57,7 @@ class Friction:
     vs_diy: pl.DataFrame | None
     ci_monthly: pl.DataFrame | None
     ttfd: pl.DataFrame | None
+    ttfd_spread: pl.DataFrame | None
     deploys_monthly: pl.DataFrame | None
     flaky_month: date
     flaky: pl.DataFrame | None
@@ -66,7 +69,7 @@ def load_friction(con: Connection, f: Filters, last_complete_month: date) -> Fri
     available = tuple(t for t in FRICTION_TABLES if table_exists(con, "marts", t))
     args = f.macro_args()
     month = reported_month(last_complete_month, f)
-    vs_diy = ci_monthly = ttfd = flaky = deploys_monthly = None
+    vs_diy = ci_monthly = ttfd = ttfd_spread = flaky = deploys_monthly = None
     if "golden_path_vs_diy" in available:
         vs_diy = fetch(con, "select * from marts.golden_path_vs_diy")
     vs_diy_by_language = None
@@ -76,10 +79,11 @@ def load_friction(con: Connection, f: Filters, last_complete_month: date) -> Fri
         ci_monthly = fetch(con, _CI_MONTHLY, args)
     if "time_to_first_deploy" in available:
         ttfd = fetch(con, _TTFD, args)
+        ttfd_spread = fetch(con, _TTFD_SPREAD, args)
     if "deploys" in available:
         deploys_monthly = fetch(con, _DEPLOYS_MONTHLY, args)
     if "ci_friction_monthly" in available:
         flaky = fetch(con, _FLAKY, {**args, "month": month})
-    return Friction(available=available, vs_diy=vs_diy, ci_monthly=ci_monthly, ttfd=ttfd,
+    return Friction(available=available, vs_diy=vs_diy, ci_monthly=ci_monthly, ttfd=ttfd, ttfd_spread=ttfd_spread,
                     deploys_monthly=deploys_monthly, flaky_month=month, flaky=flaky,
                     vs_diy_by_language=vs_diy_by_language)

@@ -191,8 +191,9 @@ def _plain_value(value: Any) -> Any:
 def table(frame: pl.DataFrame, *, key: str, file_name: str, caption: str | None = None,
           column_config: dict | None = None, height: int | str = "auto", key_column: str | None = None,
           link_services: bool = True, order: list[str] | None = None, labels: bool = True,
-          **kwargs: Any) -> Any:
-    """A sortable table with a CSV download of exactly its rows; returns st.dataframe's value.
+          csv_frame: pl.DataFrame | None = None, **kwargs: Any) -> Any:
+    """A sortable table with a CSV download of exactly its rows (of `csv_frame` when given: all
+    the rows of which `frame` is one page); returns st.dataframe's value.
 
     Labels, units and formats come from `formatting` (`column_config` overrides them per
     column); `key_column` (default: the first) comes first and stays pinned when the table
@@ -211,10 +212,56 @@ def table(frame: pl.DataFrame, *, key: str, file_name: str, caption: str | None 
                              column_config=shown.column_config, column_order=order or shown.column_order,
                              placeholder=formatting.MISSING, **kwargs)
         st.download_button(  # the CSV is written when the button is clicked, not on every rerun
-            "Download CSV", data=functools.partial(csv_bytes, frame), file_name=file_name, mime="text/csv",
+            "Download CSV", data=functools.partial(csv_bytes, frame if csv_frame is None else csv_frame),
+            file_name=file_name, mime="text/csv",
             key=f"{key}_csv", on_click="ignore", icon=":material/download:",
         )
     return value
+
+
+PAGE_ROWS = 500
+
+
+@dataclass(frozen=True)
+class Page:
+    """The rows of a long table that are sent to the browser, and what to say about them."""
+
+    rows: pl.DataFrame  # the page's rows (every row when they fit one page)
+    ordered: pl.DataFrame  # every row, in the page's order (for the CSV download)
+    note: str  # "rows 1–500 of 9,766, sorted by Service" ("" when everything is shown)
+
+
+def page_of(frame: pl.DataFrame, *, key: str, sort: tuple[str, bool] | None = None,
+            size: int = PAGE_ROWS) -> Page:
+    """One page of `size` rows of `frame`, with the controls to pick it; all rows when they fit.
+
+    A browser table receives every row it holds, so a table of thousands of services would
+    ship megabytes on every visit. Above `size` rows, "Sort by" (any column of plain values;
+    `sort` = (column, descending) by default, else the frame's first column ascending) and
+    "Page" pick the rows server-side: sorting covers every row, not only those shown.
+    """
+    if frame.height <= size:
+        return Page(frame, frame, "")
+    sortable = [c for c, t in frame.schema.items() if not t.is_nested() and t != pl.Object]
+    column, descending = sort if sort and sort[0] in sortable else (sortable[0], False)
+    pages = -(-frame.height // size)
+    if st.session_state.get(f"{key}_page", 1) > pages:  # the filters left fewer pages
+        st.session_state[f"{key}_page"] = pages
+    with st.container(horizontal=True, vertical_alignment="bottom", key=f"pager-{key}"):
+        by = st.selectbox("Sort by", sortable, index=sortable.index(column), key=f"{key}_sort",
+                          format_func=formatting.label, width=260)
+        way = st.segmented_control("Order", ["ascending", "descending"], key=f"{key}_order",
+                                   default="descending" if descending else "ascending", required=True,
+                                   label_visibility="collapsed")
+        number = st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1,
+                                 key=f"{key}_page", width=160)
+    ordered = frame.sort(by, descending=way == "descending", nulls_last=True, maintain_order=True)
+    first = (int(number) - 1) * size
+    rows = ordered.slice(first, size)
+    note = (f"rows {first + 1:,}–{first + rows.height:,} of {frame.height:,}, sorted by "
+            f"{formatting.label(by)}{' (descending)' if way == 'descending' else ''}; sorting a column "
+            f"header sorts this page only · the CSV holds all {frame.height:,}")
+    return Page(rows, ordered, note)
 
 
 FILTER_PARAMS = ("period", "team", "language")

@@ -63,9 +63,11 @@ if data.deploys_monthly is not None:
         y_title="Deploys ÷ services existing that month", **span), key="deploy_frequency")
 
 if data.ttfd is not None:
-    ui.chart(charts.time_to_first_deploy(data.ttfd), key="ttfd")
+    ui.chart(charts.time_to_first_deploy(data.ttfd_spread), key="ttfd")
     with st.expander("Time to first deploy, per service"):
-        ui.table(data.ttfd, key="ttfd_table", file_name="time_to_first_deploy.csv")
+        page = ui.page_of(data.ttfd, key="ttfd", sort=("days", True))  # thousands: a page at a time
+        ui.table(page.rows, key="ttfd_table", file_name="time_to_first_deploy.csv", csv_frame=page.ordered,
+                 caption=page.note[:1].upper() + page.note[1:] or None)
 
 if data.flaky is not None:
     st.subheader(f"Highest CI failure rates in {data.flaky_month:%B %Y}")

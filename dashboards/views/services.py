@@ -28,8 +28,11 @@ if query:
     ).str.to_lowercase()
     shown = services.filter(haystack.str.contains(query.lower(), literal=True))
 
-labels = [f"{s} · {r}" for s, r in zip(shown.get_column("service"), shown.get_column("repo"), strict=True)]
-keys = dict(zip(labels, zip(shown.get_column("service"), shown.get_column("repo"), strict=True), strict=True))
+# thousands of services are sent a page at a time; search, filters and "Sort by" reach them all
+page = ui.page_of(shown, key="services")
+rows = page.rows
+labels = [f"{s} · {r}" for s, r in zip(rows.get_column("service"), rows.get_column("repo"), strict=True)]
+keys = dict(zip(labels, zip(rows.get_column("service"), rows.get_column("repo"), strict=True), strict=True))
 
 
 def _open_selected(row_labels: list[str]) -> None:
@@ -39,8 +42,9 @@ def _open_selected(row_labels: list[str]) -> None:
 
 
 ui.table(
-    shown, key="services_table", file_name="services.csv",
-    caption=f"{shown.height:,} of {plural(services.height, 'service')} · click a row to open its record",
+    rows, key="services_table", file_name="services.csv", csv_frame=page.ordered,
+    caption=f"{shown.height:,} of {plural(services.height, 'service')}"
+            + (f" · {page.note}" if page.note else "") + " · click a row to open its record",
     on_select=functools.partial(_open_selected, labels), selection_mode="single-row", link_services=False,
 )
 
@@ -53,7 +57,8 @@ if asked and asked not in keys and " · " in asked:
     keys[asked] = (name, asked_repo)
 
 picked = st.selectbox("Service record", labels, index=None, key="service", bind="query-params",
-                      placeholder="Pick a service (or click a row above)")
+                      placeholder="Pick a service of this page (or click a row above)" if page.note
+                      else "Pick a service (or click a row above)")
 if picked is not None and picked in keys:
     service, repo = keys[picked]
     slug = file_slug(f"{repo}_{service}")

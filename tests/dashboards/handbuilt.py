@@ -325,6 +325,17 @@ def _friction(con: duckdb.DuckDBPyConnection) -> None:
                     "? in ('failure', 'timed_out', 'startup_failure'), ? = 'success', ?)",
                     [repo, service, run_id, conclusion, _ts(created), duration, conclusion, conclusion,
                      golden])
+    # marts.ci_by_month reads per repo-month pre-aggregations of staging.workflow_runs: the same
+    # runs in the shape the real models read (one service per repo here), built by those models
+    con.execute("""create table staging.workflow_runs as
+        select distinct repo, run_id, created_at, date_trunc('month', created_at)::date as month,
+               duration_s, failed, succeeded
+        from marts.ci_runs""")
+    con.execute("create table staging.ci_runs_monthly_compacted (repo varchar, month date)")
+    con.execute("create view intermediate.services as select * from marts.services")
+    models = {(m.schema, m.name): m for m in load_models()}
+    for name in ("ci_repo_month_runs", "ci_months"):
+        con.execute(build_statement(models[("intermediate", name)]))
     con.execute("""insert into marts.ci_friction_monthly values
         (date '2024-05-01', 's-api', 'acme/s-api', 4, 1, 0.25, 130.0, 182.0, 5.0, 0.0),
         (date '2024-05-01', 's-worker', 'acme/s-worker', 3, 1, 0.5, 400.0, 480.0, 5.0, 0.0)""")

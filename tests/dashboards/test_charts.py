@@ -112,7 +112,9 @@ def test_heatmap_escapes_group_names_and_leaves_empty_cells_empty():
     lambda: charts.requests_by_team(pl.DataFrame({
         "team": [EVIL], "open": [1], "closed": [2], "median_days_to_close": [3.0]})),
     lambda: charts.time_to_first_deploy(pl.DataFrame({
-        "service": [EVIL], "days": [2.0], "on_golden_path": [True]})),
+        "on_golden_path": [True], "services": [5], "q1": [1.0], "median": [2.0], "q3": [3.0],
+        "lower_fence": [1.0], "upper_fence": [4.0],
+        "outliers": [[{"service": EVIL, "repo": "acme/x", "days": 40.0}]]})),
     lambda: charts.quick_chart(pl.DataFrame({"team": [EVIL], "n": [1]}), x="team", y="n"),
     lambda: charts.escape_hatch_reasons(reasons([("declared", EVIL, 2, 1)])),
     lambda: charts.golden_path_vs_diy(pl.DataFrame({

@@ -53,7 +53,10 @@ def test_the_template_is_plotly_white_for_every_trace_type_drawn():
                charts.adoption_heatmap(pl.DataFrame({"month": [date(2024, 1, 1)], "team": ["a"], "services_created": [1],
                                                      "golden_path_created": [1], "new_service_adoption": [1.0]}),
                                        group="team", group_label="Team"),
-               charts.time_to_first_deploy(pl.DataFrame({"service": ["s"], "days": [2.0], "on_golden_path": [True]})),
+               charts.time_to_first_deploy(pl.DataFrame({
+                   "on_golden_path": [True], "services": [5], "q1": [1.0], "median": [2.0], "q3": [3.0],
+                   "lower_fence": [1.0], "upper_fence": [4.0],
+                   "outliers": [[{"service": "s", "repo": "acme/s", "days": 9.0}]]})),
                charts.escape_hatch_reasons(pl.DataFrame({
                    "position": [1], "kind": ["gpu"], "reason": ["gpu"], "declared_text": [None],
                    "escape_hatch_services": [2], "declared_texts": [None]}))]
