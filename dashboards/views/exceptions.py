@@ -83,5 +83,7 @@ else:
              key_column="title", link_services=False,
              order=[c for c in _UNLINKED_ORDER if c in data.no_escape_hatch.columns])
 
-with st.expander("Monthly numbers"):
-    ui.table(data.monthly, key="monthly_table", file_name="exception_requests_monthly.csv")
+monthly = st.expander("Monthly numbers", key="monthly_numbers", on_change="rerun", bind="query-params")
+if monthly.open:  # built and drawn only when opened
+    with monthly:
+        ui.table(data.monthly, key="monthly_table", file_name="exception_requests_monthly.csv")
