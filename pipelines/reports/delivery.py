@@ -20,14 +20,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
-
-import requests
 
 from pipelines.config import Settings
 from pipelines.retry import Backoff, retry_after_s
 from pipelines.scrub import scrub_value
+
+if TYPE_CHECKING:  # imported when a delivery is made: most steps and runs never make one
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,8 @@ def post_json(url: str | None, payload: dict[str, Any], *, attempts: int = 4, ti
 def _post(url: str, payload: dict[str, Any], *, attempts: int, timeout_s: float, backoff_s: float,
           max_wait_s: float, sleep: Callable[[float], None], session: requests.Session | None,
           started: float) -> DeliveryResult:
+    import requests
+
     http = session or requests.Session()
     backoff = Backoff(first_s=backoff_s, max_s=max_wait_s)
     status: int | None = None

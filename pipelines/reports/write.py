@@ -15,8 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-import requests
+from typing import TYPE_CHECKING
 
 from pipelines.config import Settings
 from pipelines.reports.csvs import report_tables
@@ -28,6 +27,9 @@ from pipelines.reports.render_text import render_markdown, slack_payload, slack_
 from pipelines.reports.slack import block_kit_payload
 from pipelines.scrub import scrub, scrub_value
 from pipelines.warehouse import open_reader
+
+if TYPE_CHECKING:
+    import requests
 
 DELIVERY_FILE = "delivery.json"
 
