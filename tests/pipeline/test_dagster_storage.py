@@ -1,9 +1,11 @@
-"""Dagster's local SQLite storage during an in-process run (`pipelines.dagster_storage`):
-commits without a disk flush each, and every event still stored and readable afterwards."""
+"""Dagster's local SQLite storage during an in-process run (`pipelines.dagster_storage`): one
+engine per database with its connections reused, commits without a disk flush each, and every
+event still stored and readable afterwards."""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import dagster as dg
@@ -45,21 +47,33 @@ def test_a_run_stores_every_event_with_normal_sync_and_leaves_nothing_open(tmp_p
 
     modes: list[tuple[str, int]] = []
 
-    def spy(connection, _record) -> None:  # runs after fewer_flushes' own listener
+    def spy(connection, _record) -> None:  # every connection opened (before its engine's own listener)
         name = connection.execute("PRAGMA database_list").fetchall()[0][2]
         modes.append((name, connection.execute("PRAGMA synchronous").fetchone()[0]))
 
-    with fewer_flushes(home):
+    with fewer_flushes(home) as engines:
         event.listen(Engine, "connect", spy)
         try:
             result = job.execute_in_process(instance=instance)
         finally:
             event.remove(Engine, "connect", spy)
-        assert any(f.endswith(".db") for f in _open_files_under(home))  # the kept connections
+        assert any(f.endswith(".db") for f in _open_files_under(home))  # the pooled connections
+        # one engine per database (the run's own, the index, the runs), not one per event
+        assert 2 <= len(engines) <= 4, sorted(engines)
+        stored = len(instance.all_logs(result.run_id))
+        for engine in engines.values():  # the connections Dagster is given
+            with engine.connect() as connection:
+                # 1 = NORMAL (FULL is 2, SQLite's default)
+                assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1
     assert result.success
     under_home = [sync for name, sync in modes if name.startswith(str(home))]
-    assert under_home and set(under_home) == {1}  # 1 = NORMAL (FULL is 2, SQLite's default)
-    assert _open_files_under(home) == []  # the kept connections are closed at the end
+    # connections were reused: far fewer opened than events stored (each stored event opened
+    # at least one before, an asset event three)
+    assert len(under_home) < stored / 3, (len(under_home), stored)
+    assert _open_files_under(home) == []  # the pooled connections are closed at the end
+    for file in (home / "history" / "runs").glob("*.db"):  # still WAL, readable beside a run
+        with sqlite3.connect(file) as con:
+            assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal", file.name
 
     # every materialisation of both runs is there, with its metadata, for `dagster dev` to show
     for key, rows in (("first", 3), ("second", 5)):
