@@ -149,7 +149,7 @@ def _materialise(resource, selection: str | None) -> None:
     ) as progress:
         task = progress.add_task("refresh: starting", total=None)
         source_task = None
-        steps_done = 0
+        assets_done = 0
 
         def on_source_progress(stage: str, done: int, total: int) -> None:
             nonlocal source_task
@@ -158,12 +158,12 @@ def _materialise(resource, selection: str | None) -> None:
             progress.update(source_task, description=stage, completed=done, total=total or None)
 
         def on_event(kind: str, step: str) -> None:
-            nonlocal steps_done
+            nonlocal assets_done
             if kind == "STEP_START":
                 progress.update(task, description=f"refresh: {step}")
-            elif kind in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"):
-                steps_done += 1
-                progress.update(task, completed=steps_done)
+            elif kind == "ASSET_MATERIALIZATION":  # the models share one step: say which is done
+                assets_done += 1
+                progress.update(task, description=f"refresh: {step}", completed=assets_done)
 
         with listening(on_source_progress):
             try:
@@ -171,7 +171,7 @@ def _materialise(resource, selection: str | None) -> None:
             except (RefreshBusy, WarehousePathError) as exc:
                 progress.stop()
                 raise fail(str(exc)) from None
-        progress.update(task, description="refresh: done", total=steps_done)
+        progress.update(task, description="refresh: done", total=assets_done)
 
     _print_summary(resource, outcome)
     if outcome.failed_checks:
@@ -181,7 +181,10 @@ def _materialise(resource, selection: str | None) -> None:
 
         for step, message in outcome.failure_messages.items():
             err.print(scrub(f"{step}: {message}"), markup=False, highlight=False)
-        raise fail(f"steps failed: {', '.join(outcome.failed_steps)}")
+        if outcome.not_built:
+            err.print(f"not built, as what they read failed: {', '.join(outcome.not_built)}", markup=False,
+                      highlight=False)
+        raise fail(f"failed: {', '.join(outcome.failed_steps)}")
 
 
 def _print_summary(resource, outcome) -> None:

@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 
 from pipelines import DEFAULT_CONFIG_FILE, WAREHOUSE_ENV
-from pipelines.comparisons import STEP as COMPARISONS_STEP
+from pipelines.comparisons import TABLES as COMPARISON_TABLES
 from pipelines.config import Settings, load_settings
 from pipelines.sources.demo_conventions import demo_settings
 from pipelines.warehouse import WarehousePaths, acquire_refresh_lock, check_warehouse_path, writer
@@ -39,7 +39,7 @@ class PathlensResource(dg.ConfigurableResource):
         """When a run starts (resources are set up once per in-process run) and it will build
         the comparisons, start importing their statistics library in the background, so the
         import overlaps the steps before them (`pipelines.stats.prefetch`)."""
-        if _run_executes_step(context, COMPARISONS_STEP):
+        if _run_materialises(context, {tuple(table.split(".")) for table in COMPARISON_TABLES}):
             from pipelines.stats import prefetch
 
             prefetch()
@@ -100,14 +100,19 @@ class PathlensResource(dg.ConfigurableResource):
             yield con
 
 
-def _run_executes_step(context: dg.InitResourceContext, step: str) -> bool:
-    """Whether the run being set up executes the step named `step` (its execution plan's step
-    keys); False outside a run."""
+def _run_materialises(context: dg.InitResourceContext, keys: set[tuple[str, ...]]) -> bool:
+    """Whether the run being set up materialises any of the asset keys `keys` (an output of a
+    step its execution plan executes); False outside a run."""
     run, instance = context.dagster_run, context.instance
     if run is None or instance is None or run.execution_plan_snapshot_id is None:
         return False
     plan = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
-    return step in plan.step_keys_to_execute
+    executed = set(plan.step_keys_to_execute)
+    return any(
+        output.properties is not None and output.properties.asset_key is not None
+        and tuple(output.properties.asset_key.path) in keys
+        for step in plan.steps if step.key in executed for output in step.outputs
+    )
 
 
 def _with_demo(settings: Settings, *, scale: str, seed: int | None, as_of: str) -> Settings:

@@ -28,15 +28,16 @@ from pipelines.warehouse import (
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REFRESH_JOB = "pathlens_refresh"
 
-StepCallback = Callable[[str, str], None]  # (event type, step or asset) → None
+StepCallback = Callable[[str, str], None]  # (event type, step; the asset for a materialisation) → None
 
 
 @dataclass
 class RefreshOutcome:
     run_id: str
     success: bool
-    failed_steps: list[str] = field(default_factory=list)
-    failure_messages: dict[str, str] = field(default_factory=dict)
+    failed_steps: list[str] = field(default_factory=list)  # steps, or the models that failed in a step
+    failure_messages: dict[str, str] = field(default_factory=dict)  # by the same names: the root cause
+    not_built: list[str] = field(default_factory=list)  # models not built because one they read failed
     failed_checks: list[str] = field(default_factory=list)
     warned_checks: list[str] = field(default_factory=list)  # data-quality warnings: published anyway
     published: bool = False
@@ -141,10 +142,17 @@ def run_refresh(
             return
         kind = event.event_type_value
         if kind == "STEP_FAILURE":
-            outcome.failed_steps.append(event.step_key)
             error = getattr(event.event_specific_data, "error", None)
-            if error is not None:
-                outcome.failure_messages[event.step_key] = _root_cause(error)
+            models = ModelsFailed.parse(_innermost(error)) if error is not None else None
+            if models is not None:  # the models' step: which models failed, and why
+                failures, not_built = models
+                outcome.failed_steps.extend(failures)
+                outcome.failure_messages.update(failures)
+                outcome.not_built.extend(not_built)
+            else:
+                outcome.failed_steps.append(event.step_key)
+                if error is not None:
+                    outcome.failure_messages[event.step_key] = _root_cause(error)
         elif kind == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN:
@@ -157,7 +165,7 @@ def run_refresh(
             if key == "published_warehouse":
                 outcome.published = True
         if on_event is not None:
-            on_event(kind, event.step_key or "")
+            on_event(kind, event.asset_key.to_user_string() if kind == "ASSET_MATERIALIZATION" else event.step_key or "")
 
     instance.add_event_listener(run_id, listen)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
@@ -175,10 +183,61 @@ def run_refresh(
     return outcome
 
 
-def _root_cause(error) -> str:
-    """The innermost error's one-line message (Dagster wraps a step's exception)."""
+def _innermost(error):
+    """The error a step raised, inside the ones Dagster wrapped it in."""
     while getattr(error, "cause", None) is not None:
         error = error.cause
+    return error
+
+
+def _root_cause(error) -> str:
+    """The innermost error's one-line message (Dagster wraps a step's exception)."""
+    error = _innermost(error)
     lines = error.message.strip().splitlines()
     message = lines[0] if lines else ""
     return message if message.startswith(f"{error.cls_name}:") else f"{error.cls_name}: {message}"
+
+
+def root_cause(exc: BaseException) -> str:
+    """An exception's innermost cause as one line, `Class: message`, as `_root_cause` words a
+    failed step's (a DuckDB error reads `BinderException: Binder Error: ...`)."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+
+
+class ModelsFailed(Exception):
+    """Raised by the models' step (assets/metrics/sql.py) once it built everything it could:
+    each failed model with its root cause, one a line, then the models not built because of
+    them. `parse` reads them back from the failed step's error, for the refresh's outcome."""
+
+    HEADER = "model(s) failed; the models reading them were not built"
+    NOT_BUILT = "not built: "
+
+    def __init__(self, failures: dict[str, str], not_built: list[str]) -> None:
+        lines = [f"{len(failures)} {self.HEADER}"]
+        lines += [f"{name}: {' '.join(cause.split())}" for name, cause in failures.items()]
+        if not_built:
+            lines.append(self.NOT_BUILT + ", ".join(not_built))
+        super().__init__("\n".join(lines))
+        self.failures, self.not_built = failures, not_built
+
+    @classmethod
+    def parse(cls, error) -> tuple[dict[str, str], list[str]] | None:
+        """(failures, not built) from a step's innermost serialised error; None if it is not this."""
+        if error is None or error.cls_name != cls.__name__:
+            return None
+        lines = error.message.strip().splitlines()
+        start = next((i for i, line in enumerate(lines) if line.endswith(cls.HEADER)), None)
+        if start is None:
+            return None
+        failures: dict[str, str] = {}
+        not_built: list[str] = []
+        for line in lines[start + 1:]:
+            if line.startswith(cls.NOT_BUILT):
+                not_built = line.removeprefix(cls.NOT_BUILT).split(", ")
+            elif ": " in line:
+                name, cause = line.split(": ", 1)
+                failures[name] = cause
+        return failures, not_built

@@ -27,8 +27,9 @@ def test_definitions_load_with_every_sql_model_and_check():
         assert f"{model.schema}/{model.name}" in keys
     for name in ("raw/repos", "raw/repo_files", "raw/k8s_replicasets", "staging/service_specs", "published_warehouse"):
         assert name in keys
-    checks = {key.name for c in defs.asset_checks for key in c.check_keys}
-    assert checks == {t.name for t in load_tests()}
+    # the data tests are checks of the models' step (assets/metrics/sql.py), each on its table
+    checks = {(key.asset_key.to_user_string(), key.name) for a in [*defs.assets, *defs.asset_checks] for key in a.check_keys}
+    assert checks == {("/".join(t.table), t.name) for t in load_tests()}
 
     from pipelines.definitions import defs as location  # the code location, with its resources
 

@@ -1,15 +1,25 @@
 """The dated per-service snapshot: adoption and escape-hatch history accumulate here."""
 
+import inspect
+
 import dagster as dg
 
+from assets.metrics.steps import PythonStep
 from pipelines.resources import PathlensResource
 from pipelines.transform import snapshot_services
 
 
-@dg.asset(key=["raw", "service_snapshots"], deps=[["intermediate", "services"]], kinds={"duckdb"}, group_name="marts")
-def service_snapshots(pathlens: PathlensResource) -> dg.MaterializeResult:
-    """One row per service per refresh date, from marts.services. A second refresh on the same
-    date replaces that date's rows, so re-runs change nothing; earlier dates are never touched."""
+def service_snapshots(context: dg.AssetExecutionContext, pathlens: PathlensResource) -> dict:
+    """One row per service per refresh date, from intermediate.services. A second refresh on the
+    same date replaces that date's rows, so re-runs change nothing; earlier dates are never touched."""
     with pathlens.build_connection() as con:
         rows = snapshot_services(con)
-    return dg.MaterializeResult(metadata={"rows": rows})
+    return {"raw/service_snapshots": {"rows": rows}}
+
+
+SNAPSHOT_STEP = PythonStep(
+    name="service_snapshots",
+    specs=(dg.AssetSpec(["raw", "service_snapshots"], deps=[["intermediate", "services"]], kinds={"duckdb"},
+                        group_name="marts", description=inspect.cleandoc(service_snapshots.__doc__)),),
+    run=service_snapshots,
+)

@@ -1,20 +1,16 @@
 """Retention: workflow runs past `ci.retention_days` folded into frozen monthly figures."""
 
+import inspect
 from datetime import UTC, datetime
 
 import dagster as dg
 
+from assets.metrics.steps import PythonStep
 from pipelines.resources import PathlensResource
 from pipelines.retention import compact_ci_runs, rewrite_database
 
 
-@dg.asset(
-    key=["raw", "ci_runs_monthly_compacted"],
-    deps=[["raw", "workflow_runs"], ["intermediate", "ci_repo_monthly"], ["config", "settings"]],
-    kinds={"duckdb"},
-    group_name="retention",
-)
-def ci_runs_monthly_compacted(context: dg.AssetExecutionContext, pathlens: PathlensResource) -> dg.MaterializeResult:
+def ci_runs_monthly_compacted(context: dg.AssetExecutionContext, pathlens: PathlensResource) -> dict:
     """One row per service and compacted month: its run counts and its frozen median / p90.
 
     Each refresh compacts the months that ended more than `ci.retention_days` before its
@@ -37,4 +33,15 @@ def ci_runs_monthly_compacted(context: dg.AssetExecutionContext, pathlens: Pathl
         context.log.info(f"compacted {result.runs_compacted} runs before {result.cutoff} into "
                          f"{result.months_compacted} repo-months; build warehouse {before / 1e6:.1f} MB "
                          f"→ {after / 1e6:.1f} MB")
-    return dg.MaterializeResult(metadata=metadata)
+    return {"raw/ci_runs_monthly_compacted": metadata}
+
+
+COMPACTION_STEP = PythonStep(
+    name="ci_runs_monthly_compacted",
+    specs=(dg.AssetSpec(
+        ["raw", "ci_runs_monthly_compacted"],
+        deps=[["raw", "workflow_runs"], ["intermediate", "ci_repo_monthly"], ["config", "settings"]],
+        kinds={"duckdb"}, group_name="retention", description=inspect.cleandoc(ci_runs_monthly_compacted.__doc__),
+    ),),
+    run=ci_runs_monthly_compacted,
+)

@@ -11,29 +11,49 @@ import dagster as dg
 import pytest
 
 import pipelines.stats
-from pipelines.comparisons import STEP
+from pipelines.comparisons import TABLES
 from pipelines.resources import PathlensResource
 
+COMPARISON = next(iter(TABLES)).split(".")  # ["marts", "golden_path_vs_diy"]
 
-def _step(name: str) -> dg.AssetsDefinition:
-    @dg.asset(name=name)
+
+def _asset(key: list[str]) -> dg.AssetsDefinition:
+    @dg.asset(key=key)
     def _asset(pathlens: PathlensResource) -> None:
         return None
 
     return _asset
 
 
-@pytest.mark.parametrize(("assets", "prefetched"), [
-    ((STEP, "other"), True),  # the comparisons' step is in the run: the import starts with the run
-    (("other",), False),
+@pytest.mark.parametrize(("keys", "prefetched"), [
+    ((COMPARISON, ["other"]), True),  # a comparison table is in the run: the import starts with the run
+    ((["other"],), False),
 ])
-def test_the_run_prefetches_scipy_only_when_it_builds_the_comparisons(monkeypatch, assets, prefetched):
+def test_the_run_prefetches_scipy_only_when_it_builds_the_comparisons(monkeypatch, keys, prefetched):
     calls: list[str] = []
     monkeypatch.setattr(pipelines.stats, "prefetch", lambda: calls.append("prefetch"))
-    result = dg.materialize([_step(a) for a in assets], resources={"pathlens": PathlensResource()},
+    result = dg.materialize([_asset(k) for k in keys], resources={"pathlens": PathlensResource()},
                             instance=dg.DagsterInstance.ephemeral())
     assert result.success
     assert calls == (["prefetch"] if prefetched else [])  # once per run, not once per step
+
+
+@dg.multi_asset(specs=[dg.AssetSpec(COMPARISON), dg.AssetSpec("other")], can_subset=True)
+def _one_step(context, pathlens: PathlensResource):
+    for key in context.selected_asset_keys:
+        yield dg.MaterializeResult(asset_key=key)
+
+
+@pytest.mark.parametrize(("selection", "prefetched"), [("other", False), ("marts/golden_path_vs_diy", True)])
+def test_in_a_step_of_several_assets_what_counts_is_whether_the_comparisons_are_selected(
+        monkeypatch, selection, prefetched):
+    # the comparisons are two assets of the models' one step (assets/metrics/sql.py)
+    calls: list[str] = []
+    monkeypatch.setattr(pipelines.stats, "prefetch", lambda: calls.append("prefetch"))
+    result = dg.materialize([_one_step], selection=selection, resources={"pathlens": PathlensResource()},
+                            instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    assert calls == (["prefetch"] if prefetched else [])
 
 
 def test_the_statistics_wait_for_the_prefetched_import():
