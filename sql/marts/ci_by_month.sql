@@ -44,8 +44,8 @@ cut_runs as (
     select c.month, c.on_golden_path, w.failed, w.succeeded, w.duration_s
     from (select repo, month, service, on_golden_path from repo_months where not whole) as c
     join staging.workflow_runs as w on w.repo = c.repo and w.month = c.month
-    cross join bounds as b
-    where (b.lo is null or w.created_at >= b.lo) and (b.hi is null or w.created_at < b.hi)
+    -- the bounds as constants, so that the scan skips the row groups outside them
+    where (start is null or w.created_at >= start::timestamp) and (stop is null or w.created_at < stop::timestamp)
 ),
 
 counted as (
