@@ -19,9 +19,10 @@ from __future__ import annotations
 import random
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import urllib3
-from urllib3.exceptions import InvalidHeader
+if TYPE_CHECKING:  # imported where used: the reports import this module, and rarely retry
+    import urllib3
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -34,6 +35,8 @@ def retry_policy(*, retries: int, backoff_factor: float, max_wait_s: float,
     `raise_on_status=False` hands the last error response to the client, which can then report
     its status instead of an opaque `MaxRetryError`.
     """
+    import urllib3
+
     return urllib3.Retry(
         total=retries,
         backoff_factor=backoff_factor,
@@ -65,6 +68,9 @@ def retry_after_s(value: str | None) -> float | None:
     header is absent or unreadable."""
     if not value:
         return None
+    import urllib3
+    from urllib3.exceptions import InvalidHeader
+
     try:
         return max(urllib3.Retry().parse_retry_after(value), 0.0)
     except InvalidHeader:

@@ -119,7 +119,8 @@ def run_refresh(
     project = load_project_definitions()
     # Dagster marks parts of its selection syntax as beta; that is not the user's concern.
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
-    job = dg.define_asset_job(REFRESH_JOB, selection=selection or "*")
+    # everything, without parsing "*" (Dagster's selection parser is an import of its own)
+    job = dg.define_asset_job(REFRESH_JOB, selection=selection or dg.AssetSelection.all())
     defs = dg.Definitions(
         assets=project.assets,
         asset_checks=project.asset_checks,
