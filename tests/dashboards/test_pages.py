@@ -82,10 +82,16 @@ def test_overview_reports_last_complete_month_below_threshold(warehouse):
     # gpu s-worker, s-ml; sidecar s-web; s-web's declared text; other batch
     assert reasons["y"] == ["GPU", "sidecar", "declared: needs istio", "other"]
     assert reasons["x"] == [2, 1, 1, 1]
-    both = figs["Escape hatches in use and exception requests opened, Jan 2024 – May 2024"]
+    both = figs["Escape hatches in use and requests opened, Jan 2024 – May 2024"]
+    # the first view draws four charts; "Services created" is drawn when its expander is opened
+    assert len(figs) == 4 and "Services created, Jan 2024 – May 2024" not in figs
+    figs = charts(run_page("overview", {"created": "true"}))
+    created = figs["Services created, Jan 2024 – May 2024"]["data"]
+    assert created[0]["y"] == [1, 1, 0, 1, 2]  # from a golden path (handbuilt.ADOPTION)
+    assert [a + b for a, b in zip(created[0]["y"], created[1]["y"], strict=True)] == [2, 1, 0, 2, 5]
     # the four time charts share the trend's months (the data starts in Jan 2024)
     ranges = {json.dumps(f["layout"]["xaxis"]["range"]) for t, f in figs.items() if "Jan 2024 – May 2024" in t}
-    assert ranges == {json.dumps(["2023-12-17", "2024-05-16"])}
+    assert len(ranges) == 1 and ranges == {json.dumps(["2023-12-17", "2024-05-16"])}
     assert trace(both, "Exception requests opened")["y"] == [1, 0, 1, 1, 3, 0]
     assert trace(both, "Services using the escape hatch")["y"] == [1, 2, 2, 3, 4, 4]
 
