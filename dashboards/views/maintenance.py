@@ -47,6 +47,8 @@ with left:
     ui.chart(charts.template_last_change(health), key="last_change", on_pick=_pick_golden_path)
 with right:
     ui.chart(charts.template_drift_distribution(data.drift), key="drift_distribution", on_pick=_pick_golden_path)
+    st.caption("Each box spans the middle half of a golden path's services; dots are services far "
+               "outside it. Click a bar or a dot to list all that golden path's services below.")
 
 ui.table(
     health.drop("head_sha", "stale_after_days", "far_behind_commits"), key="health",

@@ -279,7 +279,10 @@ def test_template_bars_pick_their_golden_path_and_leave_room_for_their_labels():
     assert charts.template_last_change(as_decimal).layout.xaxis.range[1] >= 278 * 1.3
     drift = pl.DataFrame({"golden_path": ["go-service"], "service": ["s"], "repo": ["acme/s"],
                           "commits_behind": [3], "days_behind": [4.0]})
-    assert charts.template_drift_distribution(drift).data[0].customdata[0][-1] == "go-service"
+    box = charts.template_drift_distribution(drift).data[0]
+    assert box.customdata[0][-1] == "go-service"
+    # only the services outside the whiskers are dots (each still carrying its golden path)
+    assert box.boxpoints == "outliers" and list(box.x) == [3]
 
 
 def test_heatmap_cells_are_clickable_points_carrying_the_raw_group():
