@@ -10,6 +10,7 @@ from dashboards.lib import ui
 from dashboards.lib.figures import charts  # pipelines.charts, each figure cached
 from dashboards.lib.formatting import plural
 from dashboards.lib.text import file_slug, md_escape
+from pipelines import charts as charts_module
 
 ctx = ui.context()
 f = ctx.filters
@@ -47,8 +48,9 @@ with left:
     ui.chart(charts.template_last_change(health), key="last_change", on_pick=_pick_golden_path)
 with right:
     ui.chart(charts.template_drift_distribution(data.drift), key="drift_distribution", on_pick=_pick_golden_path)
-    st.caption("Each box spans the middle half of a golden path's services; dots are services far "
-               "outside it. Click a bar or a dot to list all that golden path's services below.")
+    st.caption("Each box spans the middle half of a golden path's services; dots are services (with "
+               f"more than {charts_module.DRIFT_DOTS_MAX}, only those far outside the box). Click a bar or "
+               "a dot to list all that golden path's services below.")
 
 ui.table(
     health.drop("head_sha", "stale_after_days", "far_behind_commits"), key="health",

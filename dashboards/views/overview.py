@@ -123,7 +123,7 @@ with left:
 with right:
     ui.chart(charts.escape_hatches_and_requests(
         data.escape_monthly, data.requests,
-        title=f"Escape hatches in use and requests opened, {months}", **span),
+        title=f"Escape hatches and requests, {months}", **span),
         key="escape_vs_requests")
     st.caption("Services of the selection using the escape hatch at each month's end (from each "
                "service's git history) beside the exception requests opened: did requests fall "

@@ -281,8 +281,14 @@ def test_template_bars_pick_their_golden_path_and_leave_room_for_their_labels():
                           "commits_behind": [3], "days_behind": [4.0]})
     box = charts.template_drift_distribution(drift).data[0]
     assert box.customdata[0][-1] == "go-service"
-    # only the services outside the whiskers are dots (each still carrying its golden path)
-    assert box.boxpoints == "outliers" and list(box.x) == [3]
+    assert box.boxpoints == "all"  # every service a dot
+    # beyond DRIFT_DOTS_MAX services only those outside the whiskers are dots, each still
+    # carrying its service and golden path
+    many = pl.DataFrame({"golden_path": ["go-service"] * 501, "service": [f"s{i}" for i in range(501)],
+                         "repo": ["acme/s"] * 501, "commits_behind": list(range(501)), "days_behind": [1.0] * 501})
+    box = charts.template_drift_distribution(many).data[0]
+    assert charts.DRIFT_DOTS_MAX == 500 and box.boxpoints == "outliers"
+    assert len(box.customdata) == 501 and box.customdata[500][0] == "s500" and box.customdata[500][-1] == "go-service"
 
 
 def test_heatmap_cells_are_clickable_points_carrying_the_raw_group():

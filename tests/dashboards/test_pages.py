@@ -82,7 +82,7 @@ def test_overview_reports_last_complete_month_below_threshold(warehouse):
     # gpu s-worker, s-ml; sidecar s-web; s-web's declared text; other batch
     assert reasons["y"] == ["GPU", "sidecar", "declared: needs istio", "other"]
     assert reasons["x"] == [2, 1, 1, 1]
-    both = figs["Escape hatches in use and requests opened, Jan 2024 – May 2024"]
+    both = figs["Escape hatches and requests, Jan 2024 – May 2024"]
     # the first view draws four charts; "Services created" is drawn when its expander is opened
     assert len(figs) == 4 and "Services created, Jan 2024 – May 2024" not in figs
     figs = charts(run_page("overview", {"created": "true"}))
