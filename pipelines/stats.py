@@ -292,7 +292,8 @@ def van_elteren(samples: pl.DataFrame) -> Test:
            .agg(n1=pl.col("side1").sum().cast(pl.Float64), n=pl.len().cast(pl.Float64),
                 w_sum=pl.col("rank").filter(pl.col("side1")).sum())
            .join(ties, on="stratum")
-           .filter((pl.col("n1") > 0) & (pl.col("n1") < pl.col("n"))))
+           .filter((pl.col("n1") > 0) & (pl.col("n1") < pl.col("n")))
+           .sort("stratum"))  # a fixed order of the float sums below: a re-run gives the same bits
     if per.is_empty():
         return NO_TEST
     n1, n, w_sum, tie_sum = (per[c].to_numpy() for c in ("n1", "n", "w_sum", "tie_sum"))
@@ -318,7 +319,8 @@ def median_ratio_over_strata(samples: pl.DataFrame) -> float | None:
            .agg(m1=pl.col("value").filter(pl.col("side1")).median(),
                 m0=pl.col("value").filter(~pl.col("side1")).median(),
                 n1=pl.col("side1").sum().cast(pl.Float64), n0=(~pl.col("side1")).sum().cast(pl.Float64))
-           .filter((pl.col("m1") > 0) & (pl.col("m0") > 0)))
+           .filter((pl.col("m1") > 0) & (pl.col("m0") > 0))
+           .sort("stratum"))  # a fixed order of the float sums below: a re-run gives the same bits
     if per.is_empty():
         return None
     weight = (per["n1"] * per["n0"] / (per["n1"] + per["n0"])).to_numpy()
