@@ -27,6 +27,11 @@ for metric in shown:
     st.markdown(f"**In the warehouse:** {where}" + (f" — {metric.description}" if metric.description else ""))
     st.markdown("**The rule** (SPEC §3):")
     st.markdown("\n".join(f"> {line}" if line else ">" for line in metric.rule.splitlines()))
-    for source in metric.sql:
-        with st.expander(f"{'SQL' if source.language == 'sql' else 'Python'}: {source.path}"):
-            st.code(source.text, language=source.language, line_numbers=True)
+    for i, source in enumerate(metric.sql):
+        # the highlighted code is built only when opened: all of it was ~23,000 hidden elements
+        # on every visit (and to take down on leaving the page)
+        shown_sql = st.expander(f"{'SQL' if source.language == 'sql' else 'Python'}: {source.path}",
+                                key=f"sql_{metric.column}_{i}", on_change="rerun")
+        if shown_sql.open:
+            with shown_sql:
+                st.code(source.text, language=source.language, line_numbers=True)

@@ -47,6 +47,11 @@ def test_the_page_shows_each_metric_with_its_rule_and_its_sql_as_the_files_hold_
     assert not at.exception
     metrics = load_glossary()
     assert [h.value for h in at.subheader] == [m.name for m in metrics]
+    assert not at.code and len(at.expander) == sum(len(m.sql) for m in metrics)  # built when opened
+    for metric in metrics:  # open every SQL expander
+        for i, _ in enumerate(metric.sql):
+            at.session_state[f"sql_{metric.column}_{i}"] = True
+    at.run()
     codes = [c.value.strip() for c in at.code]
     adoption = (SQL_DIR / "marts" / "adoption_monthly.sql").read_text().strip()
     assert adoption in codes  # read from the file, not copied
