@@ -13,7 +13,8 @@ sidebar (coming from the Glossary) to its first chart and to settling, the docum
 reloaded, as a lead moves between pages. Last, the dashboard's resident memory (the server and any child process) after every
 page was visited. The machine's load average is recorded before and after. Per page, also what a
 warm visit received over the websocket (`websocket_kb`: the page's elements, figures included)
-and how many charts it drew.
+and what it drew, counted in the settled page: charts, the SVG elements inside them, data grids
+and all DOM elements (exact, where the clock moves with the machine's load).
 
     uv run python bench/bench_browser.py --warehouse data/large/pathlens.duckdb
     uv run python bench/bench_browser.py --warehouse W --project /tmp/old-checkout   # before
@@ -170,9 +171,13 @@ def _visit(page, base: str, path: str, ready: str, quiet_s: float) -> dict[str, 
                            timeout=TIMEOUT_MS)
     first = page.evaluate(f"() => window.__bench.first[{json.dumps(ready)}]")
     settled = _wait_settled(page, quiet_s)
-    charts = page.evaluate("() => document.querySelectorAll('.js-plotly-plot').length")
+    # what was drawn, counted exactly (the clock moves with the machine's load, these do not)
+    drawn = page.evaluate("""() => ({charts: document.querySelectorAll('.js-plotly-plot').length,
+        plot_svg_elements: document.querySelectorAll('.js-plotly-plot svg *').length,
+        data_grids: document.querySelectorAll('[data-testid="stDataFrame"]').length,
+        dom_elements: document.querySelectorAll('*').length})""")
     return {"first_chart_s": round(first / 1000, 3), "settled_s": round(settled / 1000, 3),
-            "websocket_kb": round(sum(_RECEIVED) / 1024, 1), "charts": charts}
+            "websocket_kb": round(sum(_RECEIVED) / 1024, 1), **drawn}
 
 
 TITLES = {"": "Overview", "adoption": "Adoption", "escape-hatches": "Escape hatches", "exceptions": "Exception requests",
@@ -249,7 +254,8 @@ def main() -> None:
                 "cold_first_chart_s": cold["first_chart_s"], "cold_settled_s": cold["settled_s"],
                 "warm_first_chart_s": statistics.median(w["first_chart_s"] for w in warm),
                 "warm_settled_s": statistics.median(w["settled_s"] for w in warm),
-                "websocket_kb": warm[-1]["websocket_kb"], "charts": warm[-1]["charts"],
+                **{k: warm[-1][k] for k in ("websocket_kb", "charts", "plot_svg_elements", "data_grids",
+                                            "dom_elements")},
             }
         result["memory_after_pages"] = _rss_mb(pid)
         for path, ready, _ in pages:
