@@ -1,8 +1,11 @@
 -- One row per service repo and month with CI runs held (staging.workflow_runs): how many runs,
--- failed, succeeded, the first and last run's created_at, and the durations of its completed
+-- failed, succeeded, re-runs, the median and p90 duration of completed runs and the median
+-- queue time (the figures of intermediate.ci_repo_monthly, which marts.ci_friction_monthly
+-- reads from here), the first and last run's created_at, and the durations of its completed
 -- runs as a sorted list. The month's runs in a form marts.ci_by_month reads per selected
 -- service instead of scanning every run: counts add up, and the median over several rows is
--- the median of their lists put together, exact. Stored ordered by repo and month. A month
+-- the median of their lists put together, exact. One pass over the runs for both: the CI
+-- figures of a refresh cost one scan. Stored ordered by repo and month. A month
 -- retention compacted (staging.ci_runs_monthly_compacted) is left out, as in
 -- marts.ci_friction_monthly: its runs are deleted by then, and runs of it read again later
 -- do not count (reading that table also builds this one after the compaction step).
@@ -12,6 +15,9 @@ select
     count(*) as runs,
     count(*) filter (where failed) as failed,
     count(*) filter (where succeeded) as succeeded,
+    count(*) filter (where rerun) as reruns,
+    quantile_cont(duration_s, [0.5, 0.9]) as duration_quantiles,  -- as intermediate.ci_repo_monthly
+    median(queue_s) as median_queue_s,
     min(created_at) as first_created_at,
     max(created_at) as last_created_at,
     coalesce(list(duration_s order by duration_s) filter (where duration_s is not null), [])::double[] as durations

@@ -1,8 +1,9 @@
 -- materialized: view
 -- CI figures per service repo and month, from the runs still held (staging.workflow_runs):
 -- runs, failed, succeeded, re-runs, median and p90 duration of completed runs, median queue
--- time. marts.ci_friction_monthly reads it for live months, and retention freezes exactly
--- these figures when it compacts a month.
+-- time. Retention freezes exactly these figures when it compacts a month; for the live months
+-- marts.ci_friction_monthly reads the same figures from intermediate.ci_repo_month_runs, built
+-- in the same pass as the runs' durations.
 select
     repo,
     month,
