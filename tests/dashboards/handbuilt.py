@@ -329,7 +329,7 @@ def _friction(con: duckdb.DuckDBPyConnection) -> None:
     # runs in the shape the real models read (one service per repo here), built by those models
     con.execute("""create table staging.workflow_runs as
         select distinct repo, run_id, created_at, date_trunc('month', created_at)::date as month,
-               duration_s, failed, succeeded
+               duration_s, queue_s, failed, succeeded, run_attempt > 1 as rerun
         from marts.ci_runs""")
     con.execute("create table staging.ci_runs_monthly_compacted (repo varchar, month date)")
     con.execute("create view intermediate.services as select * from marts.services")
