@@ -241,6 +241,9 @@ def page_of(frame: pl.DataFrame, *, key: str, sort: tuple[str, bool] | None = No
     "Page" pick the rows server-side: sorting covers every row, not only those shown.
     """
     if frame.height <= size:
+        # the controls' place is kept, empty: the table after it stays the same element when a
+        # filter takes the rows under one page (a table moved up a place is drawn anew)
+        st.container(key=f"pager-{key}")
         return Page(frame, frame, "")
     sortable = [c for c, t in frame.schema.items() if not t.is_nested() and t != pl.Object]
     column, descending = sort if sort and sort[0] in sortable else (sortable[0], False)
