@@ -165,7 +165,10 @@ def _whole_numbers(fig: go.Figure, values: Iterable[Any], axis: str = "y", **whe
     top = max((v for v in values if v is not None), default=0)
     step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000) if top / s <= 8) if top <= 8000 else None
     update = fig.update_xaxes if axis == "x" else fig.update_yaxes
-    update(rangemode="tozero", tickformat=",d", **({"dtick": step} if step else {}), **where)
+    # an explicit linear step from 0: an overlaying axis left to itself may tick where the other
+    # axis does (0.91, 1.81, ... services)
+    ticks = {"tickmode": "linear", "tick0": 0, "dtick": step} if step else {}
+    update(rangemode="tozero", tickformat=",d", **ticks, **where)
 
 
 def _threshold_legend(fig: go.Figure, threshold: float) -> None:
@@ -394,8 +397,8 @@ def escape_hatch_rate(frame: pl.DataFrame, *,
     highest = max((r for r in _col(frame, "escape_hatch_rate") if r is not None), default=0)
     fig.update_yaxes(range=[0, max(highest * 1.25, 0.05)], secondary_y=False)
     # counts, not a share: _layout's percent format applies to every y axis
-    fig.update_yaxes(title_text="Escape-hatch services", rangemode="tozero", showgrid=False,
-                     tickformat=",d", secondary_y=True)
+    fig.update_yaxes(title_text="Escape-hatch services", showgrid=False, secondary_y=True)
+    _whole_numbers(fig, _col(frame, "escape_hatch_services"), secondary_y=True)
     return _month_axis(fig, months, x_range=x_range, partial_month=partial_month, max_ticks=8)
 
 
@@ -424,9 +427,10 @@ def escape_hatches_and_requests(escapes: pl.DataFrame, requests: pl.DataFrame, *
                                  hovertemplate="End of %{x|%b %Y}: %{y} services<extra></extra>"),
                       secondary_y=True)
     _layout(fig, title=title, x_title="Month", y_title="Requests opened")
-    fig.update_yaxes(rangemode="tozero", secondary_y=False)
-    fig.update_yaxes(title_text="Escape-hatch services", rangemode="tozero", showgrid=False,
-                     secondary_y=True)
+    _whole_numbers(fig, _col(requests, "opened") if not requests.is_empty() else [], secondary_y=False)
+    fig.update_yaxes(title_text="Escape-hatch services", showgrid=False, secondary_y=True)
+    _whole_numbers(fig, _col(escapes, "escape_hatch_services") if not escapes.is_empty() else [],
+                   secondary_y=True)
     months = (_col(escapes, "month") if not escapes.is_empty() else []) + (
         _col(requests, "month") if not requests.is_empty() else [])
     return _month_axis(fig, months, x_range=x_range, partial_month=partial_month, max_ticks=8)

@@ -181,6 +181,10 @@ def test_escape_hatches_and_requests_share_one_time_axis():
     assert [(t.name, list(t.y)) for t in fig.data] == [("Exception requests opened", [5, 2]),
                                                        ("Services using the escape hatch", [1, 3])]
     assert fig.data[0].xaxis == fig.data[1].xaxis
+    # both axes count, so both tick on whole numbers from 0: requests up to 5, services up to 3
+    # (an overlaying axis left alone ticked where the other did: 0.91, 1.81, 2.72 services)
+    for axis in (fig.layout.yaxis, fig.layout.yaxis2):
+        assert (axis.tickmode, axis.tick0, axis.dtick, axis.tickformat) == ("linear", 0, 1, ",d")
 
 
 def test_retention_cohorts_mark_cells_not_due_and_escape_names():
