@@ -9,23 +9,41 @@
 -- retention compacted (staging.ci_runs_monthly_compacted) is left out, as in
 -- marts.ci_friction_monthly: its runs are deleted by then, and runs of it read again later
 -- do not count (reading that table also builds this one after the compaction step).
+with per_month as (
+    select
+        repo,
+        month,
+        count(*) as runs,
+        count(*) filter (where failed) as failed,
+        count(*) filter (where succeeded) as succeeded,
+        count(*) filter (where rerun) as reruns,
+        median(queue_s) as median_queue_s,
+        min(created_at) as first_created_at,
+        max(created_at) as last_created_at,
+        coalesce(list(duration_s order by duration_s) filter (where duration_s is not null), [])::double[] as durations
+    from staging.workflow_runs as w
+    where repo in (select repo from intermediate.services)
+      and not exists (
+        select 1 from staging.ci_runs_monthly_compacted as c
+        where c.repo = w.repo and c.month = w.month
+      )
+    group by repo, month
+)
+
 select
     repo,
     month,
-    count(*) as runs,
-    count(*) filter (where failed) as failed,
-    count(*) filter (where succeeded) as succeeded,
-    count(*) filter (where rerun) as reruns,
-    quantile_cont(duration_s, [0.5, 0.9]) as duration_quantiles,  -- as intermediate.ci_repo_monthly
-    median(queue_s) as median_queue_s,
-    min(created_at) as first_created_at,
-    max(created_at) as last_created_at,
-    coalesce(list(duration_s order by duration_s) filter (where duration_s is not null), [])::double[] as durations
-from staging.workflow_runs as w
-where repo in (select repo from intermediate.services)
-  and not exists (
-    select 1 from staging.ci_runs_monthly_compacted as c
-    where c.repo = w.repo and c.month = w.month
-  )
-group by repo, month
+    runs,
+    failed,
+    succeeded,
+    reruns,
+    -- the same aggregate as intermediate.ci_repo_monthly's, over the month's sorted durations
+    -- (NULL when none completed): the runs are sorted once, not once for the list and once more
+    -- for the quantiles
+    list_aggregate(durations, 'quantile_cont', [0.5, 0.9]) as duration_quantiles,
+    median_queue_s,
+    first_created_at,
+    last_created_at,
+    durations
+from per_month
 order by repo, month
