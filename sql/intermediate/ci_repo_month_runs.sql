@@ -21,12 +21,8 @@ with per_month as (
         min(created_at) as first_created_at,
         max(created_at) as last_created_at,
         coalesce(list(duration_s order by duration_s) filter (where duration_s is not null), [])::double[] as durations
-    from staging.workflow_runs as w
+    from staging.workflow_runs
     where repo in (select repo from intermediate.services)
-      and not exists (
-        select 1 from staging.ci_runs_monthly_compacted as c
-        where c.repo = w.repo and c.month = w.month
-      )
     group by repo, month
 )
 
@@ -45,5 +41,10 @@ select
     first_created_at,
     last_created_at,
     durations
-from per_month
+from per_month as p
+-- a compacted repo-month left out whole: checked once per repo-month, not once per run
+where not exists (
+    select 1 from staging.ci_runs_monthly_compacted as c
+    where c.repo = p.repo and c.month = p.month
+)
 order by repo, month
