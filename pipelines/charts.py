@@ -392,7 +392,7 @@ def escape_hatch_rate(frame: pl.DataFrame, *,
         hovertemplate="End of %{x|%b %Y}: %{y:.1%}<br>(%{customdata[0]} of %{customdata[1]} services "
                       "with a service spec)<extra></extra>",
     ), secondary_y=False)
-    _layout(fig, title=title, x_title="Month", y_title="Services using the escape hatch",
+    _layout(fig, title=title, x_title="Month", y_title="Escape-hatch rate",
             y_percent=True)
     highest = max((r for r in _col(frame, "escape_hatch_rate") if r is not None), default=0)
     fig.update_yaxes(range=[0, max(highest * 1.25, 0.05)], secondary_y=False)

@@ -172,6 +172,9 @@ def test_escape_hatch_rate_with_a_single_month_has_a_readable_axis():
     assert list(rate.customdata[0]) == [4, 9]
     # the rate's axis is a percentage, the services' axis counts (4 services, not "400%")
     assert (fig.layout.yaxis.tickformat, fig.layout.yaxis2.tickformat) == (".0%", ",d")
+    # each axis is titled with what it measures: the rate on the left, the count on the right
+    assert fig.layout.yaxis.title.text == "Escape-hatch rate"
+    assert fig.layout.yaxis2.title.text == "Escape-hatch services"
 
 
 def test_escape_hatches_and_requests_share_one_time_axis():
