@@ -12,7 +12,7 @@ with bounds as (
 -- Read without scanning every run: with no team or language filter, a month the period holds
 -- whole is its stored figures (intermediate.ci_months); any other month is counted from the
 -- month's rows of intermediate.ci_repo_month_runs, one per selected service of a repo (its
--- counts added, its sorted durations put together for the median); only a repo-month the
+-- counts added, its durations put together for the median); only a repo-month the
 -- period cuts through is read run by run.
 whole_months as (
     select m.month, m.on_golden_path, m.n, m.failure_rate, m.median_duration_s
