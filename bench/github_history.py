@@ -40,7 +40,7 @@ from tests.sources.github_server import GitHubTestServer, sample_org  # noqa: E4
 def org_with_history(repos: int):
     # every repo created in the 600 days before NOW: one a week would put most of 2,000 repos in
     # the future, where the GitHub source refuses their dates as implausible
-    org = sample_org(NOW, repos=repos, spacing_days=min(7.0, 590 / max(repos, 1)))
+    org = sample_org(NOW, repos=repos)
     for name, repo in sorted(org.repos.items()):
         if not name.startswith("svc-") or repo.empty:
             continue

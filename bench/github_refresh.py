@@ -8,8 +8,9 @@ pushed to (a file changed and a new workflow run). "Counted" requests are the on
 GitHub's rate limit: every answer except 304s and `GET /rate_limit`.
 
 For (a), `needed` is the least the organisation's contents require — one request per listing
-page, per in-scope repo one tree, one per wanted file, one per page of runs and deployments,
-one per deployment's statuses, and one per page of exception issues — and `extra` is what was
+page, per in-scope repo one tree, one per wanted file and the head commit they were read at
+(service history keys each file version by it), one per page of runs and deployments, one per
+deployment's statuses, and one per page of exception issues — and `extra` is what was
 spent beyond it. For (c), requests about the pushed repos are their cost; everything else is
 divided among the unchanged repos. The server runs in this process (it shares the CPU and the
 GIL with the client), so wall times are pessimistic.
@@ -45,7 +46,8 @@ def needed_first(org, settings) -> int:
             continue
         total += 1  # tree (answers 409 for an empty repo)
         if not repo.empty:
-            total += sum(1 for p in repo.files if wanted_file(p, s.catalog_file, s.spec_file))
+            files = sum(1 for p in repo.files if wanted_file(p, s.catalog_file, s.spec_file))
+            total += files + (1 if files else 0)  # and the head commit they were read at
         total += max(1, math.ceil(len(repo.runs) / 100))
         total += max(1, math.ceil(len(repo.deployments) / 100)) + len(repo.deployments)
     for full in settings.exceptions.repos:
@@ -75,8 +77,8 @@ def main() -> None:
     n = len(org.repos)
     with tempfile.TemporaryDirectory() as tmp, GitHubTestServer(org, tokens={TOKEN}) as srv:
         db = Path(tmp) / "bench.duckdb"
-        # the REST path (GraphQL and file history: bench/github_history.py)
-        settings = make_settings(srv.base_url, max_concurrency=args.concurrency, graphql=False)
+        # the REST path without file history (GraphQL and file history: bench/github_history.py)
+        settings = make_settings(srv.base_url, max_concurrency=args.concurrency, graphql=False, history_days=0)
 
         a = refresh(db, srv, settings, "a", NOW)
         a_needed = needed_first(org, settings)

@@ -1048,7 +1048,7 @@ jobs:
 
 
 def sample_org(now: datetime, repos: int = 24, *, seed: int = 7, runs_per_repo: int = 12,
-               spacing_days: float = 7) -> FakeOrg:
+               spacing_days: float | None = None) -> FakeOrg:
     """A deterministic organisation with a bit of everything the source must handle.
 
     Per repo `i`: a catalog file and a service spec; every third a copier answers file, every
@@ -1056,8 +1056,12 @@ def sample_org(now: datetime, repos: int = 24, *, seed: int = 7, runs_per_repo: 
     progress in every fifth repo); a couple of deployments with statuses. Plus: an empty repo,
     an archived repo, a fork, an excluded `sandbox-*` repo, a repo whose catalog file is over
     1 MiB, and `platform` holding exception-request issues and a pull request. Repo `i` is
-    created 600 − i × `spacing_days` days before `now`.
+    created 600 − i × `spacing_days` days before `now`; by default a week apart, closer when
+    there are more than 84 repos, so that the newest is still created before `now` (a repo
+    created in the future is an implausible record the source skips).
     """
+    if spacing_days is None:
+        spacing_days = min(7.0, 590 / max(repos, 1))
     rng = random.Random(seed)
     org = FakeOrg("acme")
     run_id = 5_000_000
