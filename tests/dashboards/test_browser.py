@@ -103,6 +103,12 @@ def _assert_clean(page, where: str) -> None:
     assert errors == [], f"{where}: console errors {errors}"
 
 
+# the charts whose margins Plotly had to grow, and so drew twice (pipelines/chart_margins.py)
+_GROWN_MARGINS = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(gd =>
+  ['l', 'r', 'b', 't'].filter(k => gd._fullLayout._size[k] > gd._fullLayout.margin[k] + 1)
+    .map(k => `${(gd.closest('[class*="st-key-"]') || {className: '?'}).className.match(/st-key-\\S+|\\?/)[0]} ${k}`))"""
+
+
 @pytest.mark.parametrize(("url_path", "name", "ready"), PAGES, ids=[p[1] for p in PAGES])
 def test_page_renders(page, base_url: str, tmp_path: Path, url_path: str, name: str, ready: str):
     page.goto(f"{base_url}/{url_path}")
@@ -111,6 +117,7 @@ def test_page_renders(page, base_url: str, tmp_path: Path, url_path: str, name: 
     _assert_clean(page, url_path)
     if ready.startswith(".js-plotly-plot"):
         assert page.locator(".js-plotly-plot .main-svg").count() >= 2
+        assert page.evaluate(_GROWN_MARGINS) == []  # every chart drawn once, in margins that fit
     page.screenshot(path=str(_screenshot_dir(tmp_path) / f"{name}.png"), full_page=True)
 
 
