@@ -175,10 +175,11 @@ def _month_axis(fig: go.Figure, months: Iterable[Any], *, x_range: tuple[date, d
     return fig
 
 
-def _whole_numbers(fig: go.Figure, values: Iterable[Any], axis: str = "y", **where: Any) -> None:
-    """Ticks of a count axis on whole numbers (no '0.5 services'), at most about 8 of them."""
+def _whole_numbers(fig: go.Figure, values: Iterable[Any], axis: str = "y", most: int = 8, **where: Any) -> None:
+    """Ticks of a count axis on whole numbers (no '0.5 services'), at most about `most` of them."""
     top = max((v for v in values if v is not None), default=0)
-    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000) if top / s <= 8) if top <= 8000 else None
+    step = (next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000) if top / s <= most)
+            if top <= 1000 * most else None)
     update = fig.update_xaxes if axis == "x" else fig.update_yaxes
     # an explicit linear step from 0: an overlaying axis left to itself may tick where the other
     # axis does (0.91, 1.81, ... services)
@@ -561,7 +562,9 @@ def escape_hatch_reasons(frame: pl.DataFrame, *,
     _layout(fig, title=title, x_title="Escape-hatch services", y_title="Reason",
             height=max(260, 120 + 30 * frame.height))
     fig.update_layout(hovermode="y")  # the whole row answers a hover or a click, even for 0
-    _whole_numbers(fig, [n * 1.15 for n in counts], axis="x")
+    # few ticks: beside long reasons, in one of two columns, the axis is ~200 px wide (more
+    # thousands would crowd, and Plotly would turn them and draw the chart twice)
+    _whole_numbers(fig, [n * 1.15 for n in counts], axis="x", most=4)
     return fig
 
 
