@@ -148,13 +148,14 @@ def test_adoption_page_breakdowns_and_todo(warehouse):
     todo = frame_by_key(at, "todo")
     assert sorted(todo["service"]) == sorted(["s-legacy", "s-web2", HOSTILE_SERVICE])
     assert "Services created in May 2024 without a golden path" in [h.value for h in at.subheader]
+    # only the open tab runs, and its heatmap and the retention heatmap only when opened: the
+    # first view draws the two trends and the team bars
+    assert sorted(charts(at)) == ["New-service adoption by month", "New-service adoption by team",
+                                  "Services created per month"]
+    at = run_page("adoption", {"team_by_month": "true"})  # a link with the heatmap open opens it
     heatmap = charts(at)["New-service adoption by team and month"]
     assert "payments" in trace(heatmap)["y"]
-    # only the open tab runs, and the retention heatmap only when opened: the first view draws
-    # the two trends and the team breakdown
-    assert sorted(charts(at)) == ["New-service adoption by month", "New-service adoption by team",
-                                  "New-service adoption by team and month", "Services created per month"]
-    at = run_page("adoption", {"view": "By language"})
+    at = run_page("adoption", {"view": "By language", "language_by_month": "true"})
     by_language = frame_by_key(at, "language_table").set_index("language")
     assert by_language.loc["go", "golden_path_created"] == 3
     assert by_language.loc["java", "services_created"] == 1
