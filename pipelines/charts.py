@@ -11,8 +11,9 @@ shown as the characters it is, never interpreted.
 
 from __future__ import annotations
 
+import functools
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 from plotly.subplots import make_subplots
+
+from pipelines import chart_margins
 
 # One palette, Okabe & Ito's, whose colours stay apart under every common colour-vision
 # deficiency; and wherever meaning depends on colour, a second signal too (a pattern, a marker
@@ -41,6 +44,9 @@ GOLDEN_PATTERNS = ("", ".", "\\", "+", "-", "|")
 SEQUENTIAL = "Cividis"  # heatmaps: readable in grey and with any colour-vision deficiency
 FONT = {"family": "Source Sans Pro, Helvetica, Arial, sans-serif", "size": 13, "color": INK}
 NONE_LABEL = "(none)"
+# a heatmap's colour bar 20 px right of the plot, whatever its width (Plotly's default, 2% of the
+# plot's width further right, makes the margin it needs depend on the width: unknown until drawn)
+COLORBAR_PLACE = {"x": 1, "xanchor": "left", "xpad": 20}
 # Plotly's "plotly_white" style, cut to what these figures use: its layout without the polar,
 # ternary, 3-D and map settings, and its defaults for the trace types drawn here. Each figure
 # carries (and validates, and sends to the browser) its whole template; this one is half the
@@ -52,6 +58,15 @@ TEMPLATE = go.layout.Template(
             if k not in ("polar", "ternary", "scene", "geo", "mapbox", "map")},
     data={t: getattr(_WHITE.data, t) for t in TRACE_TYPES if getattr(_WHITE.data, t)},
 )
+
+
+def _fitted(builder: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
+    """`builder` with its figure's margins fitted to its text (`chart_margins.fit`), so that
+    Plotly draws the figure once instead of drawing it, growing the margins and drawing it again."""
+    @functools.wraps(builder)
+    def build(*args: Any, **kwargs: Any) -> go.Figure:
+        return chart_margins.fit(builder(*args, **kwargs))
+    return build
 
 
 def plain(value: Any) -> str:
@@ -160,15 +175,22 @@ def _month_axis(fig: go.Figure, months: Iterable[Any], *, x_range: tuple[date, d
     return fig
 
 
-def _whole_numbers(fig: go.Figure, values: Iterable[Any], axis: str = "y", **where: Any) -> None:
-    """Ticks of a count axis on whole numbers (no '0.5 services'), at most about 8 of them."""
+def _whole_numbers(fig: go.Figure, values: Iterable[Any], axis: str = "y", most: int = 8, **where: Any) -> None:
+    """Ticks of a count axis on whole numbers (no '0.5 services'), at most about `most` of them."""
     top = max((v for v in values if v is not None), default=0)
-    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000) if top / s <= 8) if top <= 8000 else None
+    step = (next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000) if top / s <= most)
+            if top <= 1000 * most else None)
     update = fig.update_xaxes if axis == "x" else fig.update_yaxes
     # an explicit linear step from 0: an overlaying axis left to itself may tick where the other
     # axis does (0.91, 1.81, ... services)
     ticks = {"tickmode": "linear", "tick0": 0, "dtick": step} if step else {}
     update(rangemode="tozero", tickformat=",d", **ticks, **where)
+
+
+def _right_axis_at_edge(fig: go.Figure) -> None:
+    """A second y axis on the plot's right edge, its labels and title in the right margin
+    (make_subplots ends the plot at 94% of the width, so the margin they need depended on it)."""
+    fig.update_xaxes(domain=[0, 1])
 
 
 def _threshold_legend(fig: go.Figure, threshold: float) -> None:
@@ -177,6 +199,7 @@ def _threshold_legend(fig: go.Figure, threshold: float) -> None:
                              line={"color": INK, "dash": "dash", "width": 1}, hoverinfo="skip"))
 
 
+@_fitted
 def adoption_trend(monthly: pl.DataFrame, *, threshold: float | None,
                    title: str = "New-service adoption by month",
                    x_range: tuple[date, date] | None = None, partial_month: date | None = None) -> go.Figure:
@@ -219,6 +242,7 @@ def adoption_trend(monthly: pl.DataFrame, *, threshold: float | None,
     return _month_axis(fig, months, x_range=x_range, partial_month=partial_month)
 
 
+@_fitted
 def services_created(monthly: pl.DataFrame, *, title: str = "Services created per month",
                      x_range: tuple[date, date] | None = None, partial_month: date | None = None) -> go.Figure:
     """Stacked bars per month: new services from a golden path and the rest.
@@ -243,6 +267,7 @@ def services_created(monthly: pl.DataFrame, *, title: str = "Services created pe
     return _month_axis(fig, months, x_range=x_range, partial_month=partial_month)
 
 
+@_fitted
 def adoption_heatmap(frame: pl.DataFrame, *, group: str, group_label: str,
                      title: str | None = None, x_range: tuple[date, date] | None = None,
                      partial_month: date | None = None) -> go.Figure:
@@ -277,7 +302,7 @@ def adoption_heatmap(frame: pl.DataFrame, *, group: str, group_label: str,
     fig = go.Figure(go.Heatmap(  # its hover text is the points' (below): the heatmap has none
         x=months, y=labels, z=z, hoverinfo="skip",
         zmin=0, zmax=1, colorscale=SEQUENTIAL, hoverongaps=False, xgap=1, ygap=1,
-        colorbar={"title": {"text": "Adoption"}, "tickformat": ".0%"},
+        colorbar={"title": {"text": "Adoption"}, "tickformat": ".0%", **COLORBAR_PLACE},
     ))
     # A heatmap answers no click selection (plotly.js gives it none), so an invisible point sits
     # on every cell: it carries the cell's hover text and, last in its customdata, the group's
@@ -299,6 +324,7 @@ def adoption_heatmap(frame: pl.DataFrame, *, group: str, group_label: str,
     return _month_axis(fig, months, x_range=(months[0], months[-1]), partial_month=partial_month)
 
 
+@_fitted
 def adoption_by_group(frame: pl.DataFrame, *, group: str, group_label: str,
                       threshold: float | None, title: str | None = None) -> go.Figure:
     """Horizontal bars: each group's share of new services from a golden path, lowest first.
@@ -338,6 +364,7 @@ def adoption_by_group(frame: pl.DataFrame, *, group: str, group_label: str,
     return fig
 
 
+@_fitted
 def adoption_by_template(frame: pl.DataFrame, *,
                          title: str = "New services by golden-path template",
                          x_range: tuple[date, date] | None = None, partial_month: date | None = None) -> go.Figure:
@@ -367,6 +394,7 @@ def adoption_by_template(frame: pl.DataFrame, *,
     return _month_axis(fig, _col(frame, "month"), x_range=x_range, partial_month=partial_month)
 
 
+@_fitted
 def escape_hatch_rate(frame: pl.DataFrame, *,
                       title: str = "Escape-hatch rate at each month's end",
                       x_range: tuple[date, date] | None = None, partial_month: date | None = None) -> go.Figure:
@@ -399,9 +427,11 @@ def escape_hatch_rate(frame: pl.DataFrame, *,
     # counts, not a share: _layout's percent format applies to every y axis
     fig.update_yaxes(title_text="Escape-hatch services", showgrid=False, secondary_y=True)
     _whole_numbers(fig, _col(frame, "escape_hatch_services"), secondary_y=True)
+    _right_axis_at_edge(fig)
     return _month_axis(fig, months, x_range=x_range, partial_month=partial_month, max_ticks=8)
 
 
+@_fitted
 def escape_hatches_and_requests(escapes: pl.DataFrame, requests: pl.DataFrame, *,
                                 title: str = "Escape hatches and exception requests",
                                 x_range: tuple[date, date] | None = None,
@@ -431,11 +461,13 @@ def escape_hatches_and_requests(escapes: pl.DataFrame, requests: pl.DataFrame, *
     fig.update_yaxes(title_text="Escape-hatch services", showgrid=False, secondary_y=True)
     _whole_numbers(fig, _col(escapes, "escape_hatch_services") if not escapes.is_empty() else [],
                    secondary_y=True)
+    _right_axis_at_edge(fig)
     months = (_col(escapes, "month") if not escapes.is_empty() else []) + (
         _col(requests, "month") if not requests.is_empty() else [])
     return _month_axis(fig, months, x_range=x_range, partial_month=partial_month, max_ticks=8)
 
 
+@_fitted
 def retention_cohorts(frame: pl.DataFrame, *,
                       title: str = "Still on a golden path, by creation month") -> go.Figure:
     """Heatmap: for each creation month and golden path (rows), the share of its services still
@@ -460,7 +492,7 @@ def retention_cohorts(frame: pl.DataFrame, *,
     labels = [f"{_month_label(c)} · {plain(g)}" for c, g in rows]
     fig = go.Figure(go.Heatmap(
         z=z, x=[f"{d} days" for d in days], y=labels, text=text, zmin=0, zmax=1,
-        colorscale=SEQUENTIAL, xgap=1, ygap=1, colorbar={"tickformat": ".0%", "title": "Still on"},
+        colorscale=SEQUENTIAL, xgap=1, ygap=1, colorbar={"tickformat": ".0%", "title": "Still on", **COLORBAR_PLACE},
         hovertemplate="%{y}, %{x} after creation: %{z:.0%} (%{text})<extra></extra>",
     ))
     fig.update_yaxes(type="category", autorange="reversed")
@@ -499,6 +531,7 @@ def _unique(labels: list[str]) -> list[str]:
     return out
 
 
+@_fitted
 def escape_hatch_reasons(frame: pl.DataFrame, *,
                          title: str = "Why services use the escape hatch") -> go.Figure:
     """Horizontal bars: escape-hatch services per reason, each declared reason by its own text
@@ -529,10 +562,13 @@ def escape_hatch_reasons(frame: pl.DataFrame, *,
     _layout(fig, title=title, x_title="Escape-hatch services", y_title="Reason",
             height=max(260, 120 + 30 * frame.height))
     fig.update_layout(hovermode="y")  # the whole row answers a hover or a click, even for 0
-    _whole_numbers(fig, [n * 1.15 for n in counts], axis="x")
+    # few ticks: beside long reasons, in one of two columns, the axis is ~200 px wide (more
+    # thousands would crowd, and Plotly would turn them and draw the chart twice)
+    _whole_numbers(fig, [n * 1.15 for n in counts], axis="x", most=4)
     return fig
 
 
+@_fitted
 def exception_requests_monthly(frame: pl.DataFrame, *,
                                title: str = "Exception requests per month",
                                x_range: tuple[date, date] | None = None,
@@ -560,6 +596,7 @@ def exception_requests_monthly(frame: pl.DataFrame, *,
     return _month_axis(fig, months, x_range=x_range, partial_month=partial_month)
 
 
+@_fitted
 def days_to_close(frame: pl.DataFrame, *,
                   title: str = "Median days to close an exception request",
                   x_range: tuple[date, date] | None = None, partial_month: date | None = None) -> go.Figure:
@@ -580,6 +617,7 @@ def days_to_close(frame: pl.DataFrame, *,
     return _month_axis(fig, _col(frame, "month"), x_range=x_range, partial_month=partial_month)
 
 
+@_fitted
 def requests_by_team(frame: pl.DataFrame, *,
                      title: str = "Exception requests by team") -> go.Figure:
     """Horizontal stacked bars per team: requests still open and closed.
@@ -623,6 +661,7 @@ def _error(values: list[Any], lows: list[Any], highs: list[Any]) -> tuple[list[f
     return up, down
 
 
+@_fitted
 def golden_path_vs_diy(frame: pl.DataFrame, *,
                        title: str = "Golden path against DIY") -> go.Figure:
     """One small panel per metric with a golden-path bar and a DIY bar, and each side's 95%
@@ -668,6 +707,7 @@ def golden_path_vs_diy(frame: pl.DataFrame, *,
     return fig
 
 
+@_fitted
 def golden_path_vs_diy_ratios(frame: pl.DataFrame, *,
                               title: str = "Golden path ÷ DIY: all services against like for like") -> go.Figure:
     """Per metric, the ratio golden path ÷ DIY over all services and within language × team
@@ -702,6 +742,7 @@ def golden_path_vs_diy_ratios(frame: pl.DataFrame, *,
                    y_title=None, height=340)
 
 
+@_fitted
 def monthly_comparison(frame: pl.DataFrame, *, value: str, title: str, y_title: str,
                        percent: bool = False, x_range: tuple[date, date] | None = None,
                        partial_month: date | None = None) -> go.Figure:
@@ -727,6 +768,7 @@ def monthly_comparison(frame: pl.DataFrame, *, value: str, title: str, y_title: 
     return _month_axis(fig, _col(frame, "month"), x_range=x_range, partial_month=partial_month)
 
 
+@_fitted
 def time_to_first_deploy(spread: pl.DataFrame, *,
                          title: str = "Days from creation to first production deploy") -> go.Figure:
     """Box plots of time to first deploy, golden-path services against the rest, drawn from the
@@ -763,6 +805,7 @@ def time_to_first_deploy(spread: pl.DataFrame, *,
     return fig
 
 
+@_fitted
 def quick_chart(frame: pl.DataFrame, *, x: str, y: str, kind: str = "bar",
                 title: str | None = None) -> go.Figure:
     """A one-series chart of two columns of an ad hoc result (`kind`: bar, line or scatter)."""
@@ -787,6 +830,7 @@ def quick_chart(frame: pl.DataFrame, *, x: str, y: str, kind: str = "bar",
 DRIFT_DOTS_MAX = 500  # services drawn each as a dot in the drift boxes; beyond, only outliers
 
 
+@_fitted
 def template_drift_distribution(drift: pl.DataFrame, *,
                                 title: str = "How far services are behind their template") -> go.Figure:
     """One horizontal box per golden path over its services' commits behind, every service a
@@ -826,6 +870,7 @@ def template_drift_distribution(drift: pl.DataFrame, *,
                    y_title=None, height=max(300, 140 + 70 * len(paths)))
 
 
+@_fitted
 def template_last_change(health: pl.DataFrame, *,
                          title: str = "Days since each template last changed") -> go.Figure:
     """Horizontal bars of `days_since_change` per golden path, red when `stale`, with the

@@ -30,17 +30,24 @@ with right:
 
 def _breakdown(by_month: pl.DataFrame, totals: pl.DataFrame, group: str, label: str,
                options: tuple[str, ...], missing: str) -> None:
-    st.caption(f"Click a bar, or a cell of the heatmap, to filter every page to that {label.lower()}.")
+    st.caption(f"Click a bar to filter every page to that {label.lower()}.")
     pick = ui.filter_to(group, options, missing)
     ui.chart(charts.adoption_by_group(totals, group=group, group_label=label,
                                       threshold=data.threshold), key=f"{group}_bars", on_pick=pick)
-    busiest = totals.sort("services_created", descending=True).head(HEATMAP_ROWS).get_column(group)
-    if totals.height > HEATMAP_ROWS:
-        st.caption(f"The heatmap shows the {HEATMAP_ROWS} {label.lower()}s that created the most "
-                   "services in the period; filter to see others.")
-    ui.chart(charts.adoption_heatmap(by_month.filter(pl.col(group).is_in(busiest.implode())),
-                                     group=group, group_label=label, **span), key=f"{group}_heatmap",
-             on_pick=pick)
+    # month by month, drawn only when opened (open or not, it is in the URL): the largest figure
+    # of the page (a cell and a clickable point per month and row), the first view's slowest draw
+    by_month_view = st.expander(f"**Each {label.lower()}, month by month** (heatmap)", key=f"{group}_by_month",
+                                on_change="rerun", bind="query-params", icon=":material/grid_on:")
+    if by_month_view.open:
+        with by_month_view:
+            busiest = totals.sort("services_created", descending=True).head(HEATMAP_ROWS).get_column(group)
+            shown = (f"the {HEATMAP_ROWS} {label.lower()}s that created the most services in the period "
+                     "(filter to see others)" if totals.height > HEATMAP_ROWS else f"every {label.lower()}")
+            st.caption(f"New-service adoption of {shown}. Click a cell to filter every page to its "
+                       f"{label.lower()}.")
+            ui.chart(charts.adoption_heatmap(by_month.filter(pl.col(group).is_in(busiest.implode())),
+                                             group=group, group_label=label, **span), key=f"{group}_heatmap",
+                     on_pick=pick)
     ui.table(totals.sort("new_service_adoption", nulls_last=True), key=f"{group}_table",
              file_name=f"adoption_by_{group}.csv")
 

@@ -8,6 +8,12 @@ from dashboards.lib import ui
 from dashboards.lib.comparisons import comparison_sentences, too_few_sentence
 from dashboards.lib.figures import charts  # pipelines.charts, each figure cached
 
+
+def _lazy_expander(label: str, key: str):
+    """A collapsed expander whose open state is in the URL (`?key=true`) and reruns the page."""
+    return st.expander(label, key=key, on_change="rerun", bind="query-params")
+
+
 ctx = ui.context()
 f = ctx.filters
 data = ui.load("friction", f, ctx.meta.last_complete_month)
@@ -38,12 +44,19 @@ if data.vs_diy is not None:
         with right:
             st.markdown("\n".join(f"- {raw}\n\n  {stratified}"
                                    for raw, stratified in comparison_sentences(data.vs_diy)))
-    with st.expander("The comparison as a table (marts.golden_path_vs_diy)"):
-        ui.table(data.vs_diy, key="vs_diy_table", file_name="golden_path_vs_diy.csv")
+    # the expanders' tables are built and drawn only when opened (open or not, in the URL): a
+    # collapsed table was sent and drawn on every visit for a reader who never opened it
+    as_table = _lazy_expander("The comparison as a table (marts.golden_path_vs_diy)", "comparison_table")
+    if as_table.open:
+        with as_table:
+            ui.table(data.vs_diy, key="vs_diy_table", file_name="golden_path_vs_diy.csv")
     if data.vs_diy_by_language is not None:
-        with st.expander("By language (marts.golden_path_vs_diy_by_language)"):
-            ui.table(data.vs_diy_by_language, key="vs_diy_by_language", file_name="golden_path_vs_diy_by_language.csv",
-                     caption="Within each language; a side with fewer than comparisons.min_n services is empty.")
+        by_language = _lazy_expander("By language (marts.golden_path_vs_diy_by_language)", "by_language")
+        if by_language.open:
+            with by_language:
+                ui.table(data.vs_diy_by_language, key="vs_diy_by_language",
+                         file_name="golden_path_vs_diy_by_language.csv",
+                         caption="Within each language; a side with fewer than comparisons.min_n services is empty.")
 
 span = {"x_range": ui.months_shown(f), "partial_month": ui.month_in_progress(ctx.meta)}
 if data.ci_monthly is not None:
@@ -64,10 +77,12 @@ if data.deploys_monthly is not None:
 
 if data.ttfd is not None:
     ui.chart(charts.time_to_first_deploy(data.ttfd_spread), key="ttfd")
-    with st.expander("Time to first deploy, per service"):
-        page = ui.page_of(data.ttfd, key="ttfd", sort=("days", True))  # thousands: a page at a time
-        ui.table(page.rows, key="ttfd_table", file_name="time_to_first_deploy.csv", csv_frame=page.ordered,
-                 caption=page.note[:1].upper() + page.note[1:] or None)
+    per_service = _lazy_expander("Time to first deploy, per service", "ttfd_per_service")
+    if per_service.open:
+        with per_service:
+            page = ui.page_of(data.ttfd, key="ttfd", sort=("days", True))  # thousands: a page at a time
+            ui.table(page.rows, key="ttfd_table", file_name="time_to_first_deploy.csv", csv_frame=page.ordered,
+                     caption=page.note[:1].upper() + page.note[1:] or None)
 
 if data.flaky is not None:
     st.subheader(f"Highest CI failure rates in {data.flaky_month:%B %Y}")

@@ -103,6 +103,12 @@ def _assert_clean(page, where: str) -> None:
     assert errors == [], f"{where}: console errors {errors}"
 
 
+# the charts whose margins Plotly had to grow, and so drew twice (pipelines/chart_margins.py)
+_GROWN_MARGINS = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(gd =>
+  ['l', 'r', 'b', 't'].filter(k => gd._fullLayout._size[k] > gd._fullLayout.margin[k] + 1)
+    .map(k => `${(gd.closest('[class*="st-key-"]') || {className: '?'}).className.match(/st-key-\\S+|\\?/)[0]} ${k}`))"""
+
+
 @pytest.mark.parametrize(("url_path", "name", "ready"), PAGES, ids=[p[1] for p in PAGES])
 def test_page_renders(page, base_url: str, tmp_path: Path, url_path: str, name: str, ready: str):
     page.goto(f"{base_url}/{url_path}")
@@ -111,6 +117,7 @@ def test_page_renders(page, base_url: str, tmp_path: Path, url_path: str, name: 
     _assert_clean(page, url_path)
     if ready.startswith(".js-plotly-plot"):
         assert page.locator(".js-plotly-plot .main-svg").count() >= 2
+        assert page.evaluate(_GROWN_MARGINS) == []  # every chart drawn once, in margins that fit
     page.screenshot(path=str(_screenshot_dir(tmp_path) / f"{name}.png"), full_page=True)
 
 
@@ -245,10 +252,10 @@ def test_tables_show_human_labels_and_charts_show_what_they_mean(page, base_url:
     _assert_clean(page, "labels")
 
 
-def _click_team_row(page, base_url: str, chart_key: str) -> str:
-    """On the Adoption page, click the second team row of chart `chart_key` and wait until the
-    page has rerun filtered to it; that team (already checked against the URL)."""
-    page.goto(f"{base_url}/adoption")
+def _click_team_row(page, base_url: str, chart_key: str, query: str = "") -> str:
+    """On the Adoption page (with `query`), click the second team row of chart `chart_key` and
+    wait until the page has rerun filtered to it; that team (already checked against the URL)."""
+    page.goto(f"{base_url}/adoption{query}")
     page.wait_for_selector(f".st-key-{chart_key} .js-plotly-plot .main-svg", timeout=SETTLE_MS)
     _settle(page)
     team = _click_row(page, chart_key, 1)
@@ -344,8 +351,16 @@ def test_the_reasons_chart_names_each_declared_text_and_a_click_lists_its_servic
     _assert_clean(page, "reason drill-down")
 
 
-def test_clicking_a_heatmap_cell_filters_the_page_to_that_team(page, base_url: str):
-    team = _click_team_row(page, base_url, "team_heatmap")
+def test_the_team_heatmap_opens_on_demand_and_a_cell_click_filters_the_page(page, base_url: str):
+    # closed at first (the first view draws the bars only); opening it puts it in the URL
+    page.goto(f"{base_url}/adoption")
+    page.wait_for_selector(".st-key-team_bars .js-plotly-plot .main-svg", timeout=SETTLE_MS)
+    _settle(page)
+    assert page.locator(".st-key-team_heatmap").count() == 0
+    page.locator('[data-testid="stExpander"] summary').filter(has_text="Each team, month by month").click()
+    page.wait_for_selector(".st-key-team_heatmap .js-plotly-plot .main-svg", timeout=SETTLE_MS)
+    page.wait_for_url(re.compile(r"[?&]team_by_month=true"), timeout=SETTLE_MS)
+    team = _click_team_row(page, base_url, "team_heatmap", "?team_by_month=true")
     # the heatmap now shows that team only (waited for: the rerun may still be drawing)
     ticks = ".st-key-team_heatmap .js-plotly-plot .yaxislayer-above .ytick text"
     page.wait_for_function(f"() => document.querySelectorAll('{ticks}').length === 1", timeout=SETTLE_MS)

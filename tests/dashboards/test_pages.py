@@ -27,6 +27,14 @@ def trace(figure: dict, name: str | None = None) -> dict:
     return next(t for t in figure["data"] if name is None or t.get("name") == name)
 
 
+def _has_table(at, key: str) -> bool:
+    """Whether the page drew the table `ui.table(..., key=key)`."""
+    try:
+        return len(at.get_by_key(f"table-{key}").dataframe) == 1
+    except KeyError:
+        return False
+
+
 def frame_by_key(at, key: str):
     """The rows of the table `ui.table(..., key=key)` drew, links read as the text they show
     (a service's name, a repository's OWNER/NAME)."""
@@ -148,13 +156,14 @@ def test_adoption_page_breakdowns_and_todo(warehouse):
     todo = frame_by_key(at, "todo")
     assert sorted(todo["service"]) == sorted(["s-legacy", "s-web2", HOSTILE_SERVICE])
     assert "Services created in May 2024 without a golden path" in [h.value for h in at.subheader]
+    # only the open tab runs, and its heatmap and the retention heatmap only when opened: the
+    # first view draws the two trends and the team bars
+    assert sorted(charts(at)) == ["New-service adoption by month", "New-service adoption by team",
+                                  "Services created per month"]
+    at = run_page("adoption", {"team_by_month": "true"})  # a link with the heatmap open opens it
     heatmap = charts(at)["New-service adoption by team and month"]
     assert "payments" in trace(heatmap)["y"]
-    # only the open tab runs, and the retention heatmap only when opened: the first view draws
-    # the two trends and the team breakdown
-    assert sorted(charts(at)) == ["New-service adoption by month", "New-service adoption by team",
-                                  "New-service adoption by team and month", "Services created per month"]
-    at = run_page("adoption", {"view": "By language"})
+    at = run_page("adoption", {"view": "By language", "language_by_month": "true"})
     by_language = frame_by_key(at, "language_table").set_index("language")
     assert by_language.loc["go", "golden_path_created"] == 3
     assert by_language.loc["java", "services_created"] == 1
@@ -341,6 +350,12 @@ def test_friction_page(friction_warehouse):
     assert list(flaky["service"]) == ["s-worker", "s-api"]
     # January to June 2024: s-api (golden) deployed on Jan 8, s-worker (DIY) on Jan 30, each the
     # only service of its kind in January; n = services existing by each month's end
+    # the collapsed tables are built only when opened (their state in the URL)
+    tables = ["vs_diy_table", "vs_diy_by_language", "ttfd_table", "flaky"]
+    assert [t for t in tables if _has_table(at, t)] == ["flaky"]
+    opened = run_page("friction", {"comparison_table": "true", "by_language": "true", "ttfd_per_service": "true"})
+    # (the hand-built warehouse has no marts.golden_path_vs_diy_by_language)
+    assert [t for t in tables if _has_table(opened, t)] == ["vs_diy_table", "ttfd_table", "flaky"]
     deploys = figs["Production deploys per service per month"]
     assert trace(deploys, "Golden path")["y"] == [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
     assert trace(deploys, "Golden path")["customdata"] == [1, 2, 2, 3, 5, 6]
