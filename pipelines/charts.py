@@ -22,7 +22,7 @@ import plotly.io as pio
 import polars as pl
 from plotly.subplots import make_subplots
 
-from pipelines import chart_margins
+from pipelines import chart_margins, chart_template
 
 # One palette, Okabe & Ito's, whose colours stay apart under every common colour-vision
 # deficiency; and wherever meaning depends on colour, a second signal too (a pattern, a marker
@@ -60,12 +60,14 @@ TEMPLATE = go.layout.Template(
 )
 
 
-def _fitted(builder: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
-    """`builder` with its figure's margins fitted to its text (`chart_margins.fit`), so that
-    Plotly draws the figure once instead of drawing it, growing the margins and drawing it again."""
+def _finished(builder: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
+    """`builder` with its figure made to be drawn once: its template written into it
+    (`chart_template.bake`: Plotly.react redrew every chart handed a copy of its template) and
+    its margins fitted to its text (`chart_margins.fit`: Plotly drew a figure, grew margins
+    that were too small and drew it again)."""
     @functools.wraps(builder)
     def build(*args: Any, **kwargs: Any) -> go.Figure:
-        return chart_margins.fit(builder(*args, **kwargs))
+        return chart_margins.fit(chart_template.bake(builder(*args, **kwargs)))
     return build
 
 
@@ -199,7 +201,7 @@ def _threshold_legend(fig: go.Figure, threshold: float) -> None:
                              line={"color": INK, "dash": "dash", "width": 1}, hoverinfo="skip"))
 
 
-@_fitted
+@_finished
 def adoption_trend(monthly: pl.DataFrame, *, threshold: float | None,
                    title: str = "New-service adoption by month",
                    x_range: tuple[date, date] | None = None, partial_month: date | None = None) -> go.Figure:
@@ -242,7 +244,7 @@ def adoption_trend(monthly: pl.DataFrame, *, threshold: float | None,
     return _month_axis(fig, months, x_range=x_range, partial_month=partial_month)
 
 
-@_fitted
+@_finished
 def services_created(monthly: pl.DataFrame, *, title: str = "Services created per month",
                      x_range: tuple[date, date] | None = None, partial_month: date | None = None) -> go.Figure:
     """Stacked bars per month: new services from a golden path and the rest.
@@ -267,7 +269,7 @@ def services_created(monthly: pl.DataFrame, *, title: str = "Services created pe
     return _month_axis(fig, months, x_range=x_range, partial_month=partial_month)
 
 
-@_fitted
+@_finished
 def adoption_heatmap(frame: pl.DataFrame, *, group: str, group_label: str,
                      title: str | None = None, x_range: tuple[date, date] | None = None,
                      partial_month: date | None = None) -> go.Figure:
@@ -324,7 +326,7 @@ def adoption_heatmap(frame: pl.DataFrame, *, group: str, group_label: str,
     return _month_axis(fig, months, x_range=(months[0], months[-1]), partial_month=partial_month)
 
 
-@_fitted
+@_finished
 def adoption_by_group(frame: pl.DataFrame, *, group: str, group_label: str,
                       threshold: float | None, title: str | None = None) -> go.Figure:
     """Horizontal bars: each group's share of new services from a golden path, lowest first.
@@ -364,7 +366,7 @@ def adoption_by_group(frame: pl.DataFrame, *, group: str, group_label: str,
     return fig
 
 
-@_fitted
+@_finished
 def adoption_by_template(frame: pl.DataFrame, *,
                          title: str = "New services by golden-path template",
                          x_range: tuple[date, date] | None = None, partial_month: date | None = None) -> go.Figure:
@@ -394,7 +396,7 @@ def adoption_by_template(frame: pl.DataFrame, *,
     return _month_axis(fig, _col(frame, "month"), x_range=x_range, partial_month=partial_month)
 
 
-@_fitted
+@_finished
 def escape_hatch_rate(frame: pl.DataFrame, *,
                       title: str = "Escape-hatch rate at each month's end",
                       x_range: tuple[date, date] | None = None, partial_month: date | None = None) -> go.Figure:
@@ -431,7 +433,7 @@ def escape_hatch_rate(frame: pl.DataFrame, *,
     return _month_axis(fig, months, x_range=x_range, partial_month=partial_month, max_ticks=8)
 
 
-@_fitted
+@_finished
 def escape_hatches_and_requests(escapes: pl.DataFrame, requests: pl.DataFrame, *,
                                 title: str = "Escape hatches and exception requests",
                                 x_range: tuple[date, date] | None = None,
@@ -467,7 +469,7 @@ def escape_hatches_and_requests(escapes: pl.DataFrame, requests: pl.DataFrame, *
     return _month_axis(fig, months, x_range=x_range, partial_month=partial_month, max_ticks=8)
 
 
-@_fitted
+@_finished
 def retention_cohorts(frame: pl.DataFrame, *,
                       title: str = "Still on a golden path, by creation month") -> go.Figure:
     """Heatmap: for each creation month and golden path (rows), the share of its services still
@@ -531,7 +533,7 @@ def _unique(labels: list[str]) -> list[str]:
     return out
 
 
-@_fitted
+@_finished
 def escape_hatch_reasons(frame: pl.DataFrame, *,
                          title: str = "Why services use the escape hatch") -> go.Figure:
     """Horizontal bars: escape-hatch services per reason, each declared reason by its own text
@@ -568,7 +570,7 @@ def escape_hatch_reasons(frame: pl.DataFrame, *,
     return fig
 
 
-@_fitted
+@_finished
 def exception_requests_monthly(frame: pl.DataFrame, *,
                                title: str = "Exception requests per month",
                                x_range: tuple[date, date] | None = None,
@@ -596,7 +598,7 @@ def exception_requests_monthly(frame: pl.DataFrame, *,
     return _month_axis(fig, months, x_range=x_range, partial_month=partial_month)
 
 
-@_fitted
+@_finished
 def days_to_close(frame: pl.DataFrame, *,
                   title: str = "Median days to close an exception request",
                   x_range: tuple[date, date] | None = None, partial_month: date | None = None) -> go.Figure:
@@ -617,7 +619,7 @@ def days_to_close(frame: pl.DataFrame, *,
     return _month_axis(fig, _col(frame, "month"), x_range=x_range, partial_month=partial_month)
 
 
-@_fitted
+@_finished
 def requests_by_team(frame: pl.DataFrame, *,
                      title: str = "Exception requests by team") -> go.Figure:
     """Horizontal stacked bars per team: requests still open and closed.
@@ -661,7 +663,7 @@ def _error(values: list[Any], lows: list[Any], highs: list[Any]) -> tuple[list[f
     return up, down
 
 
-@_fitted
+@_finished
 def golden_path_vs_diy(frame: pl.DataFrame, *,
                        title: str = "Golden path against DIY") -> go.Figure:
     """One small panel per metric with a golden-path bar and a DIY bar, and each side's 95%
@@ -707,7 +709,7 @@ def golden_path_vs_diy(frame: pl.DataFrame, *,
     return fig
 
 
-@_fitted
+@_finished
 def golden_path_vs_diy_ratios(frame: pl.DataFrame, *,
                               title: str = "Golden path ÷ DIY: all services against like for like") -> go.Figure:
     """Per metric, the ratio golden path ÷ DIY over all services and within language × team
@@ -742,7 +744,7 @@ def golden_path_vs_diy_ratios(frame: pl.DataFrame, *,
                    y_title=None, height=340)
 
 
-@_fitted
+@_finished
 def monthly_comparison(frame: pl.DataFrame, *, value: str, title: str, y_title: str,
                        percent: bool = False, x_range: tuple[date, date] | None = None,
                        partial_month: date | None = None) -> go.Figure:
@@ -768,7 +770,7 @@ def monthly_comparison(frame: pl.DataFrame, *, value: str, title: str, y_title: 
     return _month_axis(fig, _col(frame, "month"), x_range=x_range, partial_month=partial_month)
 
 
-@_fitted
+@_finished
 def time_to_first_deploy(spread: pl.DataFrame, *,
                          title: str = "Days from creation to first production deploy") -> go.Figure:
     """Box plots of time to first deploy, golden-path services against the rest, drawn from the
@@ -805,7 +807,7 @@ def time_to_first_deploy(spread: pl.DataFrame, *,
     return fig
 
 
-@_fitted
+@_finished
 def quick_chart(frame: pl.DataFrame, *, x: str, y: str, kind: str = "bar",
                 title: str | None = None) -> go.Figure:
     """A one-series chart of two columns of an ad hoc result (`kind`: bar, line or scatter)."""
@@ -830,7 +832,7 @@ def quick_chart(frame: pl.DataFrame, *, x: str, y: str, kind: str = "bar",
 DRIFT_DOTS_MAX = 500  # services drawn each as a dot in the drift boxes; beyond, only outliers
 
 
-@_fitted
+@_finished
 def template_drift_distribution(drift: pl.DataFrame, *,
                                 title: str = "How far services are behind their template") -> go.Figure:
     """One horizontal box per golden path over its services' commits behind, every service a
@@ -870,7 +872,7 @@ def template_drift_distribution(drift: pl.DataFrame, *,
                    y_title=None, height=max(300, 140 + 70 * len(paths)))
 
 
-@_fitted
+@_finished
 def template_last_change(health: pl.DataFrame, *,
                          title: str = "Days since each template last changed") -> go.Figure:
     """Horizontal bars of `days_since_change` per golden path, red when `stale`, with the

@@ -33,7 +33,18 @@ def _frame_digest(frame: pl.DataFrame) -> bytes:
 @st.cache_resource(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False,
                    hash_funcs={pl.DataFrame: _frame_digest})
 def _figure(name: str, args: tuple, kwargs: tuple) -> Any:
-    return getattr(_builders, name)(*args, **dict(kwargs))
+    return with_data_revision(getattr(_builders, name)(*args, **dict(kwargs)))
+
+
+def with_data_revision(fig: go.Figure) -> go.Figure:
+    """`fig` with `layout.datarevision` naming its contents (a digest of its JSON). Returns `fig`.
+
+    Streamlit draws a chart, then hands Plotly.react a copy of it once mounted. Without a data
+    revision Plotly.react takes every data array of a copy for new data (it compares arrays by
+    identity) and draws the whole chart again; with one, the same revision means the same data.
+    A figure with other contents (another filter) has another revision, so Plotly redraws it."""
+    digest = hashlib.blake2b(fig.to_json().encode(), digest_size=16).hexdigest()
+    return fig.update_layout(datarevision=digest)
 
 
 class _CachedBuilders:

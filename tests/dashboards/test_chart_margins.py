@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import polars as pl
 import pytest
 
-from pipelines import chart_margins, charts
+from pipelines import chart_margins, chart_template, charts
 from tests.dashboards.server import CHROMIUM, CHROMIUM_ARGS
 
 LONG_TEAM = "platform-infrastructure-reliability"  # 35 characters
@@ -191,3 +191,38 @@ def test_crowded_labels_that_plotly_turns_are_not_foreseen(plotly_page):
     fig = charts.quick_chart(pl.DataFrame({"owner": TEAMS, "services": [2400, 900, 30, 5, 1]}), x="owner", y="services")
     bottom = _draw(plotly_page, fig, 560)["b"]
     assert bottom[1] > bottom[0] + 1
+
+
+
+_PLOT = """async ([spec, width]) => {
+  const gd = document.getElementById('chart');
+  Plotly.purge(gd);
+  gd.style.width = width + 'px';
+  await Plotly.newPlot(gd, spec.data, spec.layout, {staticPlot: true});
+}"""
+
+
+def _pixels(page, fig: go.Figure, width: int) -> bytes:
+    """A PNG of `fig` as Chromium draws it `width` px wide."""
+    page.evaluate(_PLOT, [json.loads(fig.to_json()), width])
+    return page.locator("#chart").screenshot()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_a_figure_without_its_template_is_drawn_exactly_as_with_it(plotly_page, name: str,
+                                                                   monkeypatch: pytest.MonkeyPatch):
+    baked = FIGURES[name]()
+    assert "template" not in baked.to_dict()["layout"]  # nothing for Plotly.react to take for a change
+    monkeypatch.setattr(chart_template, "bake", lambda fig: fig)
+    templated = FIGURES[name]()
+    assert templated.layout.template == charts.TEMPLATE
+    for width in (480, 1200):  # the same pixels
+        assert _pixels(plotly_page, baked, width) == _pixels(plotly_page, templated, width)
+
+
+@pytest.mark.browser
+def test_the_pixel_comparison_sees_a_difference(plotly_page):
+    # the check above can fail: the grid lines a colour set in the figure turns on are seen
+    fig = FIGURES["adoption_by_group"]()
+    assert _pixels(plotly_page, fig, 480) != _pixels(plotly_page, FIGURES["adoption_by_group"]().update_yaxes(showgrid=True), 480)
