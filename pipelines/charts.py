@@ -22,7 +22,7 @@ import plotly.io as pio
 import polars as pl
 from plotly.subplots import make_subplots
 
-from pipelines import chart_margins, chart_template
+from pipelines import chart_margins
 
 # One palette, Okabe & Ito's, whose colours stay apart under every common colour-vision
 # deficiency; and wherever meaning depends on colour, a second signal too (a pattern, a marker
@@ -61,13 +61,13 @@ TEMPLATE = go.layout.Template(
 
 
 def _finished(builder: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
-    """`builder` with its figure made to be drawn once: its template written into it
-    (`chart_template.bake`: Plotly.react redrew every chart handed a copy of its template) and
-    its margins fitted to its text (`chart_margins.fit`: Plotly drew a figure, grew margins
-    that were too small and drew it again)."""
+    """`builder` with its figure's margins fitted to its text (`chart_margins.fit`: Plotly drew
+    a figure, grew margins that were too small and drew it again). The dashboard also writes
+    the template into each figure it shows (`dashboards/lib/figures.py`, for Streamlit's
+    Plotly.react); a report's figure, drawn once by Plotly.newPlot, keeps its template."""
     @functools.wraps(builder)
     def build(*args: Any, **kwargs: Any) -> go.Figure:
-        return chart_margins.fit(chart_template.bake(builder(*args, **kwargs)))
+        return chart_margins.fit(builder(*args, **kwargs))
     return build
 
 

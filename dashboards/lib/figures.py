@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from pipelines import chart_template
 from pipelines import charts as _builders
 
 CACHE_TTL_S = 3600
@@ -33,7 +34,9 @@ def _frame_digest(frame: pl.DataFrame) -> bytes:
 @st.cache_resource(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False,
                    hash_funcs={pl.DataFrame: _frame_digest})
 def _figure(name: str, args: tuple, kwargs: tuple) -> Any:
-    return with_data_revision(getattr(_builders, name)(*args, **dict(kwargs)))
+    # the template written into the figure (`chart_template.bake`): Streamlit hands Plotly.react
+    # a copy of each mounted chart, and a copied template is a change that redraws it whole
+    return with_data_revision(chart_template.bake(getattr(_builders, name)(*args, **dict(kwargs))))
 
 
 def with_data_revision(fig: go.Figure) -> go.Figure:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import inspect
 from datetime import date
 
+import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
 from dashboards.lib.figures import charts as cached
-from pipelines import charts
+from pipelines import chart_template, charts
 
 
 def _trend(adoption: float) -> pl.DataFrame:
@@ -24,8 +25,9 @@ def test_the_same_input_is_the_same_figure_and_other_input_another():
     first = cached.adoption_trend(_trend(0.5), threshold=0.5, title="t")
     again = cached.adoption_trend(_trend(0.5), threshold=0.5, title="t")  # equal data, a new frame
     assert again is first
-    # the builder's figure, named by a digest of its contents (layout.datarevision)
-    built = charts.adoption_trend(_trend(0.5), threshold=0.5, title="t").to_dict()
+    # the builder's figure with its template written in, named by a digest of its contents
+    # (layout.datarevision)
+    built = chart_template.bake(charts.adoption_trend(_trend(0.5), threshold=0.5, title="t")).to_dict()
     cached_dict = first.to_dict()
     revision = cached_dict["layout"].pop("datarevision")
     assert cached_dict == built and len(revision) == 32
@@ -66,9 +68,11 @@ def test_the_template_is_plotly_white_for_every_trace_type_drawn():
                    "position": [1], "kind": ["gpu"], "reason": ["gpu"], "declared_text": [None],
                    "escape_hatch_services": [2], "declared_texts": [None]}))]
     for fig in figures:
-        # written into the figure (pipelines/chart_template.py; drawn pixel for pixel as with it:
-        # test_chart_margins.py), so Plotly.react never sees a copied template as a change
-        assert "template" not in fig.to_dict()["layout"]
-        assert fig.layout.paper_bgcolor == "white" and fig.layout.xaxis.gridcolor == "#EBF0F8"
+        assert fig.layout.template == charts.TEMPLATE  # a report's figure keeps it
+        # the dashboard writes it into the figure (pipelines/chart_template.py; drawn pixel for
+        # pixel as with it: test_chart_margins.py), so Plotly.react never sees a copied template
+        baked = chart_template.bake(go.Figure(fig))
+        assert "template" not in baked.to_dict()["layout"]
+        assert baked.layout.paper_bgcolor == "white" and baked.layout.xaxis.gridcolor == "#EBF0F8"
         assert {trace.type for trace in fig.data} <= set(charts.TRACE_TYPES)
     assert len(charts.TEMPLATE.to_plotly_json().__repr__()) < len(repr(white)) * 0.7
