@@ -33,11 +33,12 @@ import signal
 import socket
 import statistics
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+from pipelines.cli import dashboard_command
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -94,9 +95,12 @@ def _dashboard(project: Path, warehouse: Path, log: Path) -> Iterator[tuple[str,
     port = _free_port()
     # PYTHONPATH first: an older checkout's dashboard must import its own `dashboards` package
     env = {**os.environ, "PATHLENS_WAREHOUSE": str(warehouse.resolve()), "PYTHONPATH": str(project)}
-    command = [sys.executable, "-m", "streamlit", "run", str(project / "dashboards" / "app.py"),
-               "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    # the server `pathlens dashboard` runs (an older checkout's: its app.py, with the settings
+    # it then gave on the command line)
+    server = project / "dashboards" / "serve.py"
+    command = (dashboard_command(port, server) if server.exists() else
+               [*dashboard_command(port, project / "dashboards" / "app.py"), "--server.headless", "true",
+                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"])
     with open(log, "wb") as out:
         process = subprocess.Popen(command, env=env, cwd=project, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)

@@ -1,4 +1,4 @@
-"""pathlens dashboard: `streamlit run dashboards/app.py` (or `pathlens dashboard`).
+"""pathlens dashboard: `pathlens dashboard` (`streamlit run dashboards/serve.py`, which serves this).
 
 The router. The pages live in `views/`, not `pages/`: Streamlit treats a `pages/` folder beside
 the entrypoint as a legacy multipage app, and a first visit to e.g. /adoption would then run

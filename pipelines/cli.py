@@ -81,7 +81,7 @@ console = _LazyConsole()
 err = _LazyConsole(stderr=True, soft_wrap=True)  # one error, one line: never wrapped
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DASHBOARD_APP = PROJECT_ROOT / "dashboards" / "app.py"
+DASHBOARD_SERVER = PROJECT_ROOT / "dashboards" / "serve.py"
 
 ConfigOption = Annotated[
     Path, typer.Option("--config", "-c", help="pathlens.yaml to read (default: ./pathlens.yaml).")
@@ -302,13 +302,16 @@ def _check_github_credentials(settings: Settings) -> None:
         raise fail(str(exc)) from None
 
 
+def dashboard_command(port: int, entry: Path = DASHBOARD_SERVER) -> list[str]:
+    """The command serving the dashboard on 127.0.0.1:`port`, as `pathlens dashboard` runs it (the
+    tests and benchmarks too). Streamlit's other settings are in dashboards/.streamlit/config.toml."""
+    return [sys.executable, "-m", "streamlit", "run", str(entry),
+            "--server.address", "127.0.0.1", "--server.port", str(port)]
+
+
 def _serve_dashboard(warehouse: Path, port: int) -> None:
     env = {**os.environ, WAREHOUSE_ENV: str(warehouse.resolve())}
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
-        "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
-    ]
+    command = dashboard_command(port)
     console.print(f"dashboard on [bold]http://127.0.0.1:{port}[/] (Ctrl+C to stop)")
     try:
         subprocess.run(command, env=env, check=False)

@@ -1,5 +1,5 @@
-"""Run the real dashboard (`streamlit run dashboards/app.py`) on a free local port, and a demo
-warehouse to point it at. Used by the browser test and the screenshot/benchmark scripts."""
+"""Run the real dashboard (`streamlit run dashboards/serve.py`, as `pathlens dashboard` does) on
+a free local port, and a demo warehouse to point it at. Used by the browser test and the screenshot/benchmark scripts."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from pipelines.cli import dashboard_command
+
 ROOT = Path(__file__).resolve().parents[2]
-APP = ROOT / "dashboards" / "app.py"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -39,11 +40,7 @@ def dashboard(warehouse: Path, *, log: Path, timeout_s: float = 60) -> Iterator[
     """
     port = free_port()
     env = {**os.environ, "PATHLENS_WAREHOUSE": str(warehouse)}
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]
+    command = dashboard_command(port)
     with open(log, "wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
                                    start_new_session=True)

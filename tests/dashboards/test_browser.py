@@ -396,3 +396,28 @@ def test_a_reason_clicked_on_the_overview_opens_its_services(page, base_url: str
     captions = page.locator('[data-testid="stCaptionContainer"]').all_inner_texts()
     assert any(re.match(r"^\d+ services? giving the reason declared: ", c) for c in captions), captions
     _assert_clean(page, "overview reason")
+
+
+_SOCKET_OPENED = """
+window.__socketAt = null;
+const PageSocket = window.WebSocket;
+window.WebSocket = class extends PageSocket {
+  constructor(...args) { super(...args); if (window.__socketAt === null) window.__socketAt = performance.now(); }
+};
+"""
+
+
+def test_plotly_is_loaded_once_and_before_the_page_asks_for_its_elements(page, base_url: str):
+    # dashboards/lib/preload.py: the page imports Plotly's module itself, before it opens the
+    # websocket its elements come by (Streamlit's frontend would import it on the first chart
+    # element), and the two imports are one module
+    page.add_init_script(_SOCKET_OPENED)
+    page.goto(f"{base_url}/adoption")
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=SETTLE_MS)
+    _settle(page)
+    _assert_clean(page, "adoption")
+    loads = page.evaluate("""() => performance.getEntriesByType('resource')
+        .filter(e => /\\/static\\/js\\/PlotlyChart\\.[^/]+\\.js$/.test(e.name)).map(e => e.startTime)""")
+    assert len(loads) == 1
+    assert loads[0] < page.evaluate("() => window.__socketAt")
+    assert page.locator(".js-plotly-plot .main-svg").count() >= 2
