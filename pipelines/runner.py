@@ -109,12 +109,14 @@ def run_refresh(
     on_event: StepCallback | None = None,
     instance: dg.DagsterInstance | None = None,
     log_level: str = "WARNING",
+    on_ready: Callable[[], None] | None = None,
 ) -> RefreshOutcome:
     """Materialise `selection` (a Dagster asset selection string; default: everything).
 
     Returns what happened; raises nothing for step failures (they are in the outcome), so the
     caller can report them. A failed blocking check skips the publish step: the published
-    warehouse stays as it was.
+    warehouse stays as it was. `on_ready` is called once the definitions and the Dagster
+    instance are loaded, right before the run starts.
     """
     project = load_project_definitions()
     # Dagster marks parts of its selection syntax as beta; that is not the user's concern.
@@ -171,6 +173,8 @@ def run_refresh(
     instance.add_event_listener(run_id, listen)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     acquire_refresh_lock(paths)  # raises RefreshBusy, naming the other refresh, before any step
+    if on_ready is not None:
+        on_ready()
     try:
         # every step runs in this process: one open build file, and Dagster's SQLite storage
         # not flushed to disk for each event (pipelines.dagster_storage)
